@@ -1,0 +1,160 @@
+/*
+ * Runs operations for the front-ends; see api.h.  An api_call() becomes one
+ * store job: the operation runs on the store thread inside its savepoint (an
+ * error rolls back whatever it wrote), and the reply goes out from the loop
+ * thread once the transaction is committed.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "broker/api.h"
+#include "common/log.h"
+#include "common/util.h"
+
+struct api {
+	struct store *store;
+	const struct conf *conf;
+	struct seal *seal;
+	api_effect_fn effect_fn;
+	void *effect_arg;
+	atomic_uint pending;
+};
+
+struct api_req {
+	struct api *api;
+	const struct op_def *def;
+	json_t *args;
+	json_t *result;
+	json_t *effects;
+	struct op_error err;
+	api_reply_fn reply;
+	void *reply_arg;
+};
+
+struct api *api_new(struct store *store, const struct conf *conf, struct seal *seal)
+{
+	struct api *api = calloc(1, sizeof(*api));
+
+	if (!api)
+		return NULL;
+	api->store = store;
+	api->conf = conf;
+	api->seal = seal;
+	return api;
+}
+
+void api_free(struct api *api)
+{
+	free(api);
+}
+
+void api_set_effect_hook(struct api *api, api_effect_fn fn, void *arg)
+{
+	api->effect_fn = fn;
+	api->effect_arg = arg;
+}
+
+unsigned int api_pending(const struct api *api)
+{
+	return atomic_load(&api->pending);
+}
+
+/* Store thread. */
+static int api_job(struct store_txn *txn, void *arg)
+{
+	struct api_req *req = arg;
+	struct op_ctx ctx = {
+		.txn = txn,
+		.conf = req->api->conf,
+		.seal = req->api->seal,
+		.now_ms = util_now_ms(),
+		.effects = req->effects,
+	};
+
+	req->result = req->def->fn(&ctx, req->args, &req->err);
+	if (!req->result) {
+		if (!req->err.code[0])
+			op_internal(&req->err, "operation failed without an error");
+		json_array_clear(req->effects);
+		return 1;
+	}
+	return 0;
+}
+
+/* Loop thread. */
+static void api_done(void *arg, int status)
+{
+	struct api_req *req = arg;
+	struct api *api = req->api;
+	size_t i;
+	json_t *effect;
+
+	if (status == STORE_ECOMMIT) {
+		json_decref(req->result);
+		req->result = NULL;
+		json_array_clear(req->effects);
+		op_internal(&req->err, "the transaction holding the request failed to commit");
+	}
+	if (req->result) {
+		req->reply(req->reply_arg, req->result, NULL);
+		if (api->effect_fn)
+			json_array_foreach(req->effects, i, effect) api->effect_fn(api->effect_arg,
+										   effect);
+	} else {
+		req->reply(req->reply_arg, NULL, &req->err);
+	}
+	atomic_fetch_sub(&api->pending, 1);
+	json_decref(req->result);
+	json_decref(req->effects);
+	json_decref(req->args);
+	free(req);
+}
+
+void api_call(struct api *api, enum op_role role, const char *op, json_t *args,
+	      api_reply_fn reply, void *arg)
+{
+	const struct op_def *def = op_find(op);
+	struct op_error err = {0};
+	struct api_req *req;
+	int rc;
+
+	if (!def) {
+		op_fail(&err, "InvalidAction", 400, "The action %s is not valid for this web service.",
+			op);
+		reply(arg, NULL, &err);
+		return;
+	}
+	if (role < def->role) {
+		op_fail(&err, "AuthorizationError", 403,
+			"User is not authorized to perform: SNS:%s", op);
+		reply(arg, NULL, &err);
+		return;
+	}
+	req = calloc(1, sizeof(*req));
+	if (!req || !(req->effects = json_array())) {
+		free(req);
+		reply(arg, NULL, (op_internal(&err, "out of memory"), &err));
+		return;
+	}
+	req->api = api;
+	req->def = def;
+	req->args = json_incref(args);
+	req->reply = reply;
+	req->reply_arg = arg;
+	atomic_fetch_add(&api->pending, 1);
+	rc = store_submit(api->store, api_job, api_done, req);
+	if (rc < 0) {
+		atomic_fetch_sub(&api->pending, 1);
+		json_decref(req->args);
+		json_decref(req->effects);
+		free(req);
+		if (rc == -ESHUTDOWN)
+			op_fail(&err, "ServiceUnavailable", 503, "The broker is shutting down");
+		else
+			op_internal(&err, "cannot queue the request");
+		reply(arg, NULL, &err);
+	}
+}

@@ -1,0 +1,48 @@
+/*
+ * The one entry point through which every front-end calls an operation: it
+ * checks the caller's role, runs the operation as a store job (so a request
+ * that changes state is answered only after its commit), and calls back on
+ * the event-loop thread with the result or SNS's error.
+ */
+#ifndef HERALD_BROKER_API_H
+#define HERALD_BROKER_API_H
+
+#include <jansson.h>
+
+#include "broker/conf.h"
+#include "broker/op.h"
+#include "broker/store.h"
+
+struct api;
+struct event_base;
+struct seal;
+
+/*
+ * Called once per api_call() on the loop thread.  Exactly one of result and
+ * err is non-NULL; both are borrowed for the duration of the call.
+ */
+typedef void (*api_reply_fn)(void *arg, json_t *result, const struct op_error *err);
+
+/* Told, on the loop thread after the commit, of each effect an operation recorded. */
+typedef void (*api_effect_fn)(void *arg, json_t *effect);
+
+/* conf, store and seal are borrowed and must outlive the api. */
+struct api *api_new(struct store *store, const struct conf *conf, struct seal *seal);
+void api_free(struct api *api);
+
+void api_set_effect_hook(struct api *api, api_effect_fn fn, void *arg);
+
+/*
+ * Call op with args (borrowed; the api keeps its own reference).  Unknown
+ * operations (InvalidAction/400), a role that may not call op
+ * (AuthorizationError/403) and a store that is shutting down
+ * (ServiceUnavailable/503) are answered before api_call() returns;
+ * everything else after the commit of the transaction that ran it.
+ */
+void api_call(struct api *api, enum op_role role, const char *op, json_t *args,
+	      api_reply_fn reply, void *arg);
+
+/* Requests submitted and not yet answered. */
+unsigned int api_pending(const struct api *api);
+
+#endif

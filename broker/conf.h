@@ -1,0 +1,61 @@
+/*
+ * heraldd configuration: herald.conf (libconfig) over built-in defaults.
+ * conf_load() reads a file (or only the defaults when path is NULL), checks
+ * every key and value, and reports the first problem as "FILE:LINE: reason".
+ * The result is immutable once loaded; a reload builds a new one.
+ */
+#ifndef HERALD_BROKER_CONF_H
+#define HERALD_BROKER_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+enum conf_durability {
+	CONF_DURABILITY_FULL,	 /* fsync on every group commit: survives power loss */
+	CONF_DURABILITY_PROCESS, /* survives a crash of the process only */
+};
+
+struct conf_idlist {
+	size_t n;
+	unsigned int *ids; /* uids or gids, resolved from names when loading */
+};
+
+struct conf {
+	char *path; /* file the configuration came from; NULL for built-in defaults */
+
+	/* ARNs: arn:aws:sns:{region}:{account}:... */
+	char *region;  /* "us-east-1" */
+	char *account; /* 12 digits, "000000000000" */
+
+	/* state */
+	char *state_dir; /* holds herald.db and the sealing key */
+	char *db_path;	 /* default {state_dir}/herald.db */
+	char *key_file;	 /* default {state_dir}/seal.key, created 0600 */
+	enum conf_durability durability;
+	unsigned int commit_max_batch; /* most requests committed in one transaction */
+
+	/* native protocol */
+	char *socket_path;
+	mode_t socket_mode;	 /* default 0660 */
+	char *socket_group;	 /* NULL: the daemon's group */
+	size_t max_frame;	 /* bytes, default 1 MiB */
+	unsigned int max_clients;
+
+	/* access by peer credentials; root and the daemon's own user always administer */
+	struct conf_idlist admin_users, admin_groups;
+	struct conf_idlist publish_users, publish_groups;
+
+	/* logging */
+	int log_level; /* syslog priority */
+};
+
+/*
+ * Load path (NULL: defaults only).  On failure returns NULL and sets *err to a
+ * malloc'd message naming the file and line; the caller frees it.  The result
+ * is freed with conf_free().
+ */
+struct conf *conf_load(const char *path, char **err);
+void conf_free(struct conf *conf);
+
+#endif

@@ -1,0 +1,24 @@
+# broker/: heraldd.  Everything but main.c is in libbroker so that unit tests link it.
+noinst_LTLIBRARIES += broker/libbroker.la
+broker_libbroker_la_SOURCES = \
+	broker/conf.c broker/conf.h \
+	broker/store.h broker/store_sqlite.c \
+	broker/op.c broker/op.h broker/ops.h \
+	broker/arn.c broker/arn.h \
+	broker/api.c broker/api.h \
+	broker/ops_platform.c \
+	broker/ops_topic.c \
+	broker/ops_tag.c \
+	broker/ops_publish.c \
+	broker/msgattr.c broker/msgattr.h \
+	broker/front_native.c broker/front_native.h
+BROKER_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(MSGPACK_CFLAGS) \
+	$(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+broker_libbroker_la_CFLAGS = $(BROKER_CFLAGS)
+broker_libbroker_la_LIBADD = common/libcommon.la $(LIBEVENT_LIBS) $(OPENSSL_LIBS) \
+	$(MSGPACK_LIBS) $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)
+
+sbin_PROGRAMS += heraldd
+heraldd_SOURCES = broker/main.c
+heraldd_CFLAGS = $(BROKER_CFLAGS)
+heraldd_LDADD = broker/libbroker.la

@@ -1,0 +1,163 @@
+/*
+ * The state store: SNS resources, tags and accepted messages.
+ *
+ * The interface is storage-neutral so that a PostgreSQL backend can replace
+ * the SQLite one (store_sqlite.c); nothing above it writes SQL.
+ *
+ * Threading.  store_open() starts a store thread that owns the write
+ * connection.  Work is submitted as jobs: the store thread takes everything
+ * queued since its last commit, opens ONE transaction, runs each job inside
+ * its own savepoint (a job that returns non-zero has its changes rolled back,
+ * the others keep theirs), commits (fsync'd when durability is "full"), and
+ * only then hands every job's completion back to the event loop thread.  So a
+ * state-changing request is answered only after its commit, and jobs see the
+ * effects of the jobs before them (CreatePlatformEndpoint twice in one group
+ * is still idempotent).
+ *
+ * When store_open() is given no event base, there is no thread: store_submit()
+ * runs the job in its own transaction on the calling thread and calls the
+ * completion before returning.  Unit tests use this.
+ *
+ * Records.  Every SNS resource is one record: its ARN (unique), its kind, its
+ * parent (the application of an endpoint, the topic of a subscription; "" for
+ * applications and topics), a lookup key unique within (kind, parent) (the
+ * token of an endpoint, "protocol endpoint" of a subscription; NULL if none),
+ * its attributes as a JSON object of strings, an optional sealed secret blob
+ * (credentials of applications, already encrypted by the caller), and a
+ * sequence number assigned at first insert that orders listings and never
+ * changes.
+ */
+#ifndef HERALD_BROKER_STORE_H
+#define HERALD_BROKER_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct event_base;
+struct store;
+struct store_txn;
+
+enum store_kind {
+	STORE_APP = 1,
+	STORE_ENDPOINT = 2,
+	STORE_TOPIC = 3,
+	STORE_SUBSCRIPTION = 4,
+};
+
+enum store_durability {
+	STORE_DURABILITY_FULL,
+	STORE_DURABILITY_PROCESS,
+};
+
+struct store_conf {
+	const char *db_path;
+	enum store_durability durability;
+	unsigned int max_batch; /* most jobs per transaction; 0: 1000 */
+};
+
+struct store_rec {
+	char *arn;
+	enum store_kind kind;
+	char *parent;		/* "" when none */
+	char *lookup;		/* NULL when none */
+	json_t *attrs;		/* object of strings; never NULL in a record read back */
+	unsigned char *secret;	/* sealed blob or NULL */
+	size_t secret_len;
+	int64_t seq;		/* assigned by the store; ignored by store_put */
+	int64_t created_ms;	/* assigned by the store at first insert */
+};
+
+/* Free the members of a record filled by the store (not rec itself). */
+void store_rec_clear(struct store_rec *rec);
+
+/* An accepted message, stored once whatever the number of its recipients. */
+struct store_msg {
+	char *message_id;  /* UUID */
+	char *target_arn;  /* endpoint ARN or topic ARN */
+	enum store_kind target_kind; /* STORE_ENDPOINT or STORE_TOPIC */
+	json_t *body;	   /* the validated publish request (Message, Subject, MessageStructure,
+			      MessageAttributes, ...) */
+	int64_t created_ms;
+	int64_t seq;	   /* assigned by the store */
+};
+
+void store_msg_clear(struct store_msg *msg);
+
+/*
+ * Open (creating and migrating as needed) the store.  base NULL: synchronous
+ * mode, no thread (see above).  NULL on failure with *err set to a malloc'd
+ * reason the caller frees.
+ */
+struct store *store_open(const struct store_conf *conf, struct event_base *base, char **err);
+
+/* Finish every queued job (completions delivered), commit, stop the thread, close. */
+void store_close(struct store *st);
+
+/* Runs on the store thread inside the job's savepoint.  Return 0 to keep its changes. */
+typedef int (*store_job_fn)(struct store_txn *txn, void *arg);
+/*
+ * Runs on the event-loop thread after the transaction that held the job ended.
+ * status: 0 committed (or the job's own non-zero result, rolled back), or
+ * STORE_ECOMMIT if the commit itself failed (the job's changes are lost).
+ */
+typedef void (*store_done_fn)(void *arg, int status);
+
+#define STORE_ECOMMIT (-10000)
+
+/* Queue a job.  0, or -ESHUTDOWN once store_close() has begun, -ENOMEM. */
+int store_submit(struct store *st, store_job_fn job, store_done_fn done, void *arg);
+
+/* Number of transactions committed and jobs run so far (for tests and metrics). */
+void store_stats(struct store *st, uint64_t *commits, uint64_t *jobs);
+
+/*
+ * Operations inside a job.  All return 0 on success, -ENOENT when not found,
+ * -EEXIST on a lookup collision (store_put), or -EIO on a storage error.
+ * Records are filled with malloc'd copies; clear them with store_rec_clear().
+ * Strings passed in are borrowed.
+ */
+int store_get(struct store_txn *txn, const char *arn, struct store_rec *out);
+int store_find(struct store_txn *txn, enum store_kind kind, const char *parent,
+	       const char *lookup, struct store_rec *out);
+/* Insert or update by ARN (seq and created_ms of an existing record are kept). */
+int store_put(struct store_txn *txn, const struct store_rec *rec);
+/* Delete one record and its tags; -ENOENT if absent. */
+int store_delete(struct store_txn *txn, const char *arn);
+/* Delete every record of kind whose parent is parent (and their tags); count in *n if not NULL. */
+int store_delete_children(struct store_txn *txn, enum store_kind kind, const char *parent,
+			  uint64_t *n);
+/* Number of records of kind under parent (parent NULL: all of that kind). */
+int store_count(struct store_txn *txn, enum store_kind kind, const char *parent, uint64_t *n);
+
+/*
+ * List records of kind (under parent, or all when parent is NULL) with
+ * seq > after_seq in seq order, at most limit of them.  cb gets each record
+ * (borrowed for the duration of the call); a non-zero return stops the walk
+ * and is returned.
+ */
+typedef int (*store_list_cb)(const struct store_rec *rec, void *arg);
+int store_list(struct store_txn *txn, enum store_kind kind, const char *parent, int64_t after_seq,
+	       unsigned int limit, store_list_cb cb, void *arg);
+
+/* List records of kind whose lookup equals lookup (any parent), in seq order. */
+int store_list_by_lookup(struct store_txn *txn, enum store_kind kind, const char *lookup,
+			 store_list_cb cb, void *arg);
+
+/* Tags of a resource as a new JSON object {key: value}; empty object when none. */
+int store_tags_get(struct store_txn *txn, const char *arn, json_t **out);
+/* Replace all tags of a resource with obj (borrowed). */
+int store_tags_set(struct store_txn *txn, const char *arn, json_t *obj);
+
+/* Store an accepted message; msg->seq is set. */
+int store_msg_put(struct store_txn *txn, struct store_msg *msg);
+int store_msg_get(struct store_txn *txn, const char *message_id, struct store_msg *out);
+/* Messages in seq order after after_seq, at most limit. */
+typedef int (*store_msg_cb)(const struct store_msg *msg, void *arg);
+int store_msg_list(struct store_txn *txn, int64_t after_seq, unsigned int limit, store_msg_cb cb,
+		   void *arg);
+int store_msg_delete(struct store_txn *txn, const char *message_id);
+
+#endif

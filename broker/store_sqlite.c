@@ -1,0 +1,5 @@
+/* STUB: to be written. */
+#include "config.h"
+
+extern int store_stub;
+int store_stub;

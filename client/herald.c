@@ -1,0 +1,7 @@
+/* STUB: to be written. */
+#include "config.h"
+
+int main(void)
+{
+	return 1;
+}

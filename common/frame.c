@@ -1,0 +1,5 @@
+/* STUB: to be written. */
+#include "config.h"
+
+extern int frame_stub;
+int frame_stub;

@@ -1,0 +1,5 @@
+/* STUB: to be written. */
+#include "config.h"
+
+extern int mpjson_stub;
+int mpjson_stub;

@@ -1,0 +1,5 @@
+/* STUB: to be written. */
+#include "config.h"
+
+extern int seal_stub;
+int seal_stub;

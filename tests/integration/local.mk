@@ -1,0 +1,19 @@
+# tests/integration/: the real heraldd on a temporary directory and socket,
+# driven through libherald and the herald CLI.
+INTEG_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+INTEG_LDADD = client/libherald.la common/libcommon.la $(CUNIT_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)
+INTEG_HARNESS = tests/integration/harness.c tests/integration/harness.h
+
+integ_tests = \
+	tests/integration/test_daemon \
+	tests/integration/test_client
+check_PROGRAMS += $(integ_tests)
+TESTS += $(integ_tests) tests/integration/test_cli.sh
+EXTRA_DIST += tests/integration/test_cli.sh
+
+tests_integration_test_daemon_SOURCES = tests/integration/test_daemon.c $(INTEG_HARNESS)
+tests_integration_test_daemon_CFLAGS = $(INTEG_CFLAGS)
+tests_integration_test_daemon_LDADD = $(INTEG_LDADD)
+tests_integration_test_client_SOURCES = tests/integration/test_client.c $(INTEG_HARNESS)
+tests_integration_test_client_CFLAGS = $(INTEG_CFLAGS)
+tests_integration_test_client_LDADD = $(INTEG_LDADD)

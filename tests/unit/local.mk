@@ -1,0 +1,49 @@
+# tests/unit/: one CUnit program per module.
+UNIT_CFLAGS = $(BROKER_CFLAGS) $(CUNIT_CFLAGS)
+UNIT_LDADD = broker/libbroker.la $(CUNIT_LIBS)
+UNIT_FIXTURE = tests/unit/fixture.c tests/unit/fixture_run.c tests/unit/fixture.h
+
+unit_tests = \
+	tests/unit/test_arn \
+	tests/unit/test_op \
+	tests/unit/test_store \
+	tests/unit/test_seal \
+	tests/unit/test_frame \
+	tests/unit/test_mpjson \
+	tests/unit/test_conf \
+	tests/unit/test_ops_platform \
+	tests/unit/test_ops_topic \
+	tests/unit/test_ops_publish
+check_PROGRAMS += $(unit_tests)
+TESTS += $(unit_tests)
+
+tests_unit_test_arn_SOURCES = tests/unit/test_arn.c tests/unit/fixture_run.c tests/unit/fixture.h
+tests_unit_test_arn_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_arn_LDADD = $(UNIT_LDADD)
+tests_unit_test_op_SOURCES = tests/unit/test_op.c tests/unit/fixture_run.c tests/unit/fixture.h
+tests_unit_test_op_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_op_LDADD = $(UNIT_LDADD)
+tests_unit_test_store_SOURCES = tests/unit/test_store.c $(UNIT_FIXTURE)
+tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_store_LDADD = $(UNIT_LDADD)
+tests_unit_test_seal_SOURCES = tests/unit/test_seal.c $(UNIT_FIXTURE)
+tests_unit_test_seal_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_seal_LDADD = $(UNIT_LDADD)
+tests_unit_test_frame_SOURCES = tests/unit/test_frame.c $(UNIT_FIXTURE)
+tests_unit_test_frame_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_frame_LDADD = $(UNIT_LDADD)
+tests_unit_test_mpjson_SOURCES = tests/unit/test_mpjson.c $(UNIT_FIXTURE)
+tests_unit_test_mpjson_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_mpjson_LDADD = $(UNIT_LDADD)
+tests_unit_test_conf_SOURCES = tests/unit/test_conf.c $(UNIT_FIXTURE)
+tests_unit_test_conf_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_conf_LDADD = $(UNIT_LDADD)
+tests_unit_test_ops_platform_SOURCES = tests/unit/test_ops_platform.c $(UNIT_FIXTURE)
+tests_unit_test_ops_platform_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ops_platform_LDADD = $(UNIT_LDADD)
+tests_unit_test_ops_topic_SOURCES = tests/unit/test_ops_topic.c $(UNIT_FIXTURE)
+tests_unit_test_ops_topic_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ops_topic_LDADD = $(UNIT_LDADD)
+tests_unit_test_ops_publish_SOURCES = tests/unit/test_ops_publish.c $(UNIT_FIXTURE)
+tests_unit_test_ops_publish_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ops_publish_LDADD = $(UNIT_LDADD)
