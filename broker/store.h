@@ -134,7 +134,7 @@ int store_count(struct store_txn *txn, enum store_kind kind, const char *parent,
 
 /*
  * List records of kind (under parent, or all when parent is NULL) with
- * seq > after_seq in seq order, at most limit of them.  cb gets each record
+ * seq > after_seq in seq order, at most limit of them (0: no limit).  cb gets each record
  * (borrowed for the duration of the call); a non-zero return stops the walk
  * and is returned.
  */
@@ -154,7 +154,7 @@ int store_tags_set(struct store_txn *txn, const char *arn, json_t *obj);
 /* Store an accepted message; msg->seq is set. */
 int store_msg_put(struct store_txn *txn, struct store_msg *msg);
 int store_msg_get(struct store_txn *txn, const char *message_id, struct store_msg *out);
-/* Messages in seq order after after_seq, at most limit. */
+/* Messages in seq order after after_seq, at most limit (0: no limit). */
 typedef int (*store_msg_cb)(const struct store_msg *msg, void *arg);
 int store_msg_list(struct store_txn *txn, int64_t after_seq, unsigned int limit, store_msg_cb cb,
 		   void *arg);

@@ -92,12 +92,23 @@ static int seal_write_all(int fd, const unsigned char *p, size_t len)
 
 static int seal_create_key(struct seal *seal, const char *path, char **err)
 {
-	int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* O_EXCL: never truncate or follow someone else's file (or symlink) into a key. */
+	int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
 	int rc = -1;
 
 	if (fd < 0) {
-		seal_set_err(err, "cannot create key file %s: %s", path, strerror(errno));
-		return -1;
+		int e = errno;
+		struct stat sb;
+
+		if (e == EEXIST && lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+			seal_set_err(err,
+				     "cannot create key file %s: it is a symbolic link to a "
+				     "missing file",
+				     path);
+			return -1;
+		}
+		seal_set_err(err, "cannot create key file %s: %s", path, strerror(e));
+		return e == EEXIST ? -EEXIST : -1;
 	}
 	if (RAND_bytes(seal->key, SEAL_KEY_LEN) != 1) {
 		seal_set_err(err, "cannot generate a key for %s: no randomness", path);
@@ -177,32 +188,42 @@ static int seal_load_key(struct seal *seal, int fd, const char *path, char **err
 struct seal *seal_open(const char *path, char **err)
 {
 	struct seal *seal;
-	int fd;
+	int fd, rc, attempt;
+	char *local_err = NULL;
 
-	if (err)
-		*err = NULL;
+	if (!err)
+		err = &local_err;
+	*err = NULL;
 	seal = OPENSSL_secure_zalloc(sizeof(*seal));
 	if (!seal) {
 		seal_set_err(err, "out of memory");
-		return NULL;
+		goto fail;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd >= 0) {
-		int rc = seal_load_key(seal, fd, path, err);
-
-		close(fd);
-		if (rc < 0)
+	/* Twice: another process may create the file between our open and our create. */
+	for (attempt = 0; attempt < 2; attempt++) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			rc = seal_load_key(seal, fd, path, err);
+			close(fd);
+			if (rc < 0)
+				goto fail;
+			return seal;
+		}
+		if (errno != ENOENT) {
+			seal_set_err(err, "cannot open key file %s: %s", path, strerror(errno));
 			goto fail;
-		return seal;
+		}
+		rc = seal_create_key(seal, path, err);
+		if (rc == 0)
+			return seal;
+		if (rc != -EEXIST)
+			goto fail;
+		free(*err);
+		*err = NULL;
 	}
-	if (errno != ENOENT) {
-		seal_set_err(err, "cannot open key file %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (seal_create_key(seal, path, err) < 0)
-		goto fail;
-	return seal;
+	seal_set_err(err, "cannot open key file %s: it keeps appearing and vanishing", path);
 fail:
+	free(local_err);
 	seal_free(seal);
 	return NULL;
 }

@@ -277,6 +277,38 @@ static void test_refuse_missing_dir(void)
 	expect_refused(path, "cannot create");
 }
 
+static void test_symlinks(void)
+{
+	char link[320], target[320];
+	char *err = NULL;
+	struct seal *seal;
+	struct stat sb;
+
+	/* A link to a good key file is followed (admins keep keys elsewhere)... */
+	snprintf(link, sizeof(link), "%s/linked.key", dir);
+	unlink(link);
+	CU_ASSERT_EQUAL_FATAL(symlink(key_path, link), 0);
+	seal = seal_open(link, &err);
+	CU_ASSERT_PTR_NOT_NULL(seal);
+	seal_free(seal);
+	free(err);
+	err = NULL;
+
+	/* ...but a dangling link is never followed to create a key where it points. */
+	snprintf(link, sizeof(link), "%s/dangling.key", dir);
+	snprintf(target, sizeof(target), "%s/elsewhere.key", dir);
+	unlink(link);
+	unlink(target);
+	CU_ASSERT_EQUAL_FATAL(symlink(target, link), 0);
+	expect_refused(link, "cannot create");
+	CU_ASSERT_NOT_EQUAL(stat(target, &sb), 0);
+}
+
+static void test_refuse_directory(void)
+{
+	expect_refused(dir, "not a regular file");
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -292,6 +324,8 @@ int main(void)
 		{"refuse key file open to group/others", test_refuse_open_mode},
 		{"accept key file 0400", test_accept_0400},
 		{"refuse key file in missing dir", test_refuse_missing_dir},
+		{"symlinks: followed to a key, never to create one", test_symlinks},
+		{"refuse a directory as key file", test_refuse_directory},
 		CU_TEST_INFO_NULL,
 	};
 

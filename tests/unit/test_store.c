@@ -10,8 +10,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -928,6 +930,92 @@ static void test_close_delivers(void)
 	store_close(st);
 }
 
+/*
+ * A commit that fails (here: the file size limit stops the WAL from
+ * growing, as a full disk would) fails every job of its group with
+ * STORE_ECOMMIT, keeps none of their changes, and the store carries on.
+ */
+static int job_put_big(struct store_txn *txn, void *arg)
+{
+	size_t len = 1 << 20;
+	char *big = malloc(len + 1);
+	json_t *attrs;
+	struct store_rec r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	memset(big, 'b', len);
+	big[len] = '\0';
+	attrs = json_pack("{s:s}", "Big", big);
+	r = rec_of((const char *)arg, STORE_TOPIC, "", NULL, attrs);
+	/* Whether the write or the commit fails, the job does not get to decide. */
+	store_put(txn, &r);
+	json_decref(attrs);
+	free(big);
+	return 0;
+}
+
+static struct rlimit saved_fsize;
+
+static void fsize_limit(bool on)
+{
+	struct rlimit lim = saved_fsize;
+
+	if (on) {
+		CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_FSIZE, &saved_fsize), 0);
+		lim = saved_fsize;
+		lim.rlim_cur = 256 * 1024;
+		signal(SIGXFSZ, SIG_IGN);
+	}
+	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_FSIZE, &lim), 0);
+}
+
+static void test_commit_failure(void)
+{
+	struct store *st;
+	uint64_t commits, commits2, jobs;
+	unsigned int i;
+
+	new_db();
+	st = open_sync();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	store_stats(st, &commits, &jobs);
+	fsize_limit(true);
+	CU_ASSERT_EQUAL(run(st, job_put_big, "big"), STORE_ECOMMIT);
+	fsize_limit(false);
+	store_stats(st, &commits2, &jobs);
+	CU_ASSERT_EQUAL(commits2, commits);
+	CU_ASSERT_EQUAL(run(st, job_expect_absent, "big"), 0);
+	CU_ASSERT_EQUAL(run(st, job_put_ok, "after"), 0);
+	CU_ASSERT_EQUAL(run(st, job_expect_present, "after"), 0);
+	store_close(st);
+
+	/* Threaded: the whole group fails, including the small job before the big one. */
+	new_db();
+	seen_reset();
+	gate_set(false);
+	st = open_store(base, STORE_DURABILITY_FULL, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	submit(st, 0, job_gate, NULL);
+	submit(st, 1, job_put_ok, "small");
+	submit(st, 2, job_put_big, "big");
+	fsize_limit(true);
+	gate_set(true);
+	CU_ASSERT_EQUAL(event_base_dispatch(base), 1);
+	fsize_limit(false);
+	CU_ASSERT_EQUAL_FATAL(seen.n, 3);
+	CU_ASSERT_EQUAL(seen.status[1], STORE_ECOMMIT);
+	CU_ASSERT_EQUAL(seen.status[2], STORE_ECOMMIT);
+	seen_reset();
+	submit(st, 0, job_expect_absent, "small");
+	submit(st, 1, job_expect_absent, "big");
+	submit(st, 2, job_put_ok, "after");
+	CU_ASSERT_EQUAL(event_base_dispatch(base), 1);
+	CU_ASSERT_EQUAL_FATAL(seen.n, 3);
+	for (i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(seen.status[i], 0);
+	store_close(st);
+}
+
 /* ------------------------------------------------ durability and files */
 
 static int job_durable_write(struct store_txn *txn, void *arg)
@@ -1106,6 +1194,7 @@ int main(void)
 		{"group commit with per-job rollback", test_group_commit_rollback},
 		{"burst is batched, max_batch holds", test_burst_batches},
 		{"close delivers queued completions", test_close_delivers},
+		{"failed commit fails the whole group", test_commit_failure},
 		{"durable across reopen", test_durable_reopen},
 		{"future schema version refused", test_future_schema_refused},
 		{"not a database: clear error", test_not_a_database},
