@@ -17,9 +17,10 @@
  * st->mu, then libevent's base lock; the store thread never holds st->mu when
  * it calls into libevent.
  *
- * store_close() runs on the loop thread: it refuses new jobs, lets the store
- * thread finish everything queued, joins it and delivers the remaining
- * completions itself before closing the connection.
+ * store_close() runs on the loop thread (never from inside a completion): it
+ * refuses new jobs, lets the store thread finish everything queued, joins it
+ * and delivers the remaining completions itself before closing the
+ * connection.
  *
  * In synchronous mode (no base) store_submit() runs the job as a group of one
  * on the calling thread.
@@ -32,12 +33,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <sqlite3.h>
@@ -266,7 +269,7 @@ static int store_exec_stmt(struct store *st, enum store_stmt id, const char *wha
 	return rc;
 }
 
-static int bind_text(sqlite3_stmt *s, int i, const char *v)
+static int store_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(s, i);
 }
@@ -604,7 +607,7 @@ struct store *store_open(const struct store_conf *conf, struct event_base *base,
 {
 	struct store *st;
 	sigset_t all, old;
-	int rc;
+	int rc, fd;
 
 	if (err)
 		*err = NULL;
@@ -629,6 +632,14 @@ struct store *store_open(const struct store_conf *conf, struct event_base *base,
 		store_set_err(err, "no database path configured");
 		goto fail;
 	}
+	/*
+	 * The database holds device tokens and sealed credentials: create it
+	 * 0600 ourselves (SQLite would use 0644), and SQLite gives its -wal
+	 * and -shm files the same mode.
+	 */
+	fd = open(st->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd >= 0)
+		close(fd);
 	rc = sqlite3_open_v2(st->path, &st->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			     NULL);
@@ -814,7 +825,7 @@ int store_get(struct store_txn *txn, const char *arn, struct store_rec *out)
 	memset(out, 0, sizeof(*out));
 	if (!s)
 		return -EIO;
-	bind_text(s, 1, arn);
+	store_bind_text(s, 1, arn);
 	rc = store_one_rec(st, s, out);
 	store_unstmt(st, SQL_GET, s);
 	return rc;
@@ -834,8 +845,8 @@ int store_find(struct store_txn *txn, enum store_kind kind, const char *parent, 
 	if (!s)
 		return -EIO;
 	sqlite3_bind_int(s, 1, (int)kind);
-	bind_text(s, 2, parent ? parent : "");
-	bind_text(s, 3, lookup);
+	store_bind_text(s, 2, parent ? parent : "");
+	store_bind_text(s, 3, lookup);
 	rc = store_one_rec(st, s, out);
 	store_unstmt(st, SQL_FIND, s);
 	return rc;
@@ -895,7 +906,7 @@ int store_put(struct store_txn *txn, const struct store_rec *rec)
 	s = store_stmt(st, SQL_EXISTS);
 	if (!s)
 		return -EIO;
-	bind_text(s, 1, rec->arn);
+	store_bind_text(s, 1, rec->arn);
 	rc = sqlite3_step(s);
 	exists = rc == SQLITE_ROW;
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -919,11 +930,11 @@ int store_put(struct store_txn *txn, const struct store_rec *rec)
 		rc = -EIO;
 		goto out;
 	}
-	bind_text(s, 1, rec->arn);
+	store_bind_text(s, 1, rec->arn);
 	sqlite3_bind_int(s, 2, (int)rec->kind);
-	bind_text(s, 3, rec->parent ? rec->parent : "");
-	bind_text(s, 4, rec->lookup);
-	bind_text(s, 5, attrs);
+	store_bind_text(s, 3, rec->parent ? rec->parent : "");
+	store_bind_text(s, 4, rec->lookup);
+	store_bind_text(s, 5, attrs);
 	if (rec->secret)
 		sqlite3_bind_blob64(s, 6, rec->secret, rec->secret_len, SQLITE_STATIC);
 	else
@@ -947,7 +958,7 @@ static int store_exec_arn(struct store *st, enum store_stmt id, const char *arn,
 
 	if (!s)
 		return -EIO;
-	bind_text(s, 1, arn);
+	store_bind_text(s, 1, arn);
 	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, "cannot delete");
 	if (n)
 		*n = sqlite3_changes(st->db);
@@ -978,7 +989,7 @@ static int store_exec_kind_parent(struct store *st, enum store_stmt id, enum sto
 	if (!s)
 		return -EIO;
 	sqlite3_bind_int(s, 1, (int)kind);
-	bind_text(s, 2, parent ? parent : "");
+	store_bind_text(s, 2, parent ? parent : "");
 	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, "cannot delete");
 	if (n)
 		*n = (uint64_t)sqlite3_changes(st->db);
@@ -1012,7 +1023,7 @@ int store_count(struct store_txn *txn, enum store_kind kind, const char *parent,
 		return -EIO;
 	sqlite3_bind_int(s, 1, (int)kind);
 	if (parent)
-		bind_text(s, 2, parent);
+		store_bind_text(s, 2, parent);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		*n = (uint64_t)sqlite3_column_int64(s, 0);
 		rc = 0;
@@ -1057,7 +1068,7 @@ int store_list(struct store_txn *txn, enum store_kind kind, const char *parent, 
 		return -EIO;
 	sqlite3_bind_int(s, 1, (int)kind);
 	if (parent)
-		bind_text(s, 2, parent);
+		store_bind_text(s, 2, parent);
 	sqlite3_bind_int64(s, 3, after_seq);
 	sqlite3_bind_int64(s, 4, limit ? (sqlite3_int64)limit : -1);
 	rc = store_walk(st, s, cb, arg);
@@ -1078,7 +1089,7 @@ int store_list_by_lookup(struct store_txn *txn, enum store_kind kind, const char
 	if (!s)
 		return -EIO;
 	sqlite3_bind_int(s, 1, (int)kind);
-	bind_text(s, 2, lookup);
+	store_bind_text(s, 2, lookup);
 	rc = store_walk(st, s, cb, arg);
 	store_unstmt(st, SQL_LIST_LOOKUP, s);
 	return rc;
@@ -1102,7 +1113,7 @@ int store_tags_get(struct store_txn *txn, const char *arn, json_t **out)
 		json_decref(obj);
 		return -EIO;
 	}
-	bind_text(s, 1, arn);
+	store_bind_text(s, 1, arn);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *k = (const char *)sqlite3_column_text(s, 0);
 		const char *v = (const char *)sqlite3_column_text(s, 1);
@@ -1152,9 +1163,9 @@ int store_tags_set(struct store_txn *txn, const char *arn, json_t *obj)
 
 		if (!s)
 			return -EIO;
-		bind_text(s, 1, arn);
-		bind_text(s, 2, key);
-		bind_text(s, 3, json_string_value(value));
+		store_bind_text(s, 1, arn);
+		store_bind_text(s, 2, key);
+		store_bind_text(s, 3, json_string_value(value));
 		rc = store_step_write(st, s, "cannot write a tag");
 		store_unstmt(st, SQL_TAG_INSERT, s);
 		if (rc < 0)
@@ -1189,10 +1200,10 @@ int store_msg_put(struct store_txn *txn, struct store_msg *msg)
 		rc = -EIO;
 		goto out;
 	}
-	bind_text(s, 1, msg->message_id);
-	bind_text(s, 2, msg->target_arn);
+	store_bind_text(s, 1, msg->message_id);
+	store_bind_text(s, 2, msg->target_arn);
 	sqlite3_bind_int(s, 3, (int)msg->target_kind);
-	bind_text(s, 4, body);
+	store_bind_text(s, 4, body);
 	sqlite3_bind_int64(s, 5, msg->created_ms);
 	sqlite3_bind_int64(s, 6, seq);
 	rc = store_step_write(st, s, "cannot write a message");
@@ -1242,7 +1253,7 @@ int store_msg_get(struct store_txn *txn, const char *message_id, struct store_ms
 	memset(out, 0, sizeof(*out));
 	if (!s)
 		return -EIO;
-	bind_text(s, 1, message_id);
+	store_bind_text(s, 1, message_id);
 	switch (sqlite3_step(s)) {
 	case SQLITE_ROW:
 		rc = store_read_msg(st, s, out);

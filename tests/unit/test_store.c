@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -225,12 +226,16 @@ static int job_put_get(struct store_txn *txn, void *arg)
 static void test_put_get_find_update(void)
 {
 	struct store *st;
+	struct stat sb;
 
 	new_db();
 	st = open_sync();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 	CU_ASSERT_EQUAL(run(st, job_put_get, NULL), 0);
 	store_close(st);
+	/* Tokens and sealed credentials live here: nobody else may read it. */
+	CU_ASSERT_EQUAL_FATAL(stat(db_path, &sb), 0);
+	CU_ASSERT_EQUAL(sb.st_mode & 077, 0);
 }
 
 static int job_eexist(struct store_txn *txn, void *arg)
