@@ -119,6 +119,18 @@ static int run(struct store *st, store_job_fn fn, void *arg)
 	return j.status;
 }
 
+/* Run job on a new, empty synchronous store; it must return 0. */
+static void run_on_fresh_store(store_job_fn job)
+{
+	struct store *st;
+
+	new_db();
+	st = open_sync();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(run(st, job, NULL), 0);
+	store_close(st);
+}
+
 static struct store_rec rec_of(const char *arn, enum store_kind kind, const char *parent,
 			       const char *lookup, json_t *attrs)
 {
@@ -225,14 +237,9 @@ static int job_put_get(struct store_txn *txn, void *arg)
 
 static void test_put_get_find_update(void)
 {
-	struct store *st;
 	struct stat sb;
 
-	new_db();
-	st = open_sync();
-	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
-	CU_ASSERT_EQUAL(run(st, job_put_get, NULL), 0);
-	store_close(st);
+	run_on_fresh_store(job_put_get);
 	/* Tokens and sealed credentials live here: nobody else may read it. */
 	CU_ASSERT_EQUAL_FATAL(stat(db_path, &sb), 0);
 	CU_ASSERT_EQUAL(sb.st_mode & 077, 0);
@@ -262,13 +269,7 @@ static int job_eexist(struct store_txn *txn, void *arg)
 
 static void test_lookup_collision(void)
 {
-	struct store *st;
-
-	new_db();
-	st = open_sync();
-	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
-	CU_ASSERT_EQUAL(run(st, job_eexist, NULL), 0);
-	store_close(st);
+	run_on_fresh_store(job_eexist);
 }
 
 static int job_delete(struct store_txn *txn, void *arg)
@@ -322,13 +323,7 @@ static int job_delete(struct store_txn *txn, void *arg)
 
 static void test_delete(void)
 {
-	struct store *st;
-
-	new_db();
-	st = open_sync();
-	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
-	CU_ASSERT_EQUAL(run(st, job_delete, NULL), 0);
-	store_close(st);
+	run_on_fresh_store(job_delete);
 }
 
 /* Collects the ARNs a listing yields; stops after stop_after if non-zero. */
@@ -450,13 +445,7 @@ static int job_list(struct store_txn *txn, void *arg)
 
 static void test_list(void)
 {
-	struct store *st;
-
-	new_db();
-	st = open_sync();
-	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
-	CU_ASSERT_EQUAL(run(st, job_list, NULL), 0);
-	store_close(st);
+	run_on_fresh_store(job_list);
 }
 
 /* A listing whose callback reads and lists again (one statement nested in itself). */
@@ -498,13 +487,7 @@ static int job_nested(struct store_txn *txn, void *arg)
 
 static void test_nested_list(void)
 {
-	struct store *st;
-
-	new_db();
-	st = open_sync();
-	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
-	CU_ASSERT_EQUAL(run(st, job_nested, NULL), 0);
-	store_close(st);
+	run_on_fresh_store(job_nested);
 }
 
 /* ------------------------------------------------------------------ tags */
@@ -555,13 +538,7 @@ static int job_tags(struct store_txn *txn, void *arg)
 
 static void test_tags(void)
 {
-	struct store *st;
-
-	new_db();
-	st = open_sync();
-	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
-	CU_ASSERT_EQUAL(run(st, job_tags, NULL), 0);
-	store_close(st);
+	run_on_fresh_store(job_tags);
 }
 
 /* -------------------------------------------------------------- messages */
