@@ -17,7 +17,8 @@
  * the commit): EndpointCreated, EndpointUpdated, EndpointDeleted with
  * EndpointArn and PlatformApplicationArn; PlatformApplicationUpdated and
  * PlatformApplicationDeleted with PlatformApplicationArn, so that it can
- * reload or drop an application's provider connection.
+ * reload or drop an application's provider connection (the endpoints that
+ * go with a deleted application get no EndpointDeleted of their own).
  *
  * Threading: store thread, inside the request's store job (see op.h).
  */
