@@ -30,6 +30,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "broker/arn.h"
 #include "broker/ops.h"
@@ -338,21 +343,49 @@ static int app_check_secret(const char *platform, json_t *secret, struct op_erro
 	return 0;
 }
 
+/* The end of validity of a PEM certificate as "YYYY-MM-DDTHH:MM:SSZ"; false if pem is not one. */
+static bool app_cert_expiry(const char *pem, char out[32])
+{
+	BIO *bio = BIO_new_mem_buf(pem, -1);
+	X509 *cert = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	struct tm tm;
+	bool ok = cert && ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1;
+
+	if (ok)
+		ok = strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) > 0;
+	X509_free(cert);
+	BIO_free(bio);
+	ERR_clear_error(); /* a principal that is not a certificate is not an error here */
+	return ok;
+}
+
 /*
- * AuthenticationMethod as SNS reports it: APNs "Token" when the team and
- * bundle identifiers that token authentication needs are set, else
- * "Certificate"; FCM "Token" for a service-account JSON credential, else
- * "Key"; nothing for the other platforms.
+ * The attributes SNS derives from the credentials.  AuthenticationMethod:
+ * APNs "Token" when the team and bundle identifiers that token
+ * authentication needs are set, else "Certificate"; FCM "Token" for a
+ * service-account JSON credential, else "Key"; nothing for the other
+ * platforms.  AppleCertificateExpiryDate: for APNs certificate
+ * authentication, when the principal is a PEM certificate.  Whether the
+ * credentials really work is the provider driver's to check.
  */
-static void app_auth_method(const char *platform, json_t *attrs, json_t *secret)
+static void app_derive(const char *platform, json_t *attrs, json_t *secret)
 {
 	const char *method = NULL;
+	char expiry[32];
 
+	json_object_del(attrs, "AppleCertificateExpiryDate");
 	if (!strcmp(platform, "APNS") || !strcmp(platform, "APNS_SANDBOX")) {
+		const char *principal =
+			json_string_value(json_object_get(secret, "PlatformPrincipal"));
+
 		method = json_object_get(attrs, "ApplePlatformTeamID") &&
 					 json_object_get(attrs, "ApplePlatformBundleID")
 				 ? "Token"
 				 : "Certificate";
+		if (!strcmp(method, "Certificate") && principal &&
+		    app_cert_expiry(principal, expiry))
+			json_object_set_new(attrs, "AppleCertificateExpiryDate",
+					    json_string(expiry));
 	} else if (!strcmp(platform, "GCM")) {
 		const char *cred = json_string_value(json_object_get(secret, "PlatformCredential"));
 
@@ -396,7 +429,7 @@ static int app_write(struct op_ctx *ctx, const char *arn, const char *platform,
 	if (app_apply(ctx, attrs_in, attrs, secret, err) < 0 ||
 	    app_check_secret(platform, secret, err) < 0)
 		goto out;
-	app_auth_method(platform, attrs, secret);
+	app_derive(platform, attrs, secret);
 	if (secret_seal(ctx, arn, secret, &rec, err) < 0)
 		goto out;
 	rec.attrs = attrs;

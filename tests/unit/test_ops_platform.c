@@ -357,6 +357,20 @@ static void test_app_attributes(void)
 	teardown();
 }
 
+/* A self-signed certificate valid until 2036-11-20T10:20:44Z (openssl req -x509 -days 3650). */
+static const char apns_cert[] = "-----BEGIN CERTIFICATE-----\n"
+				"MIIBtDCCAVmgAwIBAgIUCvJiznLPzNow2SrK8JZYHE8VcyYwCgYIKoZIzj0EAwIw\n"
+				"LzEtMCsGA1UEAwwkQXBwbGUgUHVzaCBTZXJ2aWNlczogY29tLmV4YW1wbGUuYXBw\n"
+				"MB4XDTI2MTEyMzEwMjA0NFoXDTM2MTEyMDEwMjA0NFowLzEtMCsGA1UEAwwkQXBw\n"
+				"bGUgUHVzaCBTZXJ2aWNlczogY29tLmV4YW1wbGUuYXBwMFkwEwYHKoZIzj0CAQYI\n"
+				"KoZIzj0DAQcDQgAEwwcQ4vLiU3i/0mIoFmJH6FDg0+4FvVSrKha1QkXY0anHacGw\n"
+				"ZeAkBHxJBn40Kc8Hs/4+8cQOcYzxxYSxhdeZ76NTMFEwHQYDVR0OBBYEFMMpYrqu\n"
+				"VrFpWfdHwkCTklPfS2jSMB8GA1UdIwQYMBaAFMMpYrquVrFpWfdHwkCTklPfS2jS\n"
+				"MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIhAJeZmRSp2VNxatuT\n"
+				"dtpAqiR4ZvXq8tv9lsXzg7QKwKUwAiEAtGarb+XAXjXUNIWVaOKmiQz79NHyLq3M\n"
+				"7YiSBTT5LS4=\n"
+				"-----END CERTIFICATE-----\n";
+
 static const char *auth_method(const char *arn)
 {
 	static char buf[32];
@@ -382,6 +396,23 @@ static void test_app_authentication_method(void)
 	json_decref(r);
 	CU_ASSERT_STRING_EQUAL(auth_method("arn:aws:sns:us-east-1:000000000000:app/APNS/cert"),
 			       "Certificate");
+	/* A real certificate also gives its expiry date; the certificate itself stays secret. */
+	r = CALL_OK("SetPlatformApplicationAttributes", "{s:s, s:{s:s}}", "PlatformApplicationArn",
+		    "arn:aws:sns:us-east-1:000000000000:app/APNS/cert", "Attributes",
+		    "PlatformPrincipal", apns_cert);
+	json_decref(r);
+	r = CALL_OK("GetPlatformApplicationAttributes", "{s:s}", "PlatformApplicationArn",
+		    "arn:aws:sns:us-east-1:000000000000:app/APNS/cert");
+	assert_json(r,
+		    "{\"Attributes\": {\"Enabled\": \"true\", \"AuthenticationMethod\": "
+		    "\"Certificate\", \"AppleCertificateExpiryDate\": \"2036-11-20T10:20:44Z\"}}");
+	json_decref(r);
+	CALL_ERR("InvalidParameter", 400,
+		 "Invalid parameter: Attributes Reason: Invalid attribute name: "
+		 "AppleCertificateExpiryDate",
+		 "SetPlatformApplicationAttributes", "{s:s, s:{s:s}}", "PlatformApplicationArn",
+		 "arn:aws:sns:us-east-1:000000000000:app/APNS/cert", "Attributes",
+		 "AppleCertificateExpiryDate", "2099-01-01T00:00:00Z");
 	r = CALL_OK("CreatePlatformApplication", "{s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "Name", "p8",
 		    "Platform", "APNS_SANDBOX", "Attributes", "PlatformCredential",
 		    "-----BEGIN PRIVATE KEY-----", "PlatformPrincipal", "ABC123DEFG",
