@@ -112,33 +112,43 @@ static int check_display_name(const char *value, char *why, size_t n)
 	return 0;
 }
 
+/* value is one of choices (NULL-terminated); hint words the choices for the message. */
+static int check_choice(const char *value, const char *const *choices, const char *hint, char *why,
+			size_t n)
+{
+	for (; *choices; choices++)
+		if (strcmp(value, *choices) == 0)
+			return 0;
+	snprintf(why, n, "Invalid value [%.512s]. %s", value, hint);
+	return -1;
+}
+
 static int check_tracing(const char *value, char *why, size_t n)
 {
-	if (strcmp(value, "PassThrough") && strcmp(value, "Active")) {
-		snprintf(why, n, "Invalid value [%.512s]. Please use either PassThrough or Active",
-			 value);
-		return -1;
-	}
-	return 0;
+	static const char *const c[] = {"PassThrough", "Active", NULL};
+
+	return check_choice(value, c, "Please use either PassThrough or Active", why, n);
 }
 
 static int check_signature_version(const char *value, char *why, size_t n)
 {
-	if (strcmp(value, "1") && strcmp(value, "2")) {
-		snprintf(why, n, "Invalid value [%.512s]. Must be 1 or 2.", value);
-		return -1;
-	}
-	return 0;
+	static const char *const c[] = {"1", "2", NULL};
+
+	return check_choice(value, c, "Must be 1 or 2.", why, n);
 }
 
 static int check_throughput_scope(const char *value, char *why, size_t n)
 {
-	if (strcmp(value, "Topic") && strcmp(value, "MessageGroup")) {
-		snprintf(why, n, "Invalid value [%.512s]. Please use either Topic or MessageGroup",
-			 value);
-		return -1;
-	}
-	return 0;
+	static const char *const c[] = {"Topic", "MessageGroup", NULL};
+
+	return check_choice(value, c, "Please use either Topic or MessageGroup", why, n);
+}
+
+static int check_filter_scope(const char *value, char *why, size_t n)
+{
+	static const char *const c[] = {"MessageAttributes", "MessageBody", NULL};
+
+	return check_choice(value, c, "Please use either MessageBody or MessageAttributes", why, n);
 }
 
 static int check_any(const char *value, char *why, size_t n)
@@ -850,13 +860,8 @@ static int sub_attr_check(const char *name, const char *value, const char *scope
 		if (check_bool(value, why, sizeof(why)))
 			goto bad_value;
 	} else if (strcmp(name, "FilterPolicyScope") == 0) {
-		if (strcmp(value, "MessageAttributes") && strcmp(value, "MessageBody")) {
-			snprintf(why, sizeof(why),
-				 "Invalid value [%.512s]. Please use either MessageBody or "
-				 "MessageAttributes",
-				 value);
+		if (check_filter_scope(value, why, sizeof(why)))
 			goto bad_value;
-		}
 		if (filter && sub_check_filter(filter, value, why, sizeof(why)))
 			goto bad;
 	} else if (strcmp(name, "FilterPolicy") == 0) {
