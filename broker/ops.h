@@ -38,6 +38,14 @@ OP_DECLARE(SetSubscriptionAttributes);
 OP_DECLARE(TagResource);
 OP_DECLARE(UntagResource);
 OP_DECLARE(ListTagsForResource);
+/*
+ * Check a Tags argument ([{"Key","Value"}], SNS's limits and messages) and
+ * return it as a new {key: value} object, or NULL with err set.  Shared with
+ * CreateTopic.
+ */
+json_t *tag_list_parse(json_t *tags, struct op_error *err);
+/* Store tags over those of arn (merged), enforcing the 50-tag limit.  0 or -1 with err. */
+int tag_merge(struct op_ctx *ctx, const char *arn, json_t *tags, struct op_error *err);
 
 /* ops_publish.c: publishing */
 OP_DECLARE(Publish);

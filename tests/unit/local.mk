@@ -13,6 +13,7 @@ unit_tests = \
 	tests/unit/test_conf \
 	tests/unit/test_ops_platform \
 	tests/unit/test_ops_topic \
+	tests/unit/test_ops_tag \
 	tests/unit/test_ops_publish
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
@@ -44,6 +45,9 @@ tests_unit_test_ops_platform_LDADD = $(UNIT_LDADD)
 tests_unit_test_ops_topic_SOURCES = tests/unit/test_ops_topic.c $(UNIT_FIXTURE)
 tests_unit_test_ops_topic_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ops_topic_LDADD = $(UNIT_LDADD)
+tests_unit_test_ops_tag_SOURCES = tests/unit/test_ops_tag.c $(UNIT_FIXTURE)
+tests_unit_test_ops_tag_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ops_tag_LDADD = $(UNIT_LDADD)
 tests_unit_test_ops_publish_SOURCES = tests/unit/test_ops_publish.c $(UNIT_FIXTURE)
 tests_unit_test_ops_publish_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ops_publish_LDADD = $(UNIT_LDADD)
