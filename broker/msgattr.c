@@ -41,16 +41,16 @@ enum msgattr_rkind {
 struct msgattr_reserved {
 	const char *name;
 	enum msgattr_rkind kind;
-	size_t off;			 /* of the field in struct msgattr_mobile */
+	size_t off;		   /* of the field in struct msgattr_mobile */
 	const char *const *values; /* R_INT, R_ENUM; NULL-terminated */
-	bool icase;			 /* R_ENUM: compare ignoring case */
-	size_t max;			 /* R_TEXT */
+	bool icase;		   /* R_ENUM: compare ignoring case */
+	size_t max;		   /* R_TEXT */
 };
 
 static const char *const msgattr_apns_priorities[] = {"10", "5", "1", NULL};
 /* Apple's apns-push-type values (reference/providers.md, APNs). */
 static const char *const msgattr_apns_push_types[] = {
-	"alert", "background",	 "location", "voip",	"complication", "fileprovider",
+	"alert", "background",	 "location",   "voip",	  "complication", "fileprovider",
 	"mdm",	 "liveactivity", "pushtotalk", "widgets", "controls",	  NULL};
 static const char *const msgattr_auth_methods[] = {"token", "certificate", NULL};
 static const char *const msgattr_baidu_deploy[] = {"1", "2", NULL};
@@ -61,11 +61,18 @@ static const char *const msgattr_wns_cache[] = {"cache", "no-cache", NULL};
 static const char *const msgattr_wns_types[] = {"wns/toast", "wns/tile", "wns/badge", "wns/raw",
 						NULL};
 
-#define TTL(svc)                                                                                   \
-	{"AWS.SNS.MOBILE." #svc ".TTL", MSGATTR_R_TTL,                                             \
-	 offsetof(struct msgattr_mobile, ttl) + MSGATTR_TTL_##svc * sizeof(int64_t), NULL, false, 0}
-#define FIELD(name, kind, field, values, icase, max)                                               \
-	{"AWS.SNS.MOBILE." name, kind, offsetof(struct msgattr_mobile, field), values, icase, max}
+#define TTL(svc)                                                     \
+	{                                                            \
+		"AWS.SNS.MOBILE." #svc ".TTL", MSGATTR_R_TTL,        \
+			offsetof(struct msgattr_mobile, ttl) +       \
+				MSGATTR_TTL_##svc * sizeof(int64_t), \
+			NULL, false, 0                               \
+	}
+#define FIELD(name, kind, field, values, icase, max)                                          \
+	{                                                                                     \
+		"AWS.SNS.MOBILE." name, kind, offsetof(struct msgattr_mobile, field), values, \
+			icase, max                                                            \
+	}
 
 static const struct msgattr_reserved msgattr_reserved[] = {
 	TTL(ADM),
@@ -95,8 +102,8 @@ static const struct msgattr_reserved msgattr_reserved[] = {
 	FIELD("BAIDU.DeployStatus", MSGATTR_R_INT, baidu_deploy_status, msgattr_baidu_deploy, false,
 	      0),
 	FIELD("BAIDU.MessageKey", MSGATTR_R_TEXT, baidu_message_key, NULL, false, 256),
-	FIELD("BAIDU.MessageType", MSGATTR_R_INT, baidu_message_type, msgattr_baidu_msg_types, false,
-	      0),
+	FIELD("BAIDU.MessageType", MSGATTR_R_INT, baidu_message_type, msgattr_baidu_msg_types,
+	      false, 0),
 	FIELD("MPNS.Type", MSGATTR_R_ENUM, mpns_type, msgattr_mpns_types, false, 0),
 	FIELD("MPNS.NotificationClass", MSGATTR_R_ENUM, mpns_notification_class,
 	      msgattr_mpns_classes, false, 0),
@@ -173,18 +180,20 @@ static int msgattr_reserved_parse(const struct msgattr_reserved *r, const char *
 		if (field)
 			memcpy(field, &v, sizeof(v));
 		return 0;
-	bad_ttl:
+bad_ttl:
 		if (err)
-			msgattr_value_invalid(err,
-					      "The message attribute '%s' must be a whole number of "
-					      "seconds from 0 to %d.",
-					      r->name, INT32_MAX);
+			msgattr_value_invalid(
+				err,
+				"The message attribute '%s' must be a whole number of "
+				"seconds from 0 to %d.",
+				r->name, INT32_MAX);
 		return -1;
 	case MSGATTR_R_INT:
 	case MSGATTR_R_ENUM:
 		for (size_t i = 0; r->values[i]; i++) {
-			if (strlen(r->values[i]) != len || (r->icase ? strncasecmp(r->values[i], s, len)
-								     : strncmp(r->values[i], s, len)))
+			if (strlen(r->values[i]) != len ||
+			    (r->icase ? strncasecmp(r->values[i], s, len)
+				      : strncmp(r->values[i], s, len)))
 				continue;
 			if (field && r->kind == MSGATTR_R_INT)
 				*(int *)(void *)field = atoi(r->values[i]);
@@ -215,7 +224,8 @@ static int msgattr_reserved_parse(const struct msgattr_reserved *r, const char *
 		if (len > r->max) {
 			if (err)
 				msgattr_value_invalid(
-					err, "The message attribute '%s' must be at most %zu bytes.",
+					err,
+					"The message attribute '%s' must be at most %zu bytes.",
 					r->name, r->max);
 			return -1;
 		}
@@ -282,7 +292,8 @@ static int msgattr_check_name(const char *name, struct op_error *err)
 		return msgattr_value_invalid(err, "Message attribute name must not be empty.");
 	if (name[0] == '.')
 		return msgattr_value_invalid(
-			err, "Invalid message attribute name starting with character '.' was found.");
+			err,
+			"Invalid message attribute name starting with character '.' was found.");
 	if (name[len - 1] == '.')
 		return msgattr_value_invalid(
 			err, "Invalid message attribute name ending with character '.' was found.");
@@ -298,7 +309,8 @@ static int msgattr_check_name(const char *name, struct op_error *err)
 				msgattr_codepoint((const unsigned char *)name + i));
 		if (c == '.' && name[i - 1] == '.')
 			return msgattr_value_invalid(
-				err, "Message attribute name can not have successive '.' character.");
+				err,
+				"Message attribute name can not have successive '.' character.");
 	}
 	if (msgattr_reserved_prefix(name) && !msgattr_reserved_find(name))
 		return msgattr_value_invalid(
@@ -380,9 +392,10 @@ static bool msgattr_string_ok(const char *s, size_t len)
 static int msgattr_bad_shape(struct op_error *err, const char *name, const char *what)
 {
 	if (what)
-		op_invalid(err,
-			   "MessageAttributes Reason: %s of message attribute '%s' must be a string",
-			   what, name);
+		op_invalid(
+			err,
+			"MessageAttributes Reason: %s of message attribute '%s' must be a string",
+			what, name);
 	else
 		op_invalid(err,
 			   "MessageAttributes Reason: message attribute '%s' must be a structure",
@@ -439,11 +452,12 @@ static int msgattr_check_one(const char *name, json_t *attr, unsigned int batch_
 			err, "Length of message attribute type must be less than 256 bytes.");
 	base = msgattr_base_type(type);
 	if (!base || strlen(type) != json_string_length(jtype))
-		return msgattr_value_invalid(err,
-					     "The message attribute '%s' has an invalid message "
-					     "attribute type, the set of supported type prefixes is "
-					     "Binary, Number, and String.",
-					     name);
+		return msgattr_value_invalid(
+			err,
+			"The message attribute '%s' has an invalid message "
+			"attribute type, the set of supported type prefixes is "
+			"Binary, Number, and String.",
+			name);
 	if (!jstr && !jbin)
 		goto empty;
 	field = strcmp(base, "Binary") == 0 ? "Binary" : "String";
@@ -460,10 +474,11 @@ static int msgattr_check_one(const char *name, json_t *attr, unsigned int batch_
 	if (field[0] == 'B') {
 		bin = util_base64_decode(value, len, &binlen);
 		if (!bin)
-			return msgattr_value_invalid(err,
-						     "The message attribute '%s' has a BinaryValue that "
-						     "is not valid base64.",
-						     name);
+			return msgattr_value_invalid(
+				err,
+				"The message attribute '%s' has a BinaryValue that "
+				"is not valid base64.",
+				name);
 		if (binlen == 0)
 			goto empty;
 		len = binlen;
@@ -471,17 +486,21 @@ static int msgattr_check_one(const char *name, json_t *attr, unsigned int batch_
 		if (!msgattr_string_ok(value, len))
 			return msgattr_value_invalid(
 				err, "Invalid attribute value was passed in for message attribute");
-		if (strcmp(base, "Number") == 0 && (strlen(value) != len || !msgattr_is_number(value)))
+		if (strcmp(base, "Number") == 0 &&
+		    (strlen(value) != len || !msgattr_is_number(value)))
 			return msgattr_value_invalid(
-				err, "Could not cast message attribute '%s' value to number.", name);
+				err, "Could not cast message attribute '%s' value to number.",
+				name);
 	}
 
 	r = msgattr_reserved_find(name);
 	if (r) {
-		if (field[0] == 'B')
-			return msgattr_value_invalid(
+		if (field[0] == 'B') {
+			msgattr_value_invalid(
 				err, "The message attribute '%s' must have type String or Number.",
 				name);
+			goto out;
+		}
 		if (msgattr_reserved_parse(r, value, len, NULL, err) < 0)
 			goto out;
 	}

@@ -70,8 +70,8 @@ struct msgattr_mobile {
 	const char *preferred_auth;   /* "token" or "certificate" (as given, any case) */
 	int baidu_deploy_status;      /* 1 development, 2 production */
 	const char *baidu_message_key;
-	int baidu_message_type; /* 0 message, 1 notification */
-	const char *mpns_type;	/* token, toast or raw */
+	int baidu_message_type;		     /* 0 message, 1 notification */
+	const char *mpns_type;		     /* token, toast or raw */
 	const char *mpns_notification_class; /* realtime, priority or regular */
 	const char *wns_cache_policy;	     /* cache or no-cache */
 	const char *wns_group;

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -23,10 +24,10 @@
 #include "broker/ops.h"
 #include "common/util.h"
 
-#define PUBLISH_MAX_BATCH 10
+#define PUBLISH_MAX_BATCH    10
 #define PUBLISH_MAX_BATCH_ID 80
-#define PUBLISH_MAX_SUBJECT 100 /* characters */
-#define PUBLISH_MAX_FIFO_ID 128
+#define PUBLISH_MAX_SUBJECT  100 /* characters */
+#define PUBLISH_MAX_FIFO_ID  128
 
 /* Where a message goes, once its ARN has been checked and found. */
 struct publish_target {
@@ -66,7 +67,7 @@ static int publish_str(json_t *obj, const char *name, unsigned int pos, bool req
 		if (!required)
 			return 0;
 		snprintf(member, sizeof(member), "%s", name);
-		member[0] = (char)(member[0] - 'A' + 'a');
+		member[0] = (char)tolower((unsigned char)member[0]);
 		op_fail(err, "ValidationError", 400,
 			"1 validation error detected: Value null at "
 			"'publishBatchRequestEntries.%u.member.%s' failed to satisfy constraint: "
@@ -286,7 +287,8 @@ static int publish_resolve_endpoint(struct op_ctx *ctx, const char *arn, struct 
 		goto out;
 	}
 	if (publish_attr_false(app.attrs, "Enabled")) {
-		op_fail(err, "PlatformApplicationDisabled", 400, "Platform application is disabled");
+		op_fail(err, "PlatformApplicationDisabled", 400,
+			"Platform application is disabled");
 		goto out;
 	}
 	t->arn = arn;
@@ -325,8 +327,10 @@ static json_t *publish_body(const struct publish_msg *m)
 	if ((m->subject && json_object_set_new(body, "Subject", json_string(m->subject))) ||
 	    (m->structure &&
 	     json_object_set_new(body, "MessageStructure", json_string(m->structure))) ||
-	    (m->attrs && json_object_set_new(body, "MessageAttributes", json_deep_copy(m->attrs))) ||
-	    (m->group_id && json_object_set_new(body, "MessageGroupId", json_string(m->group_id))) ||
+	    (m->attrs &&
+	     json_object_set_new(body, "MessageAttributes", json_deep_copy(m->attrs))) ||
+	    (m->group_id &&
+	     json_object_set_new(body, "MessageGroupId", json_string(m->group_id))) ||
 	    (m->dedup_id &&
 	     json_object_set_new(body, "MessageDeduplicationId", json_string(m->dedup_id)))) {
 		json_decref(body);
@@ -399,10 +403,12 @@ json_t *op_Publish(struct op_ctx *ctx, json_t *args, struct op_error *err)
 		return NULL;
 	given = !!topic + !!target + !!phone;
 	if (given == 0)
-		return op_invalid(err, "TopicArn or TargetArn Reason: no value for required parameter");
+		return op_invalid(err,
+				  "TopicArn or TargetArn Reason: no value for required parameter");
 	if (given > 1)
-		return op_invalid(err, "%s Reason: only one of TopicArn, TargetArn and PhoneNumber "
-				       "may be specified",
+		return op_invalid(err,
+				  "%s Reason: only one of TopicArn, TargetArn and PhoneNumber "
+				  "may be specified",
 				  topic ? "TopicArn" : "TargetArn");
 	if (phone)
 		return op_invalid(err, "PhoneNumber Reason: SMS is not supported by herald; "
@@ -422,7 +428,8 @@ json_t *op_Publish(struct op_ctx *ctx, json_t *args, struct op_error *err)
 		return NULL;
 
 	result = json_pack("{s:s}", "MessageId", id);
-	if (result && t.fifo && json_object_set_new(result, "SequenceNumber", publish_seq_string(seq)))
+	if (result && t.fifo &&
+	    json_object_set_new(result, "SequenceNumber", publish_seq_string(seq)))
 		json_decref(result), result = NULL;
 	if (!result)
 		return op_internal(err, "publish: out of memory");
@@ -511,8 +518,9 @@ json_t *op_PublishBatch(struct op_ctx *ctx, json_t *args, struct op_error *err)
 		total += msgs[i].size;
 	}
 	if (total > MSGATTR_MAX_PUBLISH_BYTES)
-		return op_fail(err, "BatchRequestTooLong", 400,
-			       "The length of all the messages put together is more than the limit.");
+		return op_fail(
+			err, "BatchRequestTooLong", 400,
+			"The length of all the messages put together is more than the limit.");
 
 	result = json_pack("{s:[], s:[]}", "Successful", "Failed");
 	if (!result)
@@ -522,7 +530,8 @@ json_t *op_PublishBatch(struct op_ctx *ctx, json_t *args, struct op_error *err)
 		if (publish_store(ctx, &t, &msgs[i], id, &seq, err) < 0)
 			goto fail;
 		one = json_pack("{s:s, s:s}", "Id", msgs[i].id, "MessageId", id);
-		if (one && t.fifo && json_object_set_new(one, "SequenceNumber", publish_seq_string(seq)))
+		if (one && t.fifo &&
+		    json_object_set_new(one, "SequenceNumber", publish_seq_string(seq)))
 			json_decref(one), one = NULL;
 		if (!one || json_array_append_new(ok, one)) {
 			op_internal(err, "publish: out of memory");
