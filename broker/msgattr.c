@@ -542,24 +542,14 @@ int msgattr_mobile_get(json_t *attrs, struct msgattr_mobile *out)
 	json_t *attr, *jv;
 	int rc = 0;
 
+	*out = (struct msgattr_mobile){
+		.apns_priority = -1,
+		.baidu_deploy_status = -1,
+		.baidu_message_type = -1,
+		.wns_suppress_popup = -1,
+	};
 	for (size_t i = 0; i < MSGATTR_TTL_COUNT; i++)
 		out->ttl[i] = -1;
-	out->apns_priority = -1;
-	out->apns_push_type = NULL;
-	out->apns_topic = NULL;
-	out->apns_collapse_id = NULL;
-	out->preferred_auth = NULL;
-	out->baidu_deploy_status = -1;
-	out->baidu_message_key = NULL;
-	out->baidu_message_type = -1;
-	out->mpns_type = NULL;
-	out->mpns_notification_class = NULL;
-	out->wns_cache_policy = NULL;
-	out->wns_group = NULL;
-	out->wns_match = NULL;
-	out->wns_suppress_popup = -1;
-	out->wns_tag = NULL;
-	out->wns_type = NULL;
 	if (!json_is_object(attrs))
 		return 0;
 	json_object_foreach(attrs, name, attr)

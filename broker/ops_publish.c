@@ -42,12 +42,14 @@ struct publish_target {
 struct publish_msg {
 	const char *id; /* batch entry Id */
 	const char *message;
+	size_t message_len; /* bytes; Message may hold NUL characters */
 	const char *subject;
 	const char *structure;
 	json_t *attrs;
 	const char *group_id;
 	const char *dedup_id;
 	size_t size; /* Message plus attributes, as SNS counts them */
+	json_t *src; /* the object they came from */
 };
 
 /*
@@ -103,15 +105,22 @@ static bool publish_subject_ok(const char *s, size_t len)
 	return chars <= PUBLISH_MAX_SUBJECT;
 }
 
-/* MessageGroupId and MessageDeduplicationId: 1-128 of a-z A-Z 0-9 and ASCII punctuation. */
-static int publish_fifo_id_check(const char *name, const char *s, struct op_error *err)
+/* The length in bytes of string member name of obj (which may hold NUL characters). */
+static size_t publish_len(json_t *obj, const char *name)
 {
-	size_t len = strlen(s);
+	return json_string_length(json_object_get(obj, name));
+}
 
-	for (size_t i = 0; i < len; i++)
-		if (s[i] < 0x21 || s[i] > 0x7e)
-			len = 0;
-	if (len >= 1 && len <= PUBLISH_MAX_FIFO_ID)
+/* MessageGroupId and MessageDeduplicationId: 1-128 of a-z A-Z 0-9 and ASCII punctuation. */
+static int publish_fifo_id_check(json_t *obj, const char *name, struct op_error *err)
+{
+	const char *s = json_string_value(json_object_get(obj, name));
+	size_t len = publish_len(obj, name);
+	bool ok = len >= 1 && len <= PUBLISH_MAX_FIFO_ID;
+
+	for (size_t i = 0; i < len && ok; i++)
+		ok = s[i] >= 0x21 && s[i] <= 0x7e;
+	if (ok)
 		return 0;
 	op_invalid(err,
 		   "%s Reason: %s can only include alphanumeric and punctuation characters. 1 to "
@@ -127,9 +136,8 @@ static int publish_fifo_id_check(const char *name, const char *s, struct op_erro
 static int publish_msg_read(json_t *obj, unsigned int pos, struct publish_msg *m,
 			    struct op_error *err)
 {
-	json_t *jmsg;
-
 	memset(m, 0, sizeof(*m));
+	m->src = obj;
 	if (publish_str(obj, "Message", pos, true, &m->message, err) < 0 ||
 	    publish_str(obj, "Subject", pos, false, &m->subject, err) < 0 ||
 	    publish_str(obj, "MessageStructure", pos, false, &m->structure, err) < 0 ||
@@ -140,12 +148,11 @@ static int publish_msg_read(json_t *obj, unsigned int pos, struct publish_msg *m
 	if (json_is_null(m->attrs) || (json_is_object(m->attrs) && !json_object_size(m->attrs)))
 		m->attrs = NULL;
 
-	if (m->subject && !publish_subject_ok(m->subject, strlen(m->subject))) {
+	if (m->subject && !publish_subject_ok(m->subject, publish_len(obj, "Subject"))) {
 		op_invalid(err, "Subject");
 		return -1;
 	}
-	jmsg = json_object_get(obj, "Message");
-	m->size = json_string_length(jmsg);
+	m->message_len = m->size = publish_len(obj, "Message");
 	if (m->size == 0) {
 		op_invalid(err, "Empty message");
 		return -1;
@@ -186,9 +193,9 @@ static int publish_msg_check(const struct publish_msg *m, const struct publish_t
 				"type");
 		return -1;
 	}
-	if (m->group_id && publish_fifo_id_check("MessageGroupId", m->group_id, err) < 0)
+	if (m->group_id && publish_fifo_id_check(m->src, "MessageGroupId", err) < 0)
 		return -1;
-	if (m->dedup_id && publish_fifo_id_check("MessageDeduplicationId", m->dedup_id, err) < 0)
+	if (m->dedup_id && publish_fifo_id_check(m->src, "MessageDeduplicationId", err) < 0)
 		return -1;
 
 	if (!m->structure)
@@ -198,7 +205,7 @@ static int publish_msg_check(const struct publish_msg *m, const struct publish_t
 		return -1;
 	}
 	/* Duplicate keys are accepted (the last wins), as SNS does. */
-	doc = json_loads(m->message, JSON_DECODE_ANY, NULL);
+	doc = json_loadb(m->message, m->message_len, JSON_DECODE_ANY, NULL);
 	if (!json_is_object(doc)) {
 		json_decref(doc);
 		op_invalid(err, "Message Structure - JSON message body failed to parse");
@@ -320,7 +327,7 @@ static int publish_resolve_target(struct op_ctx *ctx, const char *arn, struct pu
 /* The body stored for a message: the validated request (new reference, NULL on OOM). */
 static json_t *publish_body(const struct publish_msg *m)
 {
-	json_t *body = json_pack("{s:s}", "Message", m->message);
+	json_t *body = json_pack("{s:s%}", "Message", m->message, m->message_len);
 
 	if (!body)
 		return NULL;

@@ -313,6 +313,29 @@ static void test_endpoint_publish(void)
 	free(id);
 }
 
+static void test_publisher_role_and_raw_bytes(void)
+{
+	struct op_error err;
+	struct store_msg msg;
+	json_t *r, *body;
+
+	/* a publish-only caller may publish; a NUL inside Message is kept */
+	r = fx_call_as(&fx, OP_ROLE_PUBLISH, "Publish", &err, "{s:s, s:s%}", "TopicArn", topic,
+		       "Message", "a\0b", (size_t)3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL_FATAL(msg_get(json_string_value(json_object_get(r, "MessageId")), &msg), 0);
+	body = json_object_get(msg.body, "Message");
+	CU_ASSERT_EQUAL(json_string_length(body), 3);
+	CU_ASSERT_EQUAL(memcmp(json_string_value(body), "a\0b", 3), 0);
+	store_msg_clear(&msg);
+	json_decref(r);
+
+	expect_err(json_pack("{s:s, s:s, s:[s]}", "TopicArn", topic, "Message", "m",
+			     "MessageAttributes", "x"),
+		   "InvalidParameter", 400,
+		   "Invalid parameter: MessageAttributes Reason: must be a map");
+}
+
 /* ---- Publish: where to ---- */
 
 static void test_target_choice(void)
@@ -938,6 +961,7 @@ int main(void)
 	CU_TestInfo tests[] = {
 		{"topic publish is stored durably", test_topic_publish_durable},
 		{"endpoint publish; TargetArn naming a topic", test_endpoint_publish},
+		{"publisher role; NUL kept in Message", test_publisher_role_and_raw_bytes},
 		{"one of TopicArn, TargetArn, PhoneNumber", test_target_choice},
 		{"topic ARN errors", test_topic_arn_errors},
 		{"endpoint errors", test_endpoint_errors},
