@@ -265,17 +265,17 @@ static json_t *conv_array(struct mpj_conv *c, const msgpack_object_array *a)
 
 	if (!arr)
 		goto nomem;
-	c->path[c->depth].key = NULL;
-	c->depth++;
 	for (uint32_t i = 0; i < a->size; i++) {
-		c->path[c->depth - 1].index = i;
+		c->path[c->depth].key = NULL;
+		c->path[c->depth].index = i;
+		c->depth++;
 		v = conv_obj(c, &a->ptr[i]);
+		c->depth--;
 		if (!v)
 			goto fail;
 		if (json_array_append_new(arr, v) < 0)
 			goto nomem;
 	}
-	c->depth--;
 	return arr;
 nomem:
 	conv_err(c, "out of memory");
@@ -290,14 +290,11 @@ static json_t *conv_map(struct mpj_conv *c, const msgpack_object_map *m)
 
 	if (!obj)
 		goto nomem;
-	c->depth++;
 	for (uint32_t i = 0; i < m->size; i++) {
 		const msgpack_object *k = &m->ptr[i].key;
 		const char *ks;
 		size_t kl;
 
-		c->path[c->depth - 1].key = NULL;
-		c->path[c->depth - 1].index = i;
 		if (k->type != MSGPACK_OBJECT_STR) {
 			conv_err(c, "map key %u is %s; map keys must be strings", i,
 				 mp_type_name(k->type));
@@ -313,19 +310,20 @@ static json_t *conv_map(struct mpj_conv *c, const msgpack_object_map *m)
 			conv_err(c, "map key %u is not valid UTF-8", i);
 			goto fail;
 		}
-		c->path[c->depth - 1].key = ks;
-		c->path[c->depth - 1].key_len = kl;
 		if (json_object_getn(obj, ks, kl)) {
-			conv_err(c, "duplicate map key");
+			conv_err(c, "duplicate map key \"%.*s\"", kl > 64 ? 64 : (int)kl, ks);
 			goto fail;
 		}
+		c->path[c->depth].key = ks;
+		c->path[c->depth].key_len = kl;
+		c->depth++;
 		v = conv_obj(c, &m->ptr[i].val);
+		c->depth--;
 		if (!v)
 			goto fail;
 		if (json_object_setn_new_nocheck(obj, ks, kl, v) < 0)
 			goto nomem;
 	}
-	c->depth--;
 	return obj;
 nomem:
 	conv_err(c, "out of memory");
