@@ -230,7 +230,7 @@ static void conv_err(struct mpj_conv *c, const char *fmt, ...)
 	snprintf(c->err, c->errlen, "%s at %s", what, where);
 }
 
-static const char *mp_type_name(msgpack_object_type t)
+const char *mpjson_type_name(msgpack_object_type t)
 {
 	switch (t) {
 	case MSGPACK_OBJECT_NIL:
@@ -297,7 +297,7 @@ static json_t *conv_map(struct mpj_conv *c, const msgpack_object_map *m)
 
 		if (k->type != MSGPACK_OBJECT_STR) {
 			conv_err(c, "map key %u is %s; map keys must be strings", i,
-				 mp_type_name(k->type));
+				 mpjson_type_name(k->type));
 			goto fail;
 		}
 		ks = k->via.str.ptr;
@@ -386,7 +386,7 @@ static json_t *conv_obj(struct mpj_conv *c, const msgpack_object *o)
 						       : conv_map(c, &o->via.map);
 	case MSGPACK_OBJECT_EXT:
 	default:
-		conv_err(c, "%s is not supported", mp_type_name(o->type));
+		conv_err(c, "%s is not supported", mpjson_type_name(o->type));
 		return NULL;
 	}
 	if (!v)

@@ -49,4 +49,7 @@ json_t *mpjson_decode(const void *data, size_t len, char *err, size_t errlen);
  */
 int mpjson_pack(msgpack_packer *pk, const json_t *json, char *err, size_t errlen);
 
+/* "a map", "an integer", ... for messages about a value of type t. */
+const char *mpjson_type_name(msgpack_object_type t);
+
 #endif
