@@ -44,8 +44,12 @@ struct herald {
 	unsigned char rbuf[CLIENT_RBUF];
 	size_t roff, rlen; /* unconsumed bytes are rbuf[roff, rlen) */
 	bool broken;
+	bool peer_gone; /* a write found the broker gone */
 	struct herald_error why_broken;
 };
+
+static int recv_json(struct herald *h, uint32_t *id, json_t **result, struct herald_error *err);
+static int why_closed(struct herald *h, struct herald_error *err);
 
 static void set_err(struct herald_error *err, const char *code, int status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -194,6 +198,7 @@ static int write_all(struct herald *h, const char *p, size_t n, struct herald_er
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
+			h->peer_gone = errno == EPIPE || errno == ECONNRESET;
 			return broken(h, err, "ConnectionError", "cannot send to heraldd at %s: %s",
 				      h->path, strerror(errno));
 		}
@@ -277,6 +282,8 @@ static int send_json(struct herald *h, const char *op, const json_t *args, uint3
 		goto out;
 	}
 	rc = write_all(h, sb.data, sb.size, err);
+	if (rc == HERALD_EIO && h->peer_gone)
+		rc = why_closed(h, err);
 	if (rc == 0) {
 		h->pending++;
 		*id = rid;
@@ -284,6 +291,33 @@ static int send_json(struct herald *h, const char *op, const json_t *args, uint3
 out:
 	msgpack_sbuffer_destroy(&sb);
 	return rc;
+}
+
+/*
+ * A write failed because the broker closed the connection: it may have said
+ * why first (too many clients, shutting down).  Return that answer as
+ * HERALD_EAPI if there is one, else the write's HERALD_EIO.
+ */
+static int why_closed(struct herald *h, struct herald_error *err)
+{
+	struct herald_error write_err = h->why_broken, said;
+	json_t *res = NULL;
+	uint32_t rid = 1;
+
+	h->broken = false;
+	if (recv_json(h, &rid, &res, &said) == HERALD_EAPI && rid == 0) {
+		broken(h, NULL, "ConnectionError", "heraldd closed the connection: %s",
+		       said.message);
+		if (err)
+			*err = said;
+		return HERALD_EAPI;
+	}
+	json_decref(res);
+	h->broken = true;
+	h->why_broken = write_err;
+	if (err)
+		*err = write_err;
+	return HERALD_EIO;
 }
 
 int herald_send(struct herald *h, const char *op, const char *args_json, uint32_t *id,

@@ -10,6 +10,7 @@ unit_tests = \
 	tests/unit/test_seal \
 	tests/unit/test_frame \
 	tests/unit/test_mpjson \
+	tests/unit/test_front_native \
 	tests/unit/test_conf \
 	tests/unit/test_ops_platform \
 	tests/unit/test_ops_topic \
@@ -47,3 +48,8 @@ tests_unit_test_ops_topic_LDADD = $(UNIT_LDADD)
 tests_unit_test_ops_publish_SOURCES = tests/unit/test_ops_publish.c $(UNIT_FIXTURE)
 tests_unit_test_ops_publish_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ops_publish_LDADD = $(UNIT_LDADD)
+# Not fixture.c: this test replaces api.c with a scripted api_call().
+tests_unit_test_front_native_SOURCES = tests/unit/test_front_native.c tests/unit/fixture_run.c \
+	tests/unit/fixture.h
+tests_unit_test_front_native_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_front_native_LDADD = client/libherald.la $(UNIT_LDADD)
