@@ -300,8 +300,8 @@ static json_t *conv_map(struct mpj_conv *c, const msgpack_object_map *m)
 				 mpjson_type_name(k->type));
 			goto fail;
 		}
-		ks = k->via.str.ptr;
 		kl = k->via.str.size;
+		ks = kl ? k->via.str.ptr : ""; /* msgpack-c leaves ptr NULL when empty */
 		if (memchr(ks, '\0', kl)) {
 			conv_err(c, "map key %u contains a NUL byte", i);
 			goto fail;
@@ -364,14 +364,14 @@ static json_t *conv_obj(struct mpj_conv *c, const msgpack_object *o)
 		v = json_real(o->via.f64);
 		break;
 	case MSGPACK_OBJECT_STR:
-		v = json_stringn(o->via.str.ptr, o->via.str.size);
+		v = json_stringn(o->via.str.size ? o->via.str.ptr : "", o->via.str.size);
 		if (!v) {
 			conv_err(c, "string is not valid UTF-8");
 			return NULL;
 		}
 		break;
 	case MSGPACK_OBJECT_BIN:
-		b64 = util_base64_encode(o->via.bin.ptr, o->via.bin.size);
+		b64 = util_base64_encode(o->via.bin.size ? o->via.bin.ptr : "", o->via.bin.size);
 		if (b64)
 			v = json_string_nocheck(b64);
 		free(b64);

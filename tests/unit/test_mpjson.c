@@ -70,6 +70,8 @@ static void test_msgpack_only_types(void)
 	static const unsigned char bin[] = {0xc4, 0x03, 0x00, 0xff, 0x10};
 	static const unsigned char u8[] = {0xcc, 200};
 	static const unsigned char i8[] = {0xd0, 0x9c};
+	/* empty str, bin and key: msgpack-c gives them a NULL pointer */
+	static const unsigned char empties[] = {0x82, 0xa0, 0xa0, 0xa1, 'b', 0xc4, 0x00};
 	json_t *v;
 
 	v = mpjson_decode(f32, sizeof(f32), err, sizeof(err));
@@ -84,6 +86,10 @@ static void test_msgpack_only_types(void)
 	json_decref(v);
 	v = mpjson_decode(i8, sizeof(i8), err, sizeof(err));
 	CU_ASSERT_EQUAL(json_integer_value(v), -100);
+	json_decref(v);
+	v = mpjson_decode(empties, sizeof(empties), err, sizeof(err));
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(v, "")), "");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(v, "b")), "");
 	json_decref(v);
 }
 
