@@ -15,5 +15,5 @@ tests_integration_test_daemon_SOURCES = tests/integration/test_daemon.c $(INTEG_
 tests_integration_test_daemon_CFLAGS = $(INTEG_CFLAGS)
 tests_integration_test_daemon_LDADD = $(INTEG_LDADD)
 tests_integration_test_client_SOURCES = tests/integration/test_client.c $(INTEG_HARNESS)
-tests_integration_test_client_CFLAGS = $(INTEG_CFLAGS)
+tests_integration_test_client_CFLAGS = $(INTEG_CFLAGS) $(MSGPACK_CFLAGS)
 tests_integration_test_client_LDADD = $(INTEG_LDADD)
