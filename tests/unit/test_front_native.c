@@ -47,13 +47,20 @@ static struct {
 static void release_all(void)
 {
 	int n = fake.nheld;
+	struct held *batch = malloc(sizeof(*batch) * (size_t)(n ? n : 1));
 
-	/* answers may arrive for connections that are gone: that is the point */
+	/*
+	 * Answers resume paused connections, whose next requests may be held
+	 * at once: work on a copy.  Answers may also be for connections that
+	 * are gone: that is the point.
+	 */
+	memcpy(batch, fake.held, sizeof(*batch) * (size_t)n);
 	fake.nheld = 0;
 	for (int i = 0; i < n; i++) {
-		fake.held[i].reply(fake.held[i].arg, fake.held[i].args, NULL);
-		json_decref(fake.held[i].args);
+		batch[i].reply(batch[i].arg, batch[i].args, NULL);
+		json_decref(batch[i].args);
 	}
+	free(batch);
 }
 
 void api_call(struct api *api, enum op_role role, const char *op, json_t *args, api_reply_fn reply,
