@@ -10,16 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
 #include <jansson.h>
 
-#include "common/frame.h"
-#include "common/mpjson.h"
 #include "herald/client.h"
+#include "tests/integration/native_raw.h"
 #include "tests/integration/harness.h"
 
 static struct harness H;
@@ -59,61 +56,6 @@ static json_t *call(struct herald *h, const char *op, const char *args, struct h
 	return j;
 }
 
-static int raw_connect(void)
-{
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	struct timeval tv = {20, 0};
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-
-	CU_ASSERT_FATAL(strlen(H.socket) < sizeof(sun.sun_path));
-	memcpy(sun.sun_path, H.socket, strlen(H.socket) + 1);
-	CU_ASSERT_FATAL(connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
-}
-
-static void raw_send(int fd, const void *payload, size_t len)
-{
-	unsigned char hdr[FRAME_HEADER_LEN];
-
-	frame_put_header(hdr, (uint32_t)len);
-	CU_ASSERT_EQUAL(send(fd, hdr, sizeof(hdr), MSG_NOSIGNAL), (ssize_t)sizeof(hdr));
-	if (len)
-		CU_ASSERT_EQUAL(send(fd, payload, len, MSG_NOSIGNAL), (ssize_t)len);
-}
-
-static json_t *raw_recv(int fd)
-{
-	unsigned char hdr[FRAME_HEADER_LEN], *p;
-	uint32_t len;
-	json_t *j = NULL;
-
-	if (recv(fd, hdr, sizeof(hdr), MSG_WAITALL) != (ssize_t)sizeof(hdr))
-		return NULL;
-	len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
-	p = malloc(len ? len : 1);
-	if (p && recv(fd, p, len, MSG_WAITALL) == (ssize_t)len)
-		j = mpjson_decode(p, len, NULL, 0);
-	free(p);
-	return j;
-}
-
-static void expect_raw_error(int fd, uint32_t id, const char *code, int status, const char *msg)
-{
-	json_t *a = raw_recv(fd);
-	json_t *e = json_object_get(a, "error");
-	const char *got = json_string_value(json_object_get(e, "message"));
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(a, "id")), id);
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(e, "code")), code);
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "status")), status);
-	CU_ASSERT_STRING_EQUAL(got, msg);
-	if (strcmp(got ? got : "", msg))
-		fprintf(stderr, "\n  got \"%s\"\n", got);
-	json_decref(a);
-}
-
 /* A ListTopics with this id on the raw socket is answered with a result. */
 static void expect_raw_works(int fd, unsigned char id)
 {
@@ -121,7 +63,7 @@ static void expect_raw_works(int fd, unsigned char id)
 			       'T',  'o',  'p', 'i', 'c', 's',	0xa4, 'a', 'r',	 'g', 's', 0x80};
 	json_t *a;
 
-	raw_send(fd, req, sizeof(req));
+	raw_send(fd, req, sizeof(req), sizeof(req));
 	a = raw_recv(fd);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(a, "id")), id);
 	CU_ASSERT_TRUE(json_is_array(json_object_get(json_object_get(a, "result"), "Topics")));
@@ -224,7 +166,7 @@ static void test_pipelining(void)
 
 static void test_malformed_frames(void)
 {
-	int fd = raw_connect();
+	int fd = raw_connect(H.socket);
 	static const unsigned char arr[] = {0x92, 0x01, 0x02};
 	static const unsigned char noid[] = {0x81, 0xa2, 'o', 'p', 0xa4, 'E', 'c', 'h', 'o'};
 	static const unsigned char strid[] = {0x81, 0xa2, 'i', 'd', 0xa1, '7'};
@@ -233,28 +175,28 @@ static void test_malformed_frames(void)
 						'L',  'i',  's', 't', 'T',  'o',  'p', 'i', 'c',
 						0xa4, 'a',  'r', 'g', 's',  0xa1, 'x'};
 
-	raw_send(fd, "\xc1\xc1\xc1", 3);
-	expect_raw_error(fd, 0, "InvalidRequest", 400,
+	raw_send(fd, "\xc1\xc1\xc1", 3, 3);
+	raw_expect_error(fd, 0, "InvalidRequest", 400,
 			 "The request is not valid msgpack: invalid msgpack byte 0xc1 at offset 0");
 	expect_raw_works(fd, 1);
-	raw_send(fd, arr, sizeof(arr));
-	expect_raw_error(fd, 0, "InvalidRequest", 400,
+	raw_send(fd, arr, sizeof(arr), sizeof(arr));
+	raw_expect_error(fd, 0, "InvalidRequest", 400,
 			 "The request must be a msgpack map {id, op, args}, not an array");
 	expect_raw_works(fd, 2);
-	raw_send(fd, noid, sizeof(noid));
-	expect_raw_error(fd, 0, "InvalidRequest", 400, "The request has no \"id\"");
-	raw_send(fd, strid, sizeof(strid));
-	expect_raw_error(
+	raw_send(fd, noid, sizeof(noid), sizeof(noid));
+	raw_expect_error(fd, 0, "InvalidRequest", 400, "The request has no \"id\"");
+	raw_send(fd, strid, sizeof(strid), sizeof(strid));
+	raw_expect_error(
 		fd, 0, "InvalidRequest", 400,
 		"The request's \"id\" must be an unsigned integer below 2^32, not a string");
-	raw_send(fd, intop, sizeof(intop));
-	expect_raw_error(fd, 5, "InvalidRequest", 400,
+	raw_send(fd, intop, sizeof(intop), sizeof(intop));
+	raw_expect_error(fd, 5, "InvalidRequest", 400,
 			 "The request's \"op\" must be a string, not an integer");
-	raw_send(fd, strargs, sizeof(strargs));
-	expect_raw_error(fd, 6, "InvalidRequest", 400,
+	raw_send(fd, strargs, sizeof(strargs), sizeof(strargs));
+	raw_expect_error(fd, 6, "InvalidRequest", 400,
 			 "The request's \"args\" must be a map, not a string");
-	raw_send(fd, NULL, 0);
-	expect_raw_error(fd, 0, "InvalidRequest", 400,
+	raw_send(fd, NULL, 0, 0);
+	raw_expect_error(fd, 0, "InvalidRequest", 400,
 			 "The request is not valid msgpack: empty msgpack data");
 	expect_raw_works(fd, 3);
 	close(fd);
@@ -262,13 +204,13 @@ static void test_malformed_frames(void)
 
 static void test_oversize(void)
 {
-	int fd = raw_connect();
+	int fd = raw_connect(H.socket);
 	size_t n = 2000000;
 	unsigned char *big = calloc(1, n);
 
 	memcpy(big, "\x83\xa2id\x2a", 5);
-	raw_send(fd, big, n);
-	expect_raw_error(fd, 42, "RequestTooLarge", 413,
+	raw_send(fd, big, n, (uint32_t)n);
+	raw_expect_error(fd, 42, "RequestTooLarge", 413,
 			 "The request is 2000000 bytes long; the limit is 1048576 bytes");
 	expect_raw_works(fd, 43);
 	free(big);
@@ -290,7 +232,7 @@ static void test_disconnect_in_flight(void)
 	herald_close(h);
 	/* a raw client that leaves in the middle of a frame */
 	{
-		int fd = raw_connect();
+		int fd = raw_connect(H.socket);
 
 		CU_ASSERT_EQUAL(send(fd, "\x00\x00\x01\x00\x83", 5, MSG_NOSIGNAL), 5);
 		close(fd);

@@ -50,6 +50,6 @@ tests_unit_test_ops_publish_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ops_publish_LDADD = $(UNIT_LDADD)
 # Not fixture.c: this test replaces api.c with a scripted api_call().
 tests_unit_test_front_native_SOURCES = tests/unit/test_front_native.c tests/unit/fixture_run.c \
-	tests/unit/fixture.h
+	tests/unit/fixture.h tests/integration/native_raw.c tests/integration/native_raw.h
 tests_unit_test_front_native_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_front_native_LDADD = client/libherald.la $(UNIT_LDADD)

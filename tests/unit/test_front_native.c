@@ -24,8 +24,8 @@
 
 #include "broker/front_native.h"
 #include "common/frame.h"
-#include "common/mpjson.h"
 #include "herald/client.h"
+#include "tests/integration/native_raw.h"
 #include "tests/unit/fixture.h"
 
 #define MAX_HELD 4096
@@ -218,62 +218,6 @@ static int await_stat(const char *key, int want)
 	return 0;
 }
 
-static int raw_connect(void)
-{
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	struct timeval tv = {10, 0};
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", conf.socket_path);
-	CU_ASSERT_FATAL(connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
-}
-
-static void raw_send(int fd, const void *payload, size_t len, uint32_t declared)
-{
-	unsigned char hdr[FRAME_HEADER_LEN];
-
-	frame_put_header(hdr, declared);
-	CU_ASSERT_EQUAL(send(fd, hdr, sizeof(hdr), MSG_NOSIGNAL), (ssize_t)sizeof(hdr));
-	if (len)
-		CU_ASSERT_EQUAL(send(fd, payload, len, MSG_NOSIGNAL), (ssize_t)len);
-}
-
-/* Read one answer frame from a raw socket as JSON (new reference), or NULL. */
-static json_t *raw_recv(int fd)
-{
-	unsigned char hdr[FRAME_HEADER_LEN], *p;
-	uint32_t len;
-	json_t *j = NULL;
-
-	if (recv(fd, hdr, sizeof(hdr), MSG_WAITALL) != (ssize_t)sizeof(hdr))
-		return NULL;
-	len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
-	p = malloc(len);
-	if (p && recv(fd, p, len, MSG_WAITALL) == (ssize_t)len)
-		j = mpjson_decode(p, len, NULL, 0);
-	free(p);
-	return j;
-}
-
-/* The next raw answer must be an error with this id, code, status and message. */
-static void expect_raw_error(int fd, uint32_t id, const char *code, int status, const char *msg)
-{
-	json_t *a = raw_recv(fd);
-	json_t *e = json_object_get(a, "error");
-	const char *got = json_string_value(json_object_get(e, "message"));
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(a, "id")), id);
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(e, "code")), code);
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "status")), status);
-	CU_ASSERT_STRING_EQUAL(got, msg);
-	if (strcmp(got ? got : "", msg))
-		fprintf(stderr, "\n  got \"%s\"\n", got);
-	json_decref(a);
-}
-
 /* A valid Echo on the raw socket still gets its answer. */
 static void expect_raw_works(int fd, uint32_t id)
 {
@@ -391,7 +335,7 @@ static void test_pipelining(void)
 
 static void test_malformed_frames(void)
 {
-	int fd = raw_connect();
+	int fd = raw_connect(conf.socket_path);
 	static const unsigned char arr[] = {0x92, 0x01, 0x02};
 	static const unsigned char noid[] = {0x81, 0xa2, 'o', 'p', 0xa4, 'E', 'c', 'h', 'o'};
 	static const unsigned char strid[] = {0x81, 0xa2, 'i', 'd', 0xa1, '7'};
@@ -408,37 +352,37 @@ static void test_malformed_frames(void)
 	static const unsigned char badtail[] = {0x82, 0xa2, 'i', 'd', 0x09, 0xa2, 'o', 'p', 0xc1};
 
 	raw_send(fd, "\xc1", 1, 1);
-	expect_raw_error(fd, 0, "InvalidRequest", 400,
+	raw_expect_error(fd, 0, "InvalidRequest", 400,
 			 "The request is not valid msgpack: invalid msgpack byte 0xc1 at offset 0");
 	raw_send(fd, NULL, 0, 0);
-	expect_raw_error(fd, 0, "InvalidRequest", 400,
+	raw_expect_error(fd, 0, "InvalidRequest", 400,
 			 "The request is not valid msgpack: empty msgpack data");
 	raw_send(fd, arr, sizeof(arr), sizeof(arr));
-	expect_raw_error(fd, 0, "InvalidRequest", 400,
+	raw_expect_error(fd, 0, "InvalidRequest", 400,
 			 "The request must be a msgpack map {id, op, args}, not an array");
 	raw_send(fd, noid, sizeof(noid), sizeof(noid));
-	expect_raw_error(fd, 0, "InvalidRequest", 400, "The request has no \"id\"");
+	raw_expect_error(fd, 0, "InvalidRequest", 400, "The request has no \"id\"");
 	raw_send(fd, strid, sizeof(strid), sizeof(strid));
-	expect_raw_error(
+	raw_expect_error(
 		fd, 0, "InvalidRequest", 400,
 		"The request's \"id\" must be an unsigned integer below 2^32, not a string");
 	raw_send(fd, bigid, sizeof(bigid), sizeof(bigid));
-	expect_raw_error(
+	raw_expect_error(
 		fd, 0, "InvalidRequest", 400,
 		"The request's \"id\" must be an unsigned integer below 2^32, not a larger one");
 	raw_send(fd, noop, sizeof(noop), sizeof(noop));
-	expect_raw_error(fd, 5, "InvalidRequest", 400, "The request has no \"op\"");
+	raw_expect_error(fd, 5, "InvalidRequest", 400, "The request has no \"op\"");
 	raw_send(fd, intop, sizeof(intop), sizeof(intop));
-	expect_raw_error(fd, 5, "InvalidRequest", 400,
+	raw_expect_error(fd, 5, "InvalidRequest", 400,
 			 "The request's \"op\" must be a string, not an integer");
 	raw_send(fd, arrargs, sizeof(arrargs), sizeof(arrargs));
-	expect_raw_error(fd, 6, "InvalidRequest", 400,
+	raw_expect_error(fd, 6, "InvalidRequest", 400,
 			 "The request's \"args\" must be a map, not an array");
 	raw_send(fd, intkey, sizeof(intkey), sizeof(intkey));
-	expect_raw_error(fd, 8, "InvalidRequest", 400,
+	raw_expect_error(fd, 8, "InvalidRequest", 400,
 			 "map key 0 is an integer; map keys must be strings at args");
 	raw_send(fd, badtail, sizeof(badtail), sizeof(badtail));
-	expect_raw_error(fd, 9, "InvalidRequest", 400,
+	raw_expect_error(fd, 9, "InvalidRequest", 400,
 			 "The request is not valid msgpack: invalid msgpack byte 0xc1 at offset 8");
 	expect_raw_works(fd, 77);
 	close(fd);
@@ -446,19 +390,19 @@ static void test_malformed_frames(void)
 
 static void test_oversize(void)
 {
-	int fd = raw_connect();
+	int fd = raw_connect(conf.socket_path);
 	unsigned char *big = calloc(1, 10000);
 
 	/* the id is read from the start of the frame even though the rest is skipped */
 	memcpy(big, "\x83\xa2id\xcd\x01\x02", 7);
 	raw_send(fd, big, 10000, 10000);
-	expect_raw_error(fd, 258, "RequestTooLarge", 413,
+	raw_expect_error(fd, 258, "RequestTooLarge", 413,
 			 "The request is 10000 bytes long; the limit is 4096 bytes");
 	expect_raw_works(fd, 1);
 	/* without a readable id the answer carries 0 */
 	memset(big, 0xc1, 10000);
 	raw_send(fd, big, 10000, 10000);
-	expect_raw_error(fd, 0, "RequestTooLarge", 413,
+	raw_expect_error(fd, 0, "RequestTooLarge", 413,
 			 "The request is 10000 bytes long; the limit is 4096 bytes");
 	expect_raw_works(fd, 2);
 	free(big);
