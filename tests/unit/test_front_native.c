@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <grp.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -29,6 +31,9 @@
 #include "tests/unit/fixture.h"
 
 #define MAX_HELD 4096
+
+static char dir[256];
+static struct conf conf;
 
 /* ---- the scripted api (loop thread only) ---- */
 
@@ -90,6 +95,24 @@ void api_call(struct api *api, enum op_role role, const char *op, json_t *args, 
 			      "held", fake.nheld);
 	} else if (!strcmp(op, "Whoami")) {
 		r = json_pack("{s:i}", "role", (int)role);
+	} else if (!strcmp(op, "Access")) {
+		/* {"list": "publish_users", "id": 65534}: that one list holds just id */
+		static unsigned int id;
+		static struct conf c2;
+		const char *list = json_string_value(json_object_get(args, "list"));
+
+		id = (unsigned int)json_integer_value(json_object_get(args, "id"));
+		c2 = conf;
+		c2.admin_users = c2.admin_groups = (struct conf_idlist){0, NULL};
+		c2.publish_users = c2.publish_groups = (struct conf_idlist){0, NULL};
+		if (list && !strcmp(list, "admin_groups"))
+			c2.admin_groups = (struct conf_idlist){1, &id};
+		else if (list && !strcmp(list, "publish_users"))
+			c2.publish_users = (struct conf_idlist){1, &id};
+		else if (list && !strcmp(list, "publish_groups"))
+			c2.publish_groups = (struct conf_idlist){1, &id};
+		front_native_set_conf(fake.fn, &c2);
+		r = json_object();
 	} else if (!strcmp(op, "Quiesce")) {
 		front_native_quiesce(fake.fn);
 		release_all();
@@ -106,8 +129,6 @@ void api_call(struct api *api, enum op_role role, const char *op, json_t *args, 
 
 /* ---- the loop thread ---- */
 
-static char dir[256];
-static struct conf conf;
 static struct event_base *base;
 static pthread_t loop_thread;
 
@@ -545,6 +566,70 @@ static void test_socket_file(void)
 	event_base_free(b2);
 }
 
+/* Connect as uid/gid 65534 and return the role the front-end gave (exit status), or -1. */
+static int role_of_nobody(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		struct herald_error e;
+		struct herald *h;
+		char *out = NULL;
+		json_t *r;
+		gid_t g = 65534;
+
+		if (setgroups(1, &g) || setgid(65534) || setuid(65534))
+			_exit(100);
+		h = herald_connect(conf.socket_path, &e);
+		if (!h || herald_call(h, "Whoami", NULL, &out, &e))
+			_exit(101);
+		r = json_loads(out, 0, NULL);
+		_exit((int)json_integer_value(json_object_get(r, "role")));
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+static void set_access(const char *list)
+{
+	struct herald *h = client();
+	struct herald_error e;
+	char args[128];
+
+	snprintf(args, sizeof(args), "{\"list\":\"%s\",\"id\":65534}", list);
+	json_decref(call(h, "Access", args, &e));
+	herald_close(h);
+}
+
+static void test_roles(void)
+{
+	char run[300];
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "(needs root to connect as another user: skipped) ");
+		return;
+	}
+	/* let the other user reach the socket */
+	snprintf(run, sizeof(run), "%s/run", dir);
+	chmod(dir, 0711);
+	chmod(run, 0711);
+	chmod(conf.socket_path, 0666);
+	set_access("none");
+	CU_ASSERT_EQUAL(role_of_nobody(), OP_ROLE_NONE);
+	set_access("publish_users");
+	CU_ASSERT_EQUAL(role_of_nobody(), OP_ROLE_PUBLISH);
+	set_access("publish_groups");
+	CU_ASSERT_EQUAL(role_of_nobody(), OP_ROLE_PUBLISH);
+	set_access("admin_groups");
+	CU_ASSERT_EQUAL(role_of_nobody(), OP_ROLE_ADMIN);
+	set_access("none");
+	chmod(conf.socket_path, 0660);
+	chmod(run, 0750);
+	chmod(dir, 0700);
+}
+
 /* Last: after quiesce, held requests are still answered. */
 static void test_quiesce(void)
 {
@@ -578,6 +663,7 @@ int main(void)
 		{"in-flight limit pauses reading", test_backpressure},
 		{"max_clients", test_max_clients},
 		{"socket file: live, stale, mode", test_socket_file},
+		{"roles from peer credentials and access lists", test_roles},
 		{"quiesce answers what is in flight", test_quiesce},
 		CU_TEST_INFO_NULL,
 	};
