@@ -11,7 +11,18 @@
  * broker answered with an SNS error (err->code, err->status and err->message
  * hold it: "NotFound", 404, "Topic does not exist"), or HERALD_EIO when the
  * connection or the protocol failed (err->code is "ConnectionError" or
- * "ProtocolError" and err->message says why).  err may be NULL.
+ * "ProtocolError" and err->message says why).  err may be NULL.  After
+ * HERALD_EIO the connection is unusable: every later call fails the same way.
+ *
+ * Besides the operations' own SNS errors, heraldd answers (HERALD_EAPI):
+ *   InvalidRequest     400  the frame or its "args" could not be decoded or had
+ *                           the wrong types (libherald also returns this, without
+ *                           sending anything, when args_json is not a JSON object)
+ *   RequestTooLarge    413  the request is longer than heraldd's socket.max_frame
+ *   InvalidAction      400  no such operation
+ *   AuthorizationError 403  this user may not call the operation
+ *   ServiceUnavailable 503  heraldd has too many clients, or is shutting down
+ * The connection keeps working after any of these.
  *
  * Ownership.  Strings passed in are borrowed for the duration of the call.
  * Strings returned through out-parameters are malloc'd and belong to the
@@ -67,7 +78,13 @@ int herald_call(struct herald *h, const char *op, const char *args_json, char **
  * Pipelining.  herald_send() writes one request and returns its id in *id
  * without waiting; herald_recv() waits for the next answer, in whatever order
  * the broker sends them, and reports which request it belongs to in *id.
- * On HERALD_EAPI from herald_recv(), *id is still set.
+ * On HERALD_EAPI from herald_recv(), *id is still set; it is 0 for an error
+ * heraldd could not attribute to a request (ServiceUnavailable when it
+ * refuses the connection).  herald_call() refuses to run (HERALD_EIO,
+ * ProtocolError) while pipelined requests are unanswered.  heraldd stops
+ * reading a connection that has 256 requests unanswered or megabytes of
+ * answers unread, so a client that only sends will block in herald_send():
+ * receive as you go.
  */
 int herald_send(struct herald *h, const char *op, const char *args_json, uint32_t *id,
 		struct herald_error *err);

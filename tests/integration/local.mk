@@ -14,6 +14,7 @@ EXTRA_DIST += tests/integration/test_cli.sh
 tests_integration_test_daemon_SOURCES = tests/integration/test_daemon.c $(INTEG_HARNESS)
 tests_integration_test_daemon_CFLAGS = $(INTEG_CFLAGS)
 tests_integration_test_daemon_LDADD = $(INTEG_LDADD)
-tests_integration_test_client_SOURCES = tests/integration/test_client.c $(INTEG_HARNESS)
-tests_integration_test_client_CFLAGS = $(INTEG_CFLAGS)
+tests_integration_test_client_SOURCES = tests/integration/test_client.c $(INTEG_HARNESS) \
+	tests/integration/native_raw.c tests/integration/native_raw.h
+tests_integration_test_client_CFLAGS = $(INTEG_CFLAGS) $(MSGPACK_CFLAGS)
 tests_integration_test_client_LDADD = $(INTEG_LDADD)

@@ -10,6 +10,7 @@ unit_tests = \
 	tests/unit/test_seal \
 	tests/unit/test_frame \
 	tests/unit/test_mpjson \
+	tests/unit/test_front_native \
 	tests/unit/test_conf \
 	tests/unit/test_ops_platform \
 	tests/unit/test_ops_topic \
@@ -30,10 +31,10 @@ tests_unit_test_store_LDADD = $(UNIT_LDADD)
 tests_unit_test_seal_SOURCES = tests/unit/test_seal.c $(UNIT_FIXTURE)
 tests_unit_test_seal_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_seal_LDADD = $(UNIT_LDADD)
-tests_unit_test_frame_SOURCES = tests/unit/test_frame.c $(UNIT_FIXTURE)
+tests_unit_test_frame_SOURCES = tests/unit/test_frame.c tests/unit/fixture_run.c tests/unit/fixture.h
 tests_unit_test_frame_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_frame_LDADD = $(UNIT_LDADD)
-tests_unit_test_mpjson_SOURCES = tests/unit/test_mpjson.c $(UNIT_FIXTURE)
+tests_unit_test_mpjson_SOURCES = tests/unit/test_mpjson.c tests/unit/fixture_run.c tests/unit/fixture.h
 tests_unit_test_mpjson_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_mpjson_LDADD = $(UNIT_LDADD)
 tests_unit_test_conf_SOURCES = tests/unit/test_conf.c $(UNIT_FIXTURE)
@@ -51,3 +52,8 @@ tests_unit_test_ops_tag_LDADD = $(UNIT_LDADD)
 tests_unit_test_ops_publish_SOURCES = tests/unit/test_ops_publish.c $(UNIT_FIXTURE)
 tests_unit_test_ops_publish_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ops_publish_LDADD = $(UNIT_LDADD)
+# Not fixture.c: this test replaces api.c with a scripted api_call().
+tests_unit_test_front_native_SOURCES = tests/unit/test_front_native.c tests/unit/fixture_run.c \
+	tests/unit/fixture.h tests/integration/native_raw.c tests/integration/native_raw.h
+tests_unit_test_front_native_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_front_native_LDADD = client/libherald.la $(UNIT_LDADD)
