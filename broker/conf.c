@@ -40,6 +40,7 @@
 struct conf_loader {
 	struct conf *conf;
 	const char *path;
+	const char *incdir; /* directory @include names are relative to, or NULL */
 	char *err;
 	bool db_set, key_set; /* else derived from state.dir */
 };
@@ -52,12 +53,27 @@ struct conf_key {
 	conf_set_fn set;
 };
 
+/*
+ * The file a setting came from as a user can find it: libconfig records an
+ * @include'd file by the name written in the directive, relative to incdir.
+ */
+static void conf_file_name(const struct conf_loader *ld, const char *file, char *buf, size_t n)
+{
+	if (!file)
+		file = ld->path;
+	if (!file)
+		snprintf(buf, n, "%s", "");
+	else if (file[0] != '/' && ld->incdir && (!ld->path || strcmp(file, ld->path)))
+		snprintf(buf, n, "%s/%s", ld->incdir, file);
+	else
+		snprintf(buf, n, "%s", file);
+}
+
 /* "FILE:LINE: reason" for setting s (or the file alone when s is NULL); returns -1. */
 __attribute__((format(printf, 3, 4))) static int
 conf_fail(struct conf_loader *ld, const config_setting_t *s, const char *fmt, ...)
 {
-	char reason[512];
-	const char *file = s && s->file ? s->file : ld->path;
+	char reason[512], file[CONF_PATH_MAX + 256];
 	va_list ap;
 	int n;
 
@@ -65,9 +81,10 @@ conf_fail(struct conf_loader *ld, const config_setting_t *s, const char *fmt, ..
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 	free(ld->err);
-	if (file && s && s->line)
+	conf_file_name(ld, s ? s->file : NULL, file, sizeof(file));
+	if (*file && s && s->line)
 		n = asprintf(&ld->err, "%s:%u: %s", file, s->line, reason);
-	else if (file)
+	else if (*file)
 		n = asprintf(&ld->err, "%s: %s", file, reason);
 	else
 		n = asprintf(&ld->err, "%s", reason);
@@ -598,12 +615,14 @@ static int conf_read(struct conf_loader *ld, const char *path)
 	if (slash) {
 		slash[slash == dir ? 1 : 0] = '\0';
 		config_set_include_dir(&cf, dir);
+		ld->incdir = dir;
 	}
 	if (!config_read_file(&cf, path)) {
-		const char *file = config_error_file(&cf);
+		char file[CONF_PATH_MAX + 256];
 
+		conf_file_name(ld, config_error_file(&cf), file, sizeof(file));
 		free(ld->err);
-		if (asprintf(&ld->err, "%s:%d: %s", file ? file : path, config_error_line(&cf),
+		if (asprintf(&ld->err, "%s:%d: %s", file, config_error_line(&cf),
 			     config_error_text(&cf)) < 0)
 			ld->err = NULL;
 		goto out;
@@ -611,6 +630,7 @@ static int conf_read(struct conf_loader *ld, const char *path)
 	rc = conf_walk(ld, config_root_setting(&cf));
 out:
 	config_destroy(&cf);
+	ld->incdir = NULL;
 	free(dir);
 	return rc;
 }
