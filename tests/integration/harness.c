@@ -363,26 +363,13 @@ static void harness_drain(int fds[2], FILE *mem[2])
 	}
 }
 
-int harness_cli(struct harness *h, char **out, char **err, const char *arg, ...)
+int harness_run(char *const argv[], char *const envp[], char **out, char **err)
 {
-	char cli[512];
-	const char *argv[HARNESS_MAX_ARGS + 4];
-	int argc = 0, outp[2] = {-1, -1}, errp[2] = {-1, -1}, fds[2], status, rc = -1;
+	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, fds[2], status, rc = -1;
 	char *buf[2] = {NULL, NULL};
 	size_t len[2] = {0, 0};
 	FILE *mem[2] = {NULL, NULL};
-	va_list ap;
 	pid_t pid;
-
-	snprintf(cli, sizeof(cli), "%s/herald", harness_builddir());
-	argv[argc++] = cli;
-	argv[argc++] = "--socket";
-	argv[argc++] = h->socket;
-	va_start(ap, arg);
-	for (const char *a = arg; a && argc < HARNESS_MAX_ARGS + 3; a = va_arg(ap, const char *))
-		argv[argc++] = a;
-	va_end(ap);
-	argv[argc] = NULL;
 
 	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		fprintf(stderr, "harness: pipe: %s\n", strerror(errno));
@@ -396,8 +383,11 @@ int harness_cli(struct harness *h, char **out, char **err, const char *arg, ...)
 		dup2(outp[1], 1);
 		dup2(errp[1], 2);
 		harness_close_from(3);
-		execv(cli, (char *const *)argv);
-		dprintf(2, "harness: exec %s: %s\n", cli, strerror(errno));
+		if (envp)
+			execve(argv[0], argv, envp);
+		else
+			execv(argv[0], argv);
+		dprintf(2, "harness: exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	if (pid < 0) {
@@ -434,4 +424,23 @@ out:
 	else
 		free(buf[1]);
 	return rc;
+}
+
+int harness_cli(struct harness *h, char **out, char **err, const char *arg, ...)
+{
+	char cli[512];
+	char *argv[HARNESS_MAX_ARGS + 4];
+	int argc = 0;
+	va_list ap;
+
+	snprintf(cli, sizeof(cli), "%s/herald", harness_builddir());
+	argv[argc++] = cli;
+	argv[argc++] = "--socket";
+	argv[argc++] = h->socket;
+	va_start(ap, arg);
+	for (const char *a = arg; a && argc < HARNESS_MAX_ARGS + 3; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	return harness_run(argv, NULL, out, err);
 }
