@@ -159,6 +159,7 @@ static void heraldd_stop_poll(evutil_socket_t fd, short what, void *arg)
 static void heraldd_on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct heraldd *d = arg;
+	const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
 
 	(void)what;
 	if (sig == SIGHUP) {
@@ -167,11 +168,11 @@ static void heraldd_on_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	if (d->stopping) {
-		log_notice("%s: already stopping", strsignal((int)sig));
+		log_notice("%s: already stopping", name);
 		return;
 	}
 	d->stopping = true;
-	log_notice("%s: stopping; answering the requests in flight", strsignal((int)sig));
+	log_notice("%s: stopping; answering the requests in flight", name);
 	front_native_quiesce(d->front);
 	d->stop_deadline_ms = util_mono_ms() + HERALDD_STOP_MAX_MS;
 	heraldd_stop_poll(-1, 0, d);
