@@ -1,5 +1,682 @@
-/* STUB: to be written. */
+/*
+ * herald.conf: libconfig syntax over built-in defaults; see conf.h.
+ *
+ * Every setting in the file is walked and matched against one table of known
+ * keys, so that a misspelt key is an error rather than silently ignored (a
+ * typo in "durability" must not quietly leave a broker without fsync).  The
+ * first problem found is reported as "FILE:LINE: reason".  User and group
+ * names are resolved here, at load time, so that a reload with an unknown
+ * name is refused before anything changes.
+ *
+ * The loaded struct conf owns all its strings and lists; conf_free() frees
+ * them.  No global state: safe to call from any thread.
+ */
 #include "config.h"
 
-extern int conf_stub;
-int conf_stub;
+#include <errno.h>
+#include <grp.h>
+#include <libconfig.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "broker/conf.h"
+#include "common/log.h"
+#include "common/paths.h"
+
+#define CONF_MAX_FRAME_MIN    4096u
+#define CONF_MAX_FRAME_MAX    (64u << 20)
+#define CONF_MAX_CLIENTS_MAX  65536u
+#define CONF_COMMIT_BATCH_MAX 100000u
+#define CONF_PATH_MAX	      4096u
+#define CONF_REGION_MAX	      32u
+#define CONF_SOCKET_PATH_MAX  (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+
+struct conf_loader {
+	struct conf *conf;
+	const char *path;
+	const char *incdir; /* directory @include names are relative to, or NULL */
+	char *err;
+	bool db_set, key_set; /* else derived from state.dir */
+};
+
+typedef int (*conf_set_fn)(struct conf_loader *ld, const config_setting_t *s);
+
+struct conf_key {
+	const char *group; /* NULL: top level */
+	const char *name;
+	conf_set_fn set;
+};
+
+/*
+ * The file a setting came from as a user can find it: libconfig records an
+ * @include'd file by the name written in the directive, relative to incdir.
+ */
+static void conf_file_name(const struct conf_loader *ld, const char *file, char *buf, size_t n)
+{
+	if (!file)
+		file = ld->path;
+	if (!file)
+		snprintf(buf, n, "%s", "");
+	else if (file[0] != '/' && ld->incdir && (!ld->path || strcmp(file, ld->path)))
+		snprintf(buf, n, "%s/%s", ld->incdir, file);
+	else
+		snprintf(buf, n, "%s", file);
+}
+
+/* "FILE:LINE: reason" for setting s (or the file alone when s is NULL); returns -1. */
+__attribute__((format(printf, 3, 4))) static int
+conf_fail(struct conf_loader *ld, const config_setting_t *s, const char *fmt, ...)
+{
+	char reason[512], file[CONF_PATH_MAX + 256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	free(ld->err);
+	conf_file_name(ld, s ? s->file : NULL, file, sizeof(file));
+	if (*file && s && s->line)
+		n = asprintf(&ld->err, "%s:%u: %s", file, s->line, reason);
+	else if (*file)
+		n = asprintf(&ld->err, "%s: %s", file, reason);
+	else
+		n = asprintf(&ld->err, "%s", reason);
+	if (n < 0)
+		ld->err = NULL;
+	return -1;
+}
+
+static const char *conf_type_name(const config_setting_t *s)
+{
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_GROUP:
+		return "a group";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return "an integer";
+	case CONFIG_TYPE_FLOAT:
+		return "a float";
+	case CONFIG_TYPE_STRING:
+		return "a string";
+	case CONFIG_TYPE_BOOL:
+		return "a boolean";
+	case CONFIG_TYPE_ARRAY:
+		return "an array";
+	case CONFIG_TYPE_LIST:
+		return "a list";
+	default:
+		return "nothing";
+	}
+}
+
+/* "state.dir" or "region": the name a user wrote, for messages. */
+static const char *conf_key_name(const config_setting_t *s, char *buf, size_t n)
+{
+	const config_setting_t *parent = config_setting_parent(s);
+
+	if (parent && !config_setting_is_root(parent) && config_setting_name(parent))
+		snprintf(buf, n, "%s.%s", config_setting_name(parent), config_setting_name(s));
+	else
+		snprintf(buf, n, "%s", config_setting_name(s));
+	return buf;
+}
+
+static int conf_get_string(struct conf_loader *ld, const config_setting_t *s, const char **out)
+{
+	char key[128];
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return conf_fail(ld, s, "%s must be a string, not %s",
+				 conf_key_name(s, key, sizeof(key)), conf_type_name(s));
+	*out = config_setting_get_string(s);
+	return 0;
+}
+
+static int conf_get_uint(struct conf_loader *ld, const config_setting_t *s, unsigned long long min,
+			 unsigned long long max, unsigned long long *out)
+{
+	char key[128];
+	long long v;
+
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64)
+		return conf_fail(ld, s, "%s must be an integer, not %s",
+				 conf_key_name(s, key, sizeof(key)), conf_type_name(s));
+	v = config_setting_get_int64(s);
+	if (v < 0 || (unsigned long long)v < min || (unsigned long long)v > max)
+		return conf_fail(ld, s, "%s must be between %llu and %llu, not %lld",
+				 conf_key_name(s, key, sizeof(key)), min, max, v);
+	*out = (unsigned long long)v;
+	return 0;
+}
+
+/* Replace *field with a copy of the string setting s (non-empty, bounded). */
+static int conf_set_str(struct conf_loader *ld, const config_setting_t *s, char **field, size_t max)
+{
+	char key[128];
+	const char *v = NULL;
+	char *copy;
+
+	if (conf_get_string(ld, s, &v) < 0)
+		return -1;
+	if (!*v)
+		return conf_fail(ld, s, "%s must not be empty", conf_key_name(s, key, sizeof(key)));
+	if (strlen(v) > max)
+		return conf_fail(ld, s, "%s is too long (at most %zu bytes)",
+				 conf_key_name(s, key, sizeof(key)), max);
+	copy = strdup(v);
+	if (!copy)
+		return conf_fail(ld, s, "out of memory");
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+static int conf_set_region(struct conf_loader *ld, const config_setting_t *s)
+{
+	const char *v = NULL;
+	size_t n;
+
+	if (conf_get_string(ld, s, &v) < 0)
+		return -1;
+	n = strlen(v);
+	/* It appears in every ARN: lowercase letters, digits and inner dashes, as AWS's. */
+	if (n == 0 || n > CONF_REGION_MAX ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-") != n || v[0] == '-' ||
+	    v[n - 1] == '-' || strstr(v, "--"))
+		return conf_fail(ld, s,
+				 "region \"%.64s\" is not a region name (lowercase letters, digits "
+				 "and '-', like \"us-east-1\")",
+				 v);
+	return conf_set_str(ld, s, &ld->conf->region, CONF_REGION_MAX);
+}
+
+static int conf_set_account(struct conf_loader *ld, const config_setting_t *s)
+{
+	const char *v = NULL;
+
+	if (conf_get_string(ld, s, &v) < 0)
+		return -1;
+	if (strlen(v) != 12 || strspn(v, "0123456789") != 12)
+		return conf_fail(ld, s, "account \"%.64s\" must be exactly 12 digits", v);
+	return conf_set_str(ld, s, &ld->conf->account, 12);
+}
+
+static int conf_set_log_level(struct conf_loader *ld, const config_setting_t *s)
+{
+	const char *v = NULL;
+	int level;
+
+	if (conf_get_string(ld, s, &v) < 0)
+		return -1;
+	level = log_level_parse(v);
+	if (level < 0)
+		return conf_fail(ld, s,
+				 "log_level \"%.64s\" is not one of debug, info, notice, warning, "
+				 "err, crit",
+				 v);
+	ld->conf->log_level = level;
+	return 0;
+}
+
+static int conf_set_state_dir(struct conf_loader *ld, const config_setting_t *s)
+{
+	return conf_set_str(ld, s, &ld->conf->state_dir, CONF_PATH_MAX);
+}
+
+static int conf_set_db(struct conf_loader *ld, const config_setting_t *s)
+{
+	ld->db_set = true;
+	return conf_set_str(ld, s, &ld->conf->db_path, CONF_PATH_MAX);
+}
+
+static int conf_set_key_file(struct conf_loader *ld, const config_setting_t *s)
+{
+	ld->key_set = true;
+	return conf_set_str(ld, s, &ld->conf->key_file, CONF_PATH_MAX);
+}
+
+static int conf_set_durability(struct conf_loader *ld, const config_setting_t *s)
+{
+	const char *v = NULL;
+
+	if (conf_get_string(ld, s, &v) < 0)
+		return -1;
+	if (strcmp(v, "full") == 0)
+		ld->conf->durability = CONF_DURABILITY_FULL;
+	else if (strcmp(v, "process") == 0)
+		ld->conf->durability = CONF_DURABILITY_PROCESS;
+	else
+		return conf_fail(ld, s,
+				 "state.durability must be \"full\" or \"process\", not \"%.64s\"",
+				 v);
+	return 0;
+}
+
+static int conf_set_commit_max_batch(struct conf_loader *ld, const config_setting_t *s)
+{
+	unsigned long long v;
+
+	if (conf_get_uint(ld, s, 1, CONF_COMMIT_BATCH_MAX, &v) < 0)
+		return -1;
+	ld->conf->commit_max_batch = (unsigned int)v;
+	return 0;
+}
+
+static int conf_set_socket_path(struct conf_loader *ld, const config_setting_t *s)
+{
+	return conf_set_str(ld, s, &ld->conf->socket_path, CONF_SOCKET_PATH_MAX);
+}
+
+/*
+ * A string of octal digits ("0660"), or an integer whose decimal digits are
+ * read as octal (libconfig has no octal literals: mode = 0660 arrives as 660).
+ */
+static int conf_set_socket_mode(struct conf_loader *ld, const config_setting_t *s)
+{
+	char buf[32];
+	const char *v = NULL;
+	char *end;
+	unsigned long mode;
+
+	if (config_setting_type(s) == CONFIG_TYPE_INT ||
+	    config_setting_type(s) == CONFIG_TYPE_INT64) {
+		snprintf(buf, sizeof(buf), "%lld", config_setting_get_int64(s));
+		v = buf;
+	} else if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		v = config_setting_get_string(s);
+	} else {
+		return conf_fail(ld, s,
+				 "socket.mode must be a string of octal digits like \"0660\", "
+				 "not %s",
+				 conf_type_name(s));
+	}
+	errno = 0;
+	mode = strtoul(v, &end, 8);
+	if (!*v || *end || errno || strspn(v, "01234567") != strlen(v) || mode > 0777)
+		return conf_fail(ld, s,
+				 "socket.mode \"%.32s\" is not a file mode (octal, 0000 to 0777, "
+				 "like \"0660\")",
+				 v);
+	ld->conf->socket_mode = (mode_t)mode;
+	return 0;
+}
+
+/* Resolve a user (group when is_group) name, or a numeric id, to an id. */
+static int conf_resolve(const char *name, bool is_group, unsigned int *id)
+{
+	long bufsize = sysconf(is_group ? _SC_GETGR_R_SIZE_MAX : _SC_GETPW_R_SIZE_MAX);
+	char *buf = NULL;
+	int rc = -1;
+
+	if (*name && strspn(name, "0123456789") == strlen(name) && strlen(name) < 10) {
+		*id = (unsigned int)strtoul(name, NULL, 10);
+		return 0;
+	}
+	if (bufsize < 1024)
+		bufsize = 16384;
+	for (int tries = 0; tries < 6; tries++, bufsize *= 4) {
+		struct passwd pw, *pwp = NULL;
+		struct group gr, *grp = NULL;
+		int e;
+
+		free(buf);
+		buf = malloc((size_t)bufsize);
+		if (!buf)
+			break;
+		if (is_group)
+			e = getgrnam_r(name, &gr, buf, (size_t)bufsize, &grp);
+		else
+			e = getpwnam_r(name, &pw, buf, (size_t)bufsize, &pwp);
+		if (e == ERANGE)
+			continue;
+		if (is_group && grp) {
+			*id = (unsigned int)grp->gr_gid;
+			rc = 0;
+		} else if (!is_group && pwp) {
+			*id = (unsigned int)pwp->pw_uid;
+			rc = 0;
+		}
+		break;
+	}
+	free(buf);
+	return rc;
+}
+
+static int conf_set_socket_group(struct conf_loader *ld, const config_setting_t *s)
+{
+	const char *v = NULL;
+	unsigned int gid;
+
+	if (conf_get_string(ld, s, &v) < 0)
+		return -1;
+	if (*v && conf_resolve(v, true, &gid) < 0)
+		return conf_fail(ld, s, "unknown group \"%.64s\" in socket.group", v);
+	/* "" means the daemon's own group, like leaving it out. */
+	if (!*v) {
+		free(ld->conf->socket_group);
+		ld->conf->socket_group = NULL;
+		return 0;
+	}
+	return conf_set_str(ld, s, &ld->conf->socket_group, 256);
+}
+
+static int conf_set_max_frame(struct conf_loader *ld, const config_setting_t *s)
+{
+	unsigned long long v;
+
+	if (conf_get_uint(ld, s, CONF_MAX_FRAME_MIN, CONF_MAX_FRAME_MAX, &v) < 0)
+		return -1;
+	ld->conf->max_frame = (size_t)v;
+	return 0;
+}
+
+static int conf_set_max_clients(struct conf_loader *ld, const config_setting_t *s)
+{
+	unsigned long long v;
+
+	if (conf_get_uint(ld, s, 1, CONF_MAX_CLIENTS_MAX, &v) < 0)
+		return -1;
+	ld->conf->max_clients = (unsigned int)v;
+	return 0;
+}
+
+/* An array or list of user (group) names or numeric ids. */
+static int conf_set_idlist(struct conf_loader *ld, const config_setting_t *s,
+			   struct conf_idlist *list, bool is_group)
+{
+	char key[128];
+	int n = config_setting_length(s);
+	unsigned int *ids = NULL;
+
+	conf_key_name(s, key, sizeof(key));
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(s) != CONFIG_TYPE_LIST)
+		return conf_fail(ld, s, "%s must be an array of %s names like [\"%s\"], not %s",
+				 key, is_group ? "group" : "user", is_group ? "herald" : "root",
+				 conf_type_name(s));
+	if (n > 0 && !(ids = calloc((size_t)n, sizeof(*ids))))
+		return conf_fail(ld, s, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
+		const config_setting_t *at = e->line ? e : s;
+
+		if (config_setting_type(e) == CONFIG_TYPE_INT ||
+		    config_setting_type(e) == CONFIG_TYPE_INT64) {
+			long long v = config_setting_get_int64(e);
+
+			if (v < 0 || v > 0xfffffffeLL) {
+				free(ids);
+				return conf_fail(ld, at, "%s: %lld is not a %s id", key, v,
+						 is_group ? "group" : "user");
+			}
+			ids[i] = (unsigned int)v;
+		} else if (config_setting_type(e) == CONFIG_TYPE_STRING) {
+			const char *name = config_setting_get_string(e);
+
+			if (conf_resolve(name, is_group, &ids[i]) < 0) {
+				free(ids);
+				return conf_fail(ld, at, "unknown %s \"%.64s\" in %s",
+						 is_group ? "group" : "user", name, key);
+			}
+		} else {
+			free(ids);
+			return conf_fail(ld, at, "%s must hold %s names, not %s", key,
+					 is_group ? "group" : "user", conf_type_name(e));
+		}
+	}
+	free(list->ids);
+	list->ids = ids;
+	list->n = (size_t)n;
+	return 0;
+}
+
+static int conf_set_admin_users(struct conf_loader *ld, const config_setting_t *s)
+{
+	return conf_set_idlist(ld, s, &ld->conf->admin_users, false);
+}
+
+static int conf_set_admin_groups(struct conf_loader *ld, const config_setting_t *s)
+{
+	return conf_set_idlist(ld, s, &ld->conf->admin_groups, true);
+}
+
+static int conf_set_publish_users(struct conf_loader *ld, const config_setting_t *s)
+{
+	return conf_set_idlist(ld, s, &ld->conf->publish_users, false);
+}
+
+static int conf_set_publish_groups(struct conf_loader *ld, const config_setting_t *s)
+{
+	return conf_set_idlist(ld, s, &ld->conf->publish_groups, true);
+}
+
+static const char *const conf_groups[] = {"state", "socket", "access"};
+
+static const struct conf_key conf_keys[] = {
+	{NULL, "region", conf_set_region},
+	{NULL, "account", conf_set_account},
+	{NULL, "log_level", conf_set_log_level},
+	{"state", "dir", conf_set_state_dir},
+	{"state", "db", conf_set_db},
+	{"state", "key_file", conf_set_key_file},
+	{"state", "durability", conf_set_durability},
+	{"state", "commit_max_batch", conf_set_commit_max_batch},
+	{"socket", "path", conf_set_socket_path},
+	{"socket", "mode", conf_set_socket_mode},
+	{"socket", "group", conf_set_socket_group},
+	{"socket", "max_frame", conf_set_max_frame},
+	{"socket", "max_clients", conf_set_max_clients},
+	{"access", "admin_users", conf_set_admin_users},
+	{"access", "admin_groups", conf_set_admin_groups},
+	{"access", "publish_users", conf_set_publish_users},
+	{"access", "publish_groups", conf_set_publish_groups},
+};
+
+static const struct conf_key *conf_key_find(const char *group, const char *name)
+{
+	for (size_t i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++) {
+		const struct conf_key *k = &conf_keys[i];
+
+		if (((!group && !k->group) || (group && k->group && !strcmp(group, k->group))) &&
+		    !strcmp(name, k->name))
+			return k;
+	}
+	return NULL;
+}
+
+static bool conf_is_group_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(conf_groups) / sizeof(conf_groups[0]); i++)
+		if (!strcmp(name, conf_groups[i]))
+			return true;
+	return false;
+}
+
+static int conf_walk(struct conf_loader *ld, const config_setting_t *root)
+{
+	int n = config_setting_length(root);
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(root, (unsigned int)i);
+		const char *name = config_setting_name(s);
+		const struct conf_key *k;
+
+		if (conf_is_group_name(name)) {
+			int m = config_setting_length(s);
+
+			if (!config_setting_is_group(s))
+				return conf_fail(ld, s,
+						 "%s must be a group like %s: { ... };, not %s",
+						 name, name, conf_type_name(s));
+			for (int j = 0; j < m; j++) {
+				const config_setting_t *c =
+					config_setting_get_elem(s, (unsigned int)j);
+
+				k = conf_key_find(name, config_setting_name(c));
+				if (!k)
+					return conf_fail(ld, c, "unknown key '%s' in group '%s'",
+							 config_setting_name(c), name);
+				if (k->set(ld, c) < 0)
+					return -1;
+			}
+			continue;
+		}
+		k = conf_key_find(NULL, name);
+		if (!k)
+			return conf_fail(ld, s, "unknown key '%s'", name);
+		if (k->set(ld, s) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static char *conf_join(const char *dir, const char *file)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/%s", dir, file) < 0)
+		return NULL;
+	return p;
+}
+
+static int conf_defaults(struct conf_loader *ld)
+{
+	struct conf *c = ld->conf;
+
+	c->region = strdup("us-east-1");
+	c->account = strdup("000000000000");
+	c->state_dir = paths_default_state_dir();
+	c->durability = CONF_DURABILITY_FULL;
+	c->commit_max_batch = 1000;
+	c->socket_path = paths_default_socket();
+	c->socket_mode = 0660;
+	c->max_frame = 1u << 20;
+	c->max_clients = 1024;
+	c->log_level = LOG_INFO;
+	if (!c->region || !c->account || !c->state_dir || !c->socket_path)
+		return conf_fail(ld, NULL, "out of memory");
+	return 0;
+}
+
+/* Derived defaults and checks that involve more than one key. */
+static int conf_finish(struct conf_loader *ld)
+{
+	struct conf *c = ld->conf;
+
+	if (!ld->db_set) {
+		free(c->db_path);
+		c->db_path = conf_join(c->state_dir, "herald.db");
+	}
+	if (!ld->key_set) {
+		free(c->key_file);
+		c->key_file = conf_join(c->state_dir, "seal.key");
+	}
+	if (!c->db_path || !c->key_file)
+		return conf_fail(ld, NULL, "out of memory");
+	/* A default socket path (from $XDG_RUNTIME_DIR) can be too long too. */
+	if (strlen(c->socket_path) > CONF_SOCKET_PATH_MAX)
+		return conf_fail(
+			ld, NULL,
+			"socket path %s is too long for a Unix socket (at most %zu bytes); "
+			"set socket.path",
+			c->socket_path, CONF_SOCKET_PATH_MAX);
+	return 0;
+}
+
+static int conf_read(struct conf_loader *ld, const char *path)
+{
+	config_t cf;
+	char *dir = NULL, *slash;
+	FILE *f;
+	int rc = -1;
+
+	/* libconfig says only "file I/O error"; say why. */
+	f = fopen(path, "r");
+	if (!f)
+		return conf_fail(ld, NULL, "%s", strerror(errno));
+	fclose(f);
+
+	config_init(&cf);
+	/* @include "x.conf" is relative to the including file, not to our cwd. */
+	dir = strdup(path);
+	if (!dir) {
+		conf_fail(ld, NULL, "out of memory");
+		goto out;
+	}
+	slash = strrchr(dir, '/');
+	if (slash) {
+		slash[slash == dir ? 1 : 0] = '\0';
+		config_set_include_dir(&cf, dir);
+		ld->incdir = dir;
+	}
+	if (!config_read_file(&cf, path)) {
+		char file[CONF_PATH_MAX + 256];
+
+		conf_file_name(ld, config_error_file(&cf), file, sizeof(file));
+		free(ld->err);
+		if (asprintf(&ld->err, "%s:%d: %s", file, config_error_line(&cf),
+			     config_error_text(&cf)) < 0)
+			ld->err = NULL;
+		goto out;
+	}
+	rc = conf_walk(ld, config_root_setting(&cf));
+out:
+	config_destroy(&cf);
+	ld->incdir = NULL;
+	free(dir);
+	return rc;
+}
+
+struct conf *conf_load(const char *path, char **err)
+{
+	struct conf_loader ld = {.path = path};
+
+	*err = NULL;
+	ld.conf = calloc(1, sizeof(*ld.conf));
+	if (!ld.conf) {
+		*err = strdup("out of memory");
+		return NULL;
+	}
+	if (path && !(ld.conf->path = strdup(path))) {
+		conf_fail(&ld, NULL, "out of memory");
+		goto fail;
+	}
+	if (conf_defaults(&ld) < 0)
+		goto fail;
+	if (path && conf_read(&ld, path) < 0)
+		goto fail;
+	if (conf_finish(&ld) < 0)
+		goto fail;
+	return ld.conf;
+fail:
+	conf_free(ld.conf);
+	*err = ld.err ? ld.err : strdup("out of memory");
+	return NULL;
+}
+
+void conf_free(struct conf *conf)
+{
+	if (!conf)
+		return;
+	free(conf->path);
+	free(conf->region);
+	free(conf->account);
+	free(conf->state_dir);
+	free(conf->db_path);
+	free(conf->key_file);
+	free(conf->socket_path);
+	free(conf->socket_group);
+	free(conf->admin_users.ids);
+	free(conf->admin_groups.ids);
+	free(conf->publish_users.ids);
+	free(conf->publish_groups.ids);
+	free(conf);
+}

@@ -40,6 +40,14 @@ void harness_cleanup(struct harness *h);
 int harness_cli(struct harness *h, char **out, char **err, const char *arg, ...)
 	__attribute__((sentinel));
 
+/*
+ * Run argv[0] (a path) with argv, in environment envp (NULL: this one's),
+ * standard input from /dev/null, and capture stdout and stderr as
+ * harness_cli() does.  Returns the exit status (128 + signal if killed), or
+ * -1 if it could not be run.
+ */
+int harness_run(char *const argv[], char *const envp[], char **out, char **err);
+
 /* Contents of the daemon's log so far (malloc'd). */
 char *harness_log(struct harness *h);
 

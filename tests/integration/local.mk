@@ -11,9 +11,11 @@ check_PROGRAMS += $(integ_tests)
 TESTS += $(integ_tests) tests/integration/test_cli.sh
 EXTRA_DIST += tests/integration/test_cli.sh
 
-tests_integration_test_daemon_SOURCES = tests/integration/test_daemon.c $(INTEG_HARNESS)
+# test_daemon also opens the store after the daemon is gone (libbroker, the unit fixture's runner).
+tests_integration_test_daemon_SOURCES = tests/integration/test_daemon.c $(INTEG_HARNESS) \
+	tests/unit/fixture.c tests/unit/fixture_run.c tests/unit/fixture.h
 tests_integration_test_daemon_CFLAGS = $(INTEG_CFLAGS)
-tests_integration_test_daemon_LDADD = $(INTEG_LDADD)
+tests_integration_test_daemon_LDADD = broker/libbroker.la $(INTEG_LDADD)
 tests_integration_test_client_SOURCES = tests/integration/test_client.c $(INTEG_HARNESS) \
 	tests/integration/native_raw.c tests/integration/native_raw.h
 tests_integration_test_client_CFLAGS = $(INTEG_CFLAGS) $(MSGPACK_CFLAGS)
