@@ -558,45 +558,88 @@ static const char *cmd_path(const struct cmd *cmd, char *buf, size_t size)
 	return buf;
 }
 
+#define HELP_WIDTH 79
+#define HELP_INDENT 33
+
+/*
+ * Print text wrapped at HELP_WIDTH, continuing lines at column indent; col is
+ * where the cursor already is.
+ */
+static void help_wrap(FILE *out, const char *text, size_t col, size_t indent)
+{
+	const char *p = text;
+	size_t len;
+
+	while (*p) {
+		len = strcspn(p, " ");
+		if (col > indent && col + 1 + len > HELP_WIDTH) {
+			fprintf(out, "\n%*s", (int)indent, "");
+			col = indent;
+		} else if (col > indent || (col == indent && p != text)) {
+			fputc(' ', out);
+			col++;
+		}
+		fwrite(p, 1, len, out);
+		col += len;
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', out);
+}
+
 static void help_opts(FILE *out, const struct cmd_opt *opts)
 {
-	char left[64];
+	char left[64], text[512];
+	int n;
 
 	for (; opts->name; opts++) {
 		snprintf(left, sizeof(left), "--%s%s%s", opts->name, opts->metavar ? " " : "",
 			 opts->metavar ? opts->metavar : "");
-		fprintf(out, "  %-30s %s%s%s\n", left, opts->help,
-			(opts->flags & OPT_REQUIRED) ? " (required)" : "",
-			(opts->flags & OPT_REPEAT) ? " (repeatable)" : "");
+		n = fprintf(out, "  %-*s", HELP_INDENT - 3, left);
+		if (n > HELP_INDENT - 1) {
+			fprintf(out, "\n%*s", HELP_INDENT - 1, "");
+			n = HELP_INDENT - 1;
+		}
+		snprintf(text, sizeof(text), "%s%s%s", opts->help,
+			 (opts->flags & OPT_REQUIRED) ? " (required)" : "",
+			 (opts->flags & OPT_REPEAT) ? " (repeatable)" : "");
+		fputc(' ', out);
+		help_wrap(out, text, HELP_INDENT, HELP_INDENT);
 	}
-}
-
-static void help_synopsis_opt(FILE *out, const struct cmd_opt *o)
-{
-	bool req = o->flags & OPT_REQUIRED;
-
-	fprintf(out, " %s--%s%s%s%s%s", req ? "" : "[", o->name, o->metavar ? " " : "",
-		o->metavar ? o->metavar : "", req ? "" : "]", (o->flags & OPT_REPEAT) ? "..." : "");
 }
 
 static void help_cmd(FILE *out, const struct cmd *cmd)
 {
 	const struct cmd_opt *o;
-	char path[64];
+	char path[64], item[96];
+	size_t col;
 
-	fprintf(out, "usage: %s", cmd_path(cmd, path, sizeof(path)));
+	col = (size_t)fprintf(out, "usage: %s", cmd_path(cmd, path, sizeof(path)));
 	if (!cmd->op)
-		fputs(" OPERATION [ARGS_JSON]", out);
-	for (o = cmd->opts; o->name; o++)
-		help_synopsis_opt(out, o);
+		col += (size_t)fprintf(out, " OPERATION [ARGS_JSON]");
+	/* Synopsis items wrap as words, each item kept whole. */
+	for (o = cmd->opts; o->name; o++) {
+		bool req = o->flags & OPT_REQUIRED;
+
+		snprintf(item, sizeof(item), "%s--%s%s%s%s%s", req ? "" : "[", o->name,
+			 o->metavar ? " " : "", o->metavar ? o->metavar : "", req ? "" : "]",
+			 (o->flags & OPT_REPEAT) ? "..." : "");
+		if (col + 1 + strlen(item) > HELP_WIDTH) {
+			fputs("\n       ", out);
+			col = 7;
+		}
+		col += (size_t)fprintf(out, " %s", item);
+	}
 	if (cmd->list_key)
-		fputs(" [--max-items N] [--starting-token TOKEN]", out);
-	fprintf(out, "\n\n%s\n", cmd->describe);
+		fputs("\n        [--max-items N] [--starting-token TOKEN]", out);
+	fputs("\n\n", out);
+	help_wrap(out, cmd->describe, 0, 0);
 	if (cmd->op)
 		fprintf(out, "SNS operation: %s.\n", cmd->op);
 	else
 		fputs("\n  OPERATION  the SNS operation's name\n"
-		      "  ARGS_JSON  its arguments, a JSON object (default {}); @FILE reads a file\n",
+		      "  ARGS_JSON  its arguments, a JSON object (default {})\n",
 		      out);
 	if (cmd->opts[0].name || cmd->list_key) {
 		fputs("\noptions:\n", out);
@@ -606,8 +649,8 @@ static void help_cmd(FILE *out, const struct cmd *cmd)
 	}
 	fputs("\nglobal options:\n", out);
 	help_opts(out, opts_global);
-	fputs("\nAny VALUE may be @FILE (the file's contents, as they are) or @- (standard input);\n"
-	      "@@ starts a value with a literal @.\n",
+	fputs("\nAny VALUE may be @FILE (the file's contents, as they are) or @- (standard\n"
+	      "input); @@ starts a value with a literal @.\n",
 	      out);
 }
 

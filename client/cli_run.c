@@ -70,6 +70,8 @@ json_t *cli_run_call(struct cli *cli, const char *op, json_t *args, int *status)
 			cli_error("ProtocolError: the broker's result is not a JSON object");
 			json_decref(result);
 			result = NULL;
+		} else {
+			*status = CLI_EXIT_OK;
 		}
 	}
 	free(text);
