@@ -558,7 +558,7 @@ static const char *cmd_path(const struct cmd *cmd, char *buf, size_t size)
 	return buf;
 }
 
-#define HELP_WIDTH 79
+#define HELP_WIDTH  79
 #define HELP_INDENT 33
 
 /*

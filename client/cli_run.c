@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,89 +127,97 @@ static void run_token_decode(const char *token, char **page_token, size_t *skip)
 	free(raw);
 }
 
+/*
+ * Append the items of one page's list from index skip on to items, stopping
+ * at max_items (0: no limit).  Returns the index it stopped at.
+ */
+static size_t run_take(json_t *items, json_t *list, size_t skip, long max_items)
+{
+	size_t i;
+
+	for (i = skip; i < json_array_size(list); i++) {
+		if (max_items > 0 && (long)json_array_size(items) >= max_items)
+			break;
+		json_array_append(items, json_array_get(list, i));
+	}
+	return i;
+}
+
 json_t *cli_run_paginate(struct cli *cli, const char *op, json_t *args, const char *list_key,
 			 long max_items, const char *starting_token, int *status)
 {
 	json_t *merged = NULL, *items = json_array(), *page = NULL, *list, *next;
 	char *token = NULL, *resume = NULL;
-	size_t skip = 0, i;
+	bool full = false, nomem = !items;
+	size_t skip = 0, stop;
 	long pages = 0;
 
 	*status = CLI_EXIT_API;
-	if (!items)
-		goto nomem;
-	if (starting_token)
+	if (starting_token && !nomem)
 		run_token_decode(starting_token, &token, &skip);
-	for (;;) {
+	while (!nomem) {
+		json_decref(page);
 		if (token)
 			json_object_set_new(args, "NextToken", json_string(token));
-		else
-			json_object_del(args, "NextToken");
 		page = cli_run_call(cli, op, args, status);
 		if (!page)
-			goto fail;
+			goto out;
+		*status = CLI_EXIT_API;
 		list = json_object_get(page, list_key);
 		next = json_object_get(page, "NextToken");
 		if (!json_is_array(list) ||
 		    (next && !json_is_string(next) && !json_is_null(next))) {
 			cli_error("ProtocolError: %s returned no %s list", op, list_key);
-			goto fail;
+			goto out;
 		}
 		if (!merged) {
 			merged = json_deep_copy(page);
-			if (!merged)
-				goto nomem;
+			nomem = !merged;
 			json_object_del(merged, "NextToken");
 		}
-		for (i = skip; i < json_array_size(list); i++) {
-			if (max_items > 0 && (long)json_array_size(items) == max_items) {
-				resume = run_token_encode(token, i);
-				if (!resume)
-					goto nomem;
-				goto done;
-			}
-			json_array_append(items, json_array_get(list, i));
-		}
+		stop = run_take(items, list, skip, max_items);
 		skip = 0;
+		full = max_items > 0 && (long)json_array_size(items) >= max_items;
+		if (stop < json_array_size(list)) {
+			/* Cut inside this page: resume from its token, past what was shown. */
+			resume = run_token_encode(token, stop);
+			nomem = !resume;
+			break;
+		}
 		if (!json_is_string(next) || !*json_string_value(next))
 			break;
 		if ((token && strcmp(token, json_string_value(next)) == 0) ||
 		    ++pages >= RUN_MAX_PAGES) {
 			cli_error("ProtocolError: %s keeps returning the same NextToken", op);
-			goto fail;
+			goto out;
 		}
 		free(token);
 		token = strdup(json_string_value(next));
-		if (!token)
-			goto nomem;
-		if (max_items > 0 && (long)json_array_size(items) == max_items) {
-			resume = strdup(token);
-			if (!resume)
-				goto nomem;
+		nomem = !token;
+		if (full) {
+			/* Cut at the page boundary: the broker's token resumes. */
+			resume = token ? strdup(token) : NULL;
+			nomem = !resume;
 			break;
 		}
-		json_decref(page);
-		page = NULL;
 	}
-done:
+	if (nomem) {
+		cli_error("out of memory");
+		goto out;
+	}
 	json_object_set(merged, list_key, items);
 	if (resume)
 		json_object_set_new(merged, "NextToken", json_string(resume));
-	json_object_del(args, "NextToken");
-	json_decref(page);
-	json_decref(items);
-	free(token);
-	free(resume);
 	*status = CLI_EXIT_OK;
-	return merged;
-nomem:
-	cli_error("out of memory");
-fail:
+out:
 	json_object_del(args, "NextToken");
-	json_decref(merged);
+	if (*status != CLI_EXIT_OK) {
+		json_decref(merged);
+		merged = NULL;
+	}
 	json_decref(page);
 	json_decref(items);
 	free(token);
 	free(resume);
-	return NULL;
+	return merged;
 }
