@@ -123,9 +123,10 @@ like "$out" "^$uuid\$" "publish --message @- reads standard input"
 cli publish --target-arn "$endpoint" --message hi \
 	--message-attributes '{"n": {"DataType": "Number", "StringValue": "42"}}'
 status_is 0 "publish --message-attributes JSON (the AWS CLI's form)"
-cli publish --target-arn "$endpoint" --message hi --message-attribute n=Colour:red
-status_is 1 "a message attribute with an unknown type: API error"
-like "$err" '^herald: ParameterValueInvalid: ' "  ParameterValueInvalid on stderr"
+cli publish --target-arn "$endpoint" --message hi --message-attribute n=String:
+status_is 1 "an empty message attribute value: API error"
+is "$err" "herald: ParameterValueInvalid: The message attribute 'n' must contain non-empty message attribute value for message attribute type 'String'." \
+	"  with SNS's code and message on stderr"
 cli publish --target-arn "$endpoint" --message hi --message-attribute novalue
 status_is 2 "--message-attribute without TYPE:VALUE: usage error"
 
