@@ -323,6 +323,11 @@ static void table_list(FILE *out, json_t *arr)
 
 	if (!cols)
 		return;
+	if (json_array_size(arr) == 0) {
+		fputs("(none)\n", out);
+		json_decref(cols);
+		return;
+	}
 	for (pass = 0; pass < 2; pass++) {
 		json_array_foreach(arr, i, el)
 		{
