@@ -5,7 +5,8 @@
  *   text   the AWS CLI's text format, so that scripts written for `aws sns
  *          --output text` keep working: an object's scalars on one
  *          tab-separated line (sorted by key), nested lists of objects one
- *          line each prefixed by the list's name in capitals.
+ *          line each prefixed by the list's name in capitals, and a
+ *          NextToken last as "NEXTTOKEN<tab>token".
  *   table  for people: lists of objects as aligned columns (nested maps such
  *          as an endpoint's Attributes flattened into columns), maps and
  *          scalars as KEY VALUE rows.
@@ -438,10 +439,16 @@ static void table_result(FILE *out, json_t *result)
 
 int cli_output_print(const struct cli *cli, json_t *result)
 {
+	json_t *rest = NULL, *token = json_object_get(result, "NextToken");
 	char *text;
 
 	if (json_is_object(result) && json_object_size(result) == 0)
 		return 0;
+	if (cli->output != CLI_OUTPUT_JSON && json_is_string(token)) {
+		/* Like the AWS CLI, the token to resume from comes after the list. */
+		rest = json_copy(result);
+		json_object_del(rest, "NextToken");
+	}
 	switch (cli->output) {
 	case CLI_OUTPUT_JSON:
 		text = json_dumps(result, JSON_INDENT(2) | JSON_ENCODE_ANY);
@@ -452,11 +459,16 @@ int cli_output_print(const struct cli *cli, json_t *result)
 		free(text);
 		break;
 	case CLI_OUTPUT_TEXT:
-		text_value(stdout, result, NULL, NULL);
+		text_value(stdout, rest ? rest : result, NULL, NULL);
+		if (rest)
+			printf("NEXTTOKEN\t%s\n", json_string_value(token));
 		break;
 	case CLI_OUTPUT_TABLE:
-		table_result(stdout, result);
+		table_result(stdout, rest ? rest : result);
+		if (rest)
+			printf("\nNextToken: %s\n", json_string_value(token));
 		break;
 	}
+	json_decref(rest);
 	return ferror(stdout) ? -1 : 0;
 }

@@ -5,7 +5,8 @@
 #                   until it answers; an EXIT trap stops it and removes the
 #                   directory, so the daemon never outlives the test.
 # cli ARGS...       runs the herald CLI against it; sets $rc, $out, $err.
-# ok / fail / is / like / unlike / status_is   TAP results; cli_done ends.
+# ok / fail / check / is / like / has / unlike / status_is: TAP results;
+#                   cli_done prints the plan and sets the exit status.
 #
 # POSIX sh.
 
@@ -52,9 +53,12 @@ is() {
 	fi
 }
 
-# like TEXT GREP_ERE DESC / unlike TEXT FIXED_STRING DESC
+# like TEXT GREP_ERE DESC / has TEXT FIXED_STRING DESC / unlike TEXT FIXED_STRING DESC
 like() {
 	if printf '%s\n' "$1" | grep -Eq -- "$2"; then ok "$3"; else fail "$3 (no match for /$2/)"; fi
+}
+has() {
+	if printf '%s\n' "$1" | grep -Fq -- "$2"; then ok "$3"; else fail "$3 (no '$2')"; fi
 }
 unlike() {
 	if printf '%s\n' "$1" | grep -Fq -- "$2"; then fail "$3"; else ok "$3"; fi

@@ -91,7 +91,7 @@ status_is 0 "subscribe"
 like "$out" "^$topic:$uuid\$" "subscribe prints the SubscriptionArn"
 sub=$out
 cli --output text subscription list --topic-arn "$topic"
-like "$out" "$sub" "subscription list --topic-arn lists it"
+has "$out" "$sub" "subscription list --topic-arn lists it"
 like "$out" "	application	" "  with protocol application by default"
 cli subscription get --arn "$sub"
 like "$out" "\"Endpoint\": \"$endpoint\"|\"TopicArn\": \"$topic\"" "subscription get"
@@ -194,16 +194,18 @@ unlike "$out" "NextToken" "the merged JSON list has no NextToken"
 cli --output text topic list --max-items 50
 first=$(printf '%s\n' "$out" | grep -c '^TOPICS	')
 is "$first" 50 "--max-items 50 shows 50"
+token=$(printf '%s\n' "$out" | sed -n 's/^NEXTTOKEN	//p')
+check "--max-items prints NEXTTOKEN<tab>token last" test -n "$token" -a \
+	"$(printf '%s\n' "$out" | tail -n 1)" = "NEXTTOKEN	$token"
 cli topic list --max-items 50
-token=$(printf '%s\n' "$out" | sed -n 's/^  "NextToken": "\(.*\)"$/\1/p')
-check "--max-items prints a NextToken" test -n "$token"
+has "$out" "  \"NextToken\": \"$token\"" "  and the same NextToken in the JSON output"
 cli --output text topic list --starting-token "$token" --max-items 60
-second=$out
-is "$(printf '%s\n' "$second" | grep -c '^TOPICS	')" 60 "--starting-token resumes (60 more)"
-cli topic list --starting-token "$token" --max-items 60
-token=$(printf '%s\n' "$out" | sed -n 's/^  "NextToken": "\(.*\)"$/\1/p')
+second=$(printf '%s\n' "$out" | grep '^TOPICS	')
+is "$(printf '%s\n' "$second" | wc -l | tr -d ' ')" 60 "--starting-token resumes (60 more)"
+token=$(printf '%s\n' "$out" | sed -n 's/^NEXTTOKEN	//p')
 cli --output text topic list --starting-token "$token"
 third=$out
+unlike "$third" "NEXTTOKEN" "the last slice has no NextToken"
 cli --output text topic list --max-items 50
 all=$(printf '%s\n%s\n%s\n' "$out" "$second" "$third" | grep '^TOPICS	' | sort -u | wc -l)
 is "$all" 122 "the three slices cover every topic once"
