@@ -785,8 +785,8 @@ static int parse_apply(struct cli *cli, const struct cmd_opt *o, const char *arg
 			cli_error("%s: the value is not valid UTF-8", name);
 			break;
 		}
-		json_array_append_new(c, v);
-		rc = 0;
+		rc = json_array_append_new(c, v);
+		v = NULL; /* the array owns it now, even on failure */
 		break;
 	case OPT_MAP_KEY:
 		value = cli_input_value(cli, name, arg);
@@ -807,8 +807,8 @@ static int parse_apply(struct cli *cli, const struct cmd_opt *o, const char *arg
 			cli_error("%s: the value is not valid UTF-8", name);
 			break;
 		}
-		json_array_append_new(parse_container(args, o->member, true), v);
-		rc = 0;
+		rc = json_array_append_new(parse_container(args, o->member, true), v);
+		v = NULL;
 		break;
 	case OPT_JSON:
 		value = cli_input_value(cli, name, arg);
