@@ -222,6 +222,8 @@ static void text_value(FILE *out, json_t *v, const char *id, json_t *scalar_keys
 
 /* ---- table ---- */
 
+#define TABLE_RULE_MAX 40
+
 /* Display width: UTF-8 code points (continuation bytes do not count). */
 static size_t table_width(const char *s)
 {
@@ -271,7 +273,14 @@ static void table_print(FILE *out, const char *const *header, char **cells, size
 			if (!s)
 				s = "";
 			if (r == 1) {
-				for (w = 0; w < width[c]; w++)
+				/* A long policy in the last column need not draw a long rule. */
+				size_t rule = width[c];
+
+				if (c + 1 == cols && rule > TABLE_RULE_MAX)
+					rule = table_width(header[c]) > TABLE_RULE_MAX
+						       ? table_width(header[c])
+						       : TABLE_RULE_MAX;
+				for (w = 0; w < rule; w++)
 					fputc('-', out);
 			} else {
 				table_cell(out, s);

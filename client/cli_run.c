@@ -28,12 +28,12 @@ static int run_connect(struct cli *cli)
 	cli->conn = herald_connect(cli->socket, &err);
 	if (cli->conn)
 		return 0;
-	/* Say which socket was tried: the most common cause is a daemon not running there. */
+	/* Say which socket was tried if the library did not: a daemon elsewhere is a common cause. */
 	path = cli->socket ? strdup(cli->socket) : paths_default_socket();
 	if (path && !strstr(err.message, path))
-		cli_error("%s (socket %s; is heraldd running?)", err.message, path);
+		cli_error("%s (socket %s)", err.message, path);
 	else
-		cli_error("%s (is heraldd running?)", err.message);
+		cli_error("%s", err.message);
 	free(path);
 	return -1;
 }
