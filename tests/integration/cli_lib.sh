@@ -115,7 +115,7 @@ cli_cleanup() {
 cli_daemon_start() {
 	cli_dir=$(mktemp -d "${TMPDIR:-/tmp}/herald-cli.XXXXXX") || exit 1
 	trap cli_cleanup EXIT
-	trap 'exit 1' INT TERM HUP
+	trap 'exit 1' INT TERM HUP PIPE
 	cat >"$cli_dir/herald.conf" <<EOF
 region = "us-east-1";
 account = "000000000000";
