@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <assert.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -855,7 +856,8 @@ static size_t parse_collect(const struct cmd *cmd, struct parse_opt *all, size_t
 	const struct cmd_opt *o;
 
 	for (s = 0; s < 3; s++) {
-		for (o = sets[s]; o->name && n < max; o++) {
+		for (o = sets[s]; o->name; o++) {
+			assert(n < max); /* PARSE_MAX_OPTS is too small for the table */
 			all[n].opt = o;
 			all[n].seen = 0;
 			n++;
