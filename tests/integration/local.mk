@@ -9,7 +9,7 @@ integ_tests = \
 	tests/integration/test_client
 check_PROGRAMS += $(integ_tests)
 TESTS += $(integ_tests) tests/integration/test_cli.sh
-EXTRA_DIST += tests/integration/test_cli.sh
+EXTRA_DIST += tests/integration/test_cli.sh tests/integration/cli_lib.sh
 
 # test_daemon also opens the store after the daemon is gone (libbroker, the unit fixture's runner).
 tests_integration_test_daemon_SOURCES = tests/integration/test_daemon.c $(INTEG_HARNESS) \
