@@ -192,6 +192,7 @@ void control_free(struct control *c)
 /* ---- client ---------------------------------------------------------------- */
 
 struct call {
+	struct event_base *base;
 	int status;
 	char *body;
 };
@@ -202,6 +203,8 @@ static void on_response(struct evhttp_request *req, void *arg)
 	struct evbuffer *in;
 	size_t len;
 
+	/* The connection would keep the loop alive; one answer is all we want. */
+	event_base_loopexit(call->base, NULL);
 	if (!req)
 		return; /* connection failed; status stays 0 */
 	call->status = evhttp_request_get_response_code(req);
@@ -226,6 +229,7 @@ int control_call(int port, const char *method, const char *path, const char *bod
 								 : EVHTTP_REQ_GET;
 
 	*response = NULL;
+	call.base = base;
 	if (!base || port <= 0 || port > 65535 ||
 	    !(conn = evhttp_connection_base_new(base, NULL, "127.0.0.1", (ev_uint16_t)port))) {
 		snprintf(err, errlen, "cannot set up a connection to 127.0.0.1:%d", port);
