@@ -24,6 +24,8 @@
 
 /* Stop producing frames while this much is waiting to be written. */
 #define OUTPUT_HIGH_WATER (1024 * 1024)
+/* A client that has not finished the TLS handshake by then is dropped. */
+#define HANDSHAKE_TIMEOUT_S 10
 
 struct stream {
 	struct h2_req req; /* first: an h2_req pointer is a stream pointer */
@@ -439,6 +441,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	struct h2_conn *conn = arg;
 
 	if (what & BEV_EVENT_CONNECTED) {
+		bufferevent_set_timeouts(bev, NULL, NULL); /* provider connections live long */
 		if (session_start(conn) != 0) {
 			conn_free(conn);
 			return;
@@ -456,6 +459,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 static void on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
 		      int salen, void *arg)
 {
+	static const struct timeval handshake_timeout = {HANDSHAKE_TIMEOUT_S, 0};
 	struct h2_server *srv = arg;
 	struct h2_conn *conn = calloc(1, sizeof(*conn));
 	SSL *ssl = SSL_new(srv->opts.tls);
@@ -473,6 +477,7 @@ static void on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct soc
 	TAILQ_INIT(&conn->streams);
 	TAILQ_INSERT_TAIL(&srv->conns, conn, link);
 	bufferevent_setcb(conn->bev, on_read, on_write, on_event, conn);
+	bufferevent_set_timeouts(conn->bev, &handshake_timeout, NULL);
 	bufferevent_enable(conn->bev, EV_READ | EV_WRITE);
 	return;
 fail:
