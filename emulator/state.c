@@ -98,13 +98,14 @@ static json_t *headers_json(const struct h2_req *req)
 void state_record(struct emu_state *st, enum emu_provider p, const char *token,
 		  const struct h2_req *req, int status, const char *reason)
 {
+	size_t keep = req->body_len < STATE_MAX_BODY ? req->body_len : STATE_MAX_BODY;
 	json_t *rec, *body;
 
 	st->counts[p]++;
-	if (util_utf8_valid(req->body, req->body_len) >= 0) {
-		body = json_stringn(req->body, req->body_len);
+	if (util_utf8_valid(req->body, keep) >= 0) {
+		body = json_stringn(req->body, keep);
 	} else {
-		char *b64 = util_base64_encode(req->body, req->body_len);
+		char *b64 = util_base64_encode(req->body, keep);
 
 		body = b64 ? json_pack("{s:s}", "base64", b64) : NULL;
 		free(b64);

@@ -24,6 +24,7 @@ enum emu_provider {
 #define STATE_MAX_RULES		  100000
 #define STATE_MAX_DELAY_MS	  60000
 #define STATE_REASON_MAX	  64
+#define STATE_MAX_BODY		  8192 /* bytes of a body kept per record; body_bytes has the size */
 
 /* A scripted outcome for one token. */
 struct emu_rule {
