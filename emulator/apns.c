@@ -1,0 +1,493 @@
+/*
+ * Emulated APNs; see apns.h.  Reason strings and statuses are Apple's
+ * (providers.md §1.4).  Runs on the event loop.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/x509.h>
+
+#include "common/util.h"
+#include "emulator/apns.h"
+#include "emulator/h2.h"
+#include "emulator/jwt.h"
+
+struct apns_server {
+	const struct emu_config *cfg;
+	struct emu_state *st;
+	SSL_CTX *tls;
+	struct h2_server *h2;
+};
+
+static const char *const push_types[] = {"alert",	 "background",	 "location", "voip",
+					 "complication", "fileprovider", "mdm",	     "liveactivity",
+					 "pushtotalk",	 "widgets",	 "controls", NULL};
+
+static int set(struct apns_verdict *v, int status, const char *reason)
+{
+	v->status = status;
+	v->reason = reason;
+	return -1;
+}
+
+int apns_uuid_valid(const char *s)
+{
+	if (strlen(s) != 36)
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!isxdigit((unsigned char)s[i])) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int all_digits(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+void apns_conn_auth_clear(struct apns_conn_auth *auth)
+{
+	free(auth->bearer);
+	auth->bearer = NULL;
+}
+
+int apns_check_token(const struct emu_config *cfg, struct apns_conn_auth *auth,
+		     const char *authorization, int64_t now, const char **reason)
+{
+	const struct emu_apns_key *key;
+	const char *token, *kid, *iss, *why;
+	struct jwt jwt;
+	long long iat;
+	int status = 403;
+	char *copy;
+
+	if (!authorization || !*authorization) {
+		*reason = "MissingProviderToken";
+		return 403;
+	}
+	if (strncasecmp(authorization, "bearer ", 7) != 0) {
+		*reason = "InvalidProviderToken";
+		return 403;
+	}
+	token = authorization + 7;
+	/* The same token as before on this connection: only its age can have changed. */
+	if (auth->bearer && strcmp(token, auth->bearer) == 0) {
+		if (now > auth->bearer_iat + APNS_TOKEN_MAX_AGE) {
+			*reason = "ExpiredProviderToken";
+			return 403;
+		}
+		*reason = NULL;
+		return 200;
+	}
+	*reason = "InvalidProviderToken";
+	if (jwt_parse(token, strlen(token), &jwt, &why) != 0)
+		return 403;
+	kid = jwt_claim_str(jwt.header, "kid");
+	iss = jwt_claim_str(jwt.claims, "iss");
+	key = kid ? settings_apns_key(cfg, kid) : NULL;
+	if (!key || !iss || strcmp(iss, key->team_id) != 0 ||
+	    jwt_claim_int(jwt.claims, "iat", &iat) != 0 || jwt_verify_es256(&jwt, key->key) != 0)
+		goto out;
+	/* One connection serves one team, bound by the first token accepted. */
+	if (auth->team_id[0] && strcmp(auth->team_id, iss) != 0)
+		goto out;
+	if (auth->key_id[0] && strcmp(auth->key_id, kid) != 0) {
+		*reason = "UnrelatedKeyIdInToken";
+		goto out;
+	}
+	if (now > iat + APNS_TOKEN_MAX_AGE) {
+		*reason = "ExpiredProviderToken";
+		goto out;
+	}
+	/*
+	 * Apple: refresh no more than once every 20 minutes.  A new token whose
+	 * iat is less than that after the one it replaces is a refresh too soon.
+	 */
+	if (auth->bearer && iat < auth->bearer_iat + APNS_TOKEN_MIN_REFRESH) {
+		*reason = "TooManyProviderTokenUpdates";
+		status = 429;
+		goto out;
+	}
+	copy = strdup(token);
+	if (!copy) {
+		*reason = "InternalServerError";
+		status = 500;
+		goto out;
+	}
+	free(auth->bearer);
+	auth->bearer = copy;
+	auth->bearer_iat = iat;
+	snprintf(auth->team_id, sizeof(auth->team_id), "%s", iss);
+	snprintf(auth->key_id, sizeof(auth->key_id), "%s", kid);
+	*reason = NULL;
+	status = 200;
+out:
+	jwt_clear(&jwt);
+	return status;
+}
+
+/* A certificate covers its bundle id and the suffixed topics, but not token-only ones. */
+static int cert_covers(const struct apns_conn_auth *auth, const char *topic)
+{
+	size_t n = strlen(auth->cert_topic);
+
+	if (strcmp(topic, auth->cert_topic) == 0)
+		return 1;
+	if (strncmp(topic, auth->cert_topic, n) != 0 || topic[n] != '.')
+		return 0;
+	return strcmp(topic + n, ".location-query") != 0 &&
+	       strcmp(topic + n, ".push-type.liveactivity") != 0;
+}
+
+static int topic_valid(const char *t)
+{
+	size_t n = strlen(t);
+
+	if (n == 0 || n > 255)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)t[i]) && !strchr(".-_", t[i]))
+			return 0;
+	return 1;
+}
+
+/* Apple's reason strings (providers.md §1.4); a rule may name any of them. */
+static const char *const reasons[] = {"BadCollapseId",
+				      "BadDeviceToken",
+				      "BadExpirationDate",
+				      "BadMessageId",
+				      "BadPriority",
+				      "BadTopic",
+				      "DeviceTokenNotForTopic",
+				      "DuplicateHeaders",
+				      "IdleTimeout",
+				      "InvalidPushType",
+				      "MissingDeviceToken",
+				      "MissingTopic",
+				      "PayloadEmpty",
+				      "TopicDisallowed",
+				      "BadCertificate",
+				      "BadCertificateEnvironment",
+				      "ExpiredProviderToken",
+				      "Forbidden",
+				      "InvalidProviderToken",
+				      "MissingProviderToken",
+				      "UnrelatedKeyIdInToken",
+				      "BadEnvironmentKeyIdInToken",
+				      "BadPath",
+				      "MethodNotAllowed",
+				      "ExpiredToken",
+				      "Unregistered",
+				      "PayloadTooLarge",
+				      "TooManyProviderTokenUpdates",
+				      "TooManyRequests",
+				      "InternalServerError",
+				      "ServiceUnavailable",
+				      "Shutdown",
+				      NULL};
+
+static const char *default_reason(int status);
+
+/* The rule's reason if Apple has it, else the usual one for the status. */
+static const char *rule_reason(const struct emu_rule *rule)
+{
+	for (size_t i = 0; reasons[i]; i++)
+		if (strcmp(reasons[i], rule->reason) == 0)
+			return reasons[i];
+	return default_reason(rule->status);
+}
+
+static const char *default_reason(int status)
+{
+	switch (status) {
+	case 400:
+		return "BadDeviceToken";
+	case 403:
+		return "Forbidden";
+	case 410:
+		return "Unregistered";
+	case 413:
+		return "PayloadTooLarge";
+	case 429:
+		return "TooManyRequests";
+	case 500:
+		return "InternalServerError";
+	default:
+		return "ServiceUnavailable";
+	}
+}
+
+/* Check the request headers, steps 1-6 of §1.7 (plus the rules pushy leaves out). */
+static int check_headers(const struct apns_conn_auth *auth, const struct apns_request *r,
+			 struct apns_verdict *v, const char **topic)
+{
+	size_t i;
+
+	if (r->duplicate_header)
+		return set(v, 400, "DuplicateHeaders");
+	if (r->apns_id && !apns_uuid_valid(r->apns_id))
+		return set(v, 400, "BadMessageId");
+	if (!r->method || strcmp(r->method, "POST") != 0)
+		return set(v, 405, "MethodNotAllowed");
+	*topic = r->topic;
+	if (!*topic && auth->cert_auth)
+		*topic = auth->cert_topic; /* a single-topic certificate names it */
+	if (!*topic || !**topic)
+		return set(v, 400, "MissingTopic");
+	if (r->collapse_id && strlen(r->collapse_id) > APNS_MAX_COLLAPSE_ID)
+		return set(v, 400, "BadCollapseId");
+	if (r->priority && strcmp(r->priority, "10") != 0 && strcmp(r->priority, "5") != 0 &&
+	    strcmp(r->priority, "1") != 0)
+		return set(v, 400, "BadPriority");
+	if (r->push_type) {
+		for (i = 0; push_types[i] && strcmp(push_types[i], r->push_type) != 0; i++)
+			;
+		if (!push_types[i])
+			return set(v, 400, "InvalidPushType");
+		/* Apple: background notifications must use priority 5; 10 is an error. */
+		if (strcmp(r->push_type, "background") == 0 && r->priority &&
+		    strcmp(r->priority, "10") == 0)
+			return set(v, 400, "BadPriority");
+	}
+	if (r->expiration && !all_digits(r->expiration, 12))
+		return set(v, 400, "BadExpirationDate");
+	if (!topic_valid(*topic))
+		return set(v, 400, "BadTopic");
+	return 0;
+}
+
+/* Step 7: the path and what the rules say about the token. */
+static int check_path(const struct emu_state *st, const struct apns_request *r, const char *topic,
+		      struct apns_verdict *v, struct emu_rule *rule, int *has_rule)
+{
+	static const char prefix[] = "/3/device/";
+	const char *tok;
+	size_t n;
+
+	if (!r->path || strncmp(r->path, prefix, sizeof(prefix) - 1) != 0)
+		return set(v, 404, "BadPath");
+	tok = r->path + sizeof(prefix) - 1;
+	n = strlen(tok);
+	if (n == 0)
+		return set(v, 400, "MissingDeviceToken");
+	if (n != APNS_TOKEN_HEX_LEN)
+		return set(v, 400, "BadDeviceToken");
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)tok[i]))
+			return set(v, 400, "BadDeviceToken");
+	memcpy(v->token, tok, n + 1);
+	*has_rule = st && state_rule(st, EMU_APNS, v->token, rule);
+	if (!*has_rule)
+		return 0;
+	v->delay_ms = rule->delay_ms;
+	if (rule->status == 410) {
+		v->timestamp_ms = rule->timestamp_ms ? rule->timestamp_ms : util_now_ms();
+		return set(v, 410, rule_reason(rule));
+	}
+	if (rule->topic[0] && strcmp(rule->topic, topic) != 0)
+		return set(v, 400, "DeviceTokenNotForTopic");
+	if (rule->status == 400)
+		return set(v, 400, rule_reason(rule));
+	return 0;
+}
+
+void apns_check(const struct emu_config *cfg, const struct emu_state *st,
+		struct apns_conn_auth *auth, const struct apns_request *r, int64_t now,
+		struct apns_verdict *v)
+{
+	struct emu_rule rule;
+	const char *topic = NULL;
+	int has_rule = 0;
+	size_t limit;
+
+	memset(v, 0, sizeof(*v));
+	v->retry_after = -1;
+	if (check_headers(auth, r, v, &topic) != 0 ||
+	    check_path(st, r, topic, v, &rule, &has_rule) != 0)
+		return;
+	/* Step 8: authentication. */
+	if (auth->cert_auth && !r->authorization) {
+		if (!cert_covers(auth, topic)) {
+			set(v, 400, "TopicDisallowed");
+			return;
+		}
+	} else {
+		v->status = apns_check_token(cfg, auth, r->authorization, now, &v->reason);
+		if (v->status != 200)
+			return;
+	}
+	/* Step 9: the payload. */
+	limit = r->push_type && strcmp(r->push_type, "voip") == 0 ? APNS_MAX_VOIP_PAYLOAD
+								  : APNS_MAX_PAYLOAD;
+	if (r->body_len == 0) {
+		set(v, 400, "PayloadEmpty");
+		return;
+	}
+	if (r->body_len > limit) {
+		set(v, 413, "PayloadTooLarge");
+		return;
+	}
+	/* Scripted faults for a request that is otherwise good. */
+	if (has_rule && rule.status >= 300) {
+		set(v, rule.status, rule_reason(&rule));
+		v->retry_after = rule.retry_after;
+		return;
+	}
+	v->status = 200;
+	v->reason = NULL;
+	auth->succeeded = 1;
+}
+
+static void *on_conn_open(struct h2_conn *conn, void *arg)
+{
+	struct apns_conn_auth *auth = calloc(1, sizeof(*auth));
+	X509 *cert = h2_conn_peer_cert(conn);
+
+	if (!auth)
+		return NULL;
+	if (cert) {
+		X509_NAME *subj = X509_get_subject_name(cert);
+
+		auth->cert_auth = 1;
+		if (X509_NAME_get_text_by_NID(subj, NID_userId, auth->cert_topic,
+					      sizeof(auth->cert_topic)) <= 0)
+			auth->cert_topic[0] = '\0';
+		h2_conn_set_max_streams(conn, APNS_STREAMS_AFTER_AUTH);
+	}
+	return auth;
+}
+
+static void on_conn_close(void *data, void *arg)
+{
+	apns_conn_auth_clear(data);
+	free(data);
+}
+
+static void on_request(struct h2_req *req, void *arg)
+{
+	struct apns_server *srv = arg;
+	struct apns_conn_auth *auth = h2_conn_data(req->conn);
+	struct apns_conn_auth none = {0};
+	struct apns_request r = {0};
+	struct apns_verdict v;
+	struct h2_out_header hdrs[4];
+	char apns_id[UTIL_UUID_LEN + 1], unique_id[UTIL_UUID_LEN + 1], retry[16], body[128];
+	size_t n = 0, body_len = 0;
+	int was_ok, count;
+
+	if (!auth)
+		auth = &none; /* out of memory at connect: every request fails auth */
+	was_ok = auth->succeeded;
+	r.method = h2_req_header(req, ":method", NULL);
+	r.path = h2_req_header(req, ":path", NULL);
+	r.body_len = req->body_total;
+	r.duplicate_header = req->headers_overflow;
+	for (size_t i = 0; i < req->n_headers; i++) {
+		h2_req_header(req, req->headers[i].name, &count);
+		if (count > 1)
+			r.duplicate_header = 1;
+	}
+	r.authorization = h2_req_header(req, "authorization", NULL);
+	r.topic = h2_req_header(req, "apns-topic", NULL);
+	r.push_type = h2_req_header(req, "apns-push-type", NULL);
+	r.priority = h2_req_header(req, "apns-priority", NULL);
+	r.expiration = h2_req_header(req, "apns-expiration", NULL);
+	r.collapse_id = h2_req_header(req, "apns-collapse-id", NULL);
+	r.apns_id = h2_req_header(req, "apns-id", NULL);
+	apns_check(srv->cfg, srv->st, auth, &r, util_now_ms() / 1000, &v);
+
+	if (r.apns_id && apns_uuid_valid(r.apns_id))
+		snprintf(apns_id, sizeof(apns_id), "%s", r.apns_id);
+	else
+		util_uuid4(apns_id);
+	hdrs[n++] = (struct h2_out_header){"apns-id", apns_id};
+	if (v.status == 200) {
+		if (srv->cfg->apns_sandbox) {
+			util_uuid4(unique_id);
+			hdrs[n++] = (struct h2_out_header){"apns-unique-id", unique_id};
+		}
+	} else {
+		hdrs[n++] = (struct h2_out_header){"content-type", "application/json"};
+		if (v.status == 410)
+			body_len = (size_t)snprintf(body, sizeof(body),
+						    "{\"reason\":\"%s\",\"timestamp\":%lld}",
+						    v.reason, (long long)v.timestamp_ms);
+		else
+			body_len = (size_t)snprintf(body, sizeof(body), "{\"reason\":\"%s\"}",
+						    v.reason);
+	}
+	if (v.retry_after >= 0) {
+		snprintf(retry, sizeof(retry), "%d", v.retry_after);
+		hdrs[n++] = (struct h2_out_header){"retry-after", retry};
+	}
+	state_record(srv->st, EMU_APNS, v.token[0] ? v.token : NULL, req, v.status, v.reason);
+	/* Apple lifts the one-stream limit after the first good request. */
+	if (!was_ok && auth->succeeded && auth != &none)
+		h2_conn_set_max_streams(req->conn, APNS_STREAMS_AFTER_AUTH);
+	h2_respond(req, v.status, hdrs, n, body, body_len, v.delay_ms);
+	if (auth == &none)
+		apns_conn_auth_clear(&none);
+}
+
+struct apns_server *apns_server_new(struct event_base *base, const struct emu_config *cfg,
+				    struct emu_state *st, int port, char *err, size_t errlen)
+{
+	struct apns_server *srv = calloc(1, sizeof(*srv));
+	struct h2_server_opts opts = {
+		.max_streams = APNS_STREAMS_BEFORE_AUTH,
+		.max_body = APNS_MAX_VOIP_PAYLOAD,
+		.on_request = on_request,
+		.on_conn_open = on_conn_open,
+		.on_conn_close = on_conn_close,
+	};
+
+	if (!srv) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	srv->cfg = cfg;
+	srv->st = st;
+	srv->tls = h2_tls_ctx_new(cfg->cert_file, cfg->key_file, cfg->ca_file, err, errlen);
+	if (!srv->tls)
+		goto fail;
+	opts.tls = srv->tls;
+	opts.arg = srv;
+	srv->h2 = h2_server_new(base, port, &opts, err, errlen);
+	if (!srv->h2)
+		goto fail;
+	return srv;
+fail:
+	apns_server_free(srv);
+	return NULL;
+}
+
+int apns_server_port(const struct apns_server *srv)
+{
+	return h2_server_port(srv->h2);
+}
+
+void apns_server_free(struct apns_server *srv)
+{
+	if (!srv)
+		return;
+	h2_server_free(srv->h2);
+	SSL_CTX_free(srv->tls);
+	free(srv);
+}

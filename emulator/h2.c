@@ -1,0 +1,564 @@
+/*
+ * HTTP/2 over TLS server; see h2.h.  A connection is a bufferevent_openssl
+ * feeding one nghttp2 server session; a stream is a struct stream (the public
+ * struct h2_req plus its response).  Streams are freed when nghttp2 closes
+ * them or with their connection, which cancels any delayed answer.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/listener.h>
+#include <nghttp2/nghttp2.h>
+#include <openssl/err.h>
+
+#include "emulator/h2.h"
+
+/* Stop producing frames while this much is waiting to be written. */
+#define OUTPUT_HIGH_WATER (1024 * 1024)
+/* A client that has not finished the TLS handshake by then is dropped. */
+#define HANDSHAKE_TIMEOUT_S 10
+
+struct stream {
+	struct h2_req req; /* first: an h2_req pointer is a stream pointer */
+	TAILQ_ENTRY(stream) link;
+	int answered;
+	struct event *timer; /* a delayed answer */
+	nghttp2_nv *nv;	     /* response headers; the strings follow in the same block */
+	size_t n_nv;
+	char *resp_body;
+	size_t resp_len, resp_off;
+};
+
+struct h2_conn {
+	struct h2_server *srv;
+	struct bufferevent *bev;
+	nghttp2_session *ng;
+	void *data;
+	uint32_t max_streams;
+	int in_recv; /* inside nghttp2_session_mem_recv: sending must wait */
+	TAILQ_HEAD(, stream) streams;
+	TAILQ_ENTRY(h2_conn) link;
+};
+
+struct h2_server {
+	struct event_base *base;
+	struct evconnlistener *lis;
+	struct h2_server_opts opts;
+	int port;
+	TAILQ_HEAD(, h2_conn) conns;
+};
+
+static void conn_flush(struct h2_conn *conn);
+
+static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+		       const unsigned char *in, unsigned int inlen, void *arg)
+{
+	/* The providers speak HTTP/2 only (APNs has no HTTP/1.1 fallback). */
+	if (nghttp2_select_next_protocol((unsigned char **)out, outlen, in, inlen) != 1)
+		return SSL_TLSEXT_ERR_ALERT_FATAL;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+SSL_CTX *h2_tls_ctx_new(const char *cert_file, const char *key_file, const char *client_ca,
+			char *err, size_t errlen)
+{
+	static const unsigned char sid_ctx[] = "herald-emulator";
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+	if (!ctx) {
+		snprintf(err, errlen, "SSL_CTX_new failed");
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		snprintf(err, errlen, "%s / %s: cannot load the server certificate and key",
+			 cert_file, key_file);
+		goto fail;
+	}
+	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
+	SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
+	if (client_ca) {
+		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(client_ca);
+
+		if (!names || SSL_CTX_load_verify_locations(ctx, client_ca, NULL) != 1) {
+			sk_X509_NAME_pop_free(names, X509_NAME_free);
+			snprintf(err, errlen, "%s: cannot load the client CA", client_ca);
+			goto fail;
+		}
+		SSL_CTX_set_client_CA_list(ctx, names);
+		/* Requested, not required: token-auth clients present none. */
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	}
+	return ctx;
+fail:
+	ERR_clear_error();
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+static void stream_free(struct h2_conn *conn, struct stream *s)
+{
+	TAILQ_REMOVE(&conn->streams, s, link);
+	if (s->timer)
+		event_free(s->timer);
+	for (size_t i = 0; i < s->req.n_headers; i++) {
+		free(s->req.headers[i].name);
+		free(s->req.headers[i].value);
+	}
+	free(s->req.body);
+	free(s->nv);
+	free(s->resp_body);
+	free(s);
+}
+
+static void conn_free(struct h2_conn *conn)
+{
+	struct h2_server *srv = conn->srv;
+	struct stream *s;
+
+	while ((s = TAILQ_FIRST(&conn->streams)))
+		stream_free(conn, s);
+	nghttp2_session_del(conn->ng);
+	if (srv->opts.on_conn_close && conn->data)
+		srv->opts.on_conn_close(conn->data, srv->opts.arg);
+	bufferevent_free(conn->bev);
+	TAILQ_REMOVE(&srv->conns, conn, link);
+	free(conn);
+}
+
+static int on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *user)
+{
+	struct h2_conn *conn = user;
+	struct stream *s;
+
+	if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+		return 0;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	s->req.conn = conn;
+	s->req.stream_id = frame->hd.stream_id;
+	TAILQ_INSERT_TAIL(&conn->streams, s, link);
+	nghttp2_session_set_stream_user_data(ng, frame->hd.stream_id, s);
+	return 0;
+}
+
+static int on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *name,
+		     size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
+		     void *user)
+{
+	struct stream *s = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
+	struct h2_header *h;
+
+	if (!s || frame->hd.type != NGHTTP2_HEADERS)
+		return 0;
+	s->req.header_bytes += namelen + valuelen;
+	if (s->req.n_headers == H2_MAX_HEADERS || s->req.header_bytes > H2_MAX_HEADER_BYTES) {
+		s->req.headers_overflow = 1;
+		return 0;
+	}
+	h = &s->req.headers[s->req.n_headers];
+	h->name = strndup((const char *)name, namelen);
+	h->value = malloc(valuelen + 1);
+	if (!h->name || !h->value) {
+		free(h->name);
+		free(h->value);
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	}
+	memcpy(h->value, value, valuelen);
+	h->value[valuelen] = '\0';
+	h->value_len = valuelen;
+	s->req.n_headers++;
+	return 0;
+}
+
+static int on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t stream_id, const uint8_t *data,
+			 size_t len, void *user)
+{
+	struct h2_conn *conn = user;
+	struct stream *s = nghttp2_session_get_stream_user_data(ng, stream_id);
+	size_t room, take;
+
+	if (!s)
+		return 0;
+	s->req.body_total += len;
+	room = conn->srv->opts.max_body - s->req.body_len;
+	take = len < room ? len : room;
+	if (take) {
+		char *nb = realloc(s->req.body, s->req.body_len + take + 1);
+
+		if (!nb)
+			return NGHTTP2_ERR_CALLBACK_FAILURE;
+		memcpy(nb + s->req.body_len, data, take);
+		s->req.body = nb;
+		s->req.body_len += take;
+		nb[s->req.body_len] = '\0';
+	}
+	return 0;
+}
+
+static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *user)
+{
+	struct h2_conn *conn = user;
+	struct stream *s;
+
+	if ((frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) ||
+	    !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+		return 0;
+	s = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
+	if (!s)
+		return 0;
+	if (!s->req.body) { /* give handlers a string even for an empty body */
+		s->req.body = calloc(1, 1);
+		if (!s->req.body)
+			return NGHTTP2_ERR_CALLBACK_FAILURE;
+	}
+	conn->srv->opts.on_request(&s->req, conn->srv->opts.arg);
+	return 0;
+}
+
+static int on_stream_close(nghttp2_session *ng, int32_t stream_id, uint32_t error_code, void *user)
+{
+	struct stream *s = nghttp2_session_get_stream_user_data(ng, stream_id);
+
+	if (s) {
+		nghttp2_session_set_stream_user_data(ng, stream_id, NULL);
+		stream_free(user, s);
+	}
+	return 0;
+}
+
+static ssize_t read_body(nghttp2_session *ng, int32_t stream_id, uint8_t *buf, size_t len,
+			 uint32_t *flags, nghttp2_data_source *source, void *user)
+{
+	struct stream *s = source->ptr;
+	size_t n = s->resp_len - s->resp_off;
+
+	if (n > len)
+		n = len;
+	memcpy(buf, s->resp_body + s->resp_off, n);
+	s->resp_off += n;
+	if (s->resp_off == s->resp_len)
+		*flags |= NGHTTP2_DATA_FLAG_EOF;
+	return (ssize_t)n;
+}
+
+static void stream_submit(struct stream *s)
+{
+	struct h2_conn *conn = s->req.conn;
+	nghttp2_data_provider prd = {.source.ptr = s, .read_callback = read_body};
+
+	if (nghttp2_submit_response(conn->ng, s->req.stream_id, s->nv, s->n_nv,
+				    s->resp_len ? &prd : NULL) != 0)
+		nghttp2_submit_rst_stream(conn->ng, NGHTTP2_FLAG_NONE, s->req.stream_id,
+					  NGHTTP2_INTERNAL_ERROR);
+	if (!conn->in_recv)
+		conn_flush(conn);
+}
+
+static void on_delay(evutil_socket_t fd, short what, void *arg)
+{
+	stream_submit(arg);
+}
+
+static nghttp2_nv make_nv(char **p, const char *name, const char *value)
+{
+	size_t nl = strlen(name), vl = strlen(value);
+	nghttp2_nv nv = {(uint8_t *)*p, (uint8_t *)*p + nl + 1, nl, vl, NGHTTP2_NV_FLAG_NONE};
+
+	memcpy(*p, name, nl + 1);
+	memcpy(*p + nl + 1, value, vl + 1);
+	*p += nl + vl + 2;
+	return nv;
+}
+
+int h2_respond(struct h2_req *req, int status, const struct h2_out_header *hdrs, size_t n_hdrs,
+	       const char *body, size_t body_len, unsigned delay_ms)
+{
+	struct stream *s = (struct stream *)req;
+	struct h2_conn *conn = req->conn;
+	size_t bytes = (n_hdrs + 1) * sizeof(nghttp2_nv) + sizeof(":status") + 4;
+	char status_text[4], *p;
+	struct timeval tv;
+
+	if (s->answered || status < 100 || status > 999)
+		return -1;
+	s->answered = 1;
+	for (size_t i = 0; i < n_hdrs; i++)
+		bytes += strlen(hdrs[i].name) + strlen(hdrs[i].value) + 2;
+	s->nv = malloc(bytes);
+	s->resp_body = body_len ? malloc(body_len) : NULL;
+	if (!s->nv || (body_len && !s->resp_body))
+		goto fail;
+	p = (char *)(s->nv + n_hdrs + 1);
+	snprintf(status_text, sizeof(status_text), "%d", status);
+	s->nv[0] = make_nv(&p, ":status", status_text);
+	for (size_t i = 0; i < n_hdrs; i++)
+		s->nv[i + 1] = make_nv(&p, hdrs[i].name, hdrs[i].value);
+	s->n_nv = n_hdrs + 1;
+	if (body_len)
+		memcpy(s->resp_body, body, body_len);
+	s->resp_len = body_len;
+	if (delay_ms == 0) {
+		stream_submit(s);
+		return 0;
+	}
+	s->timer = evtimer_new(conn->srv->base, on_delay, s);
+	if (!s->timer)
+		goto fail;
+	tv.tv_sec = delay_ms / 1000;
+	tv.tv_usec = (suseconds_t)(delay_ms % 1000) * 1000;
+	evtimer_add(s->timer, &tv);
+	return 0;
+fail:
+	nghttp2_submit_rst_stream(conn->ng, NGHTTP2_FLAG_NONE, req->stream_id,
+				  NGHTTP2_INTERNAL_ERROR);
+	if (!conn->in_recv)
+		conn_flush(conn);
+	return -1;
+}
+
+const char *h2_req_header(const struct h2_req *req, const char *name, int *count)
+{
+	const char *found = NULL;
+	int n = 0;
+
+	for (size_t i = 0; i < req->n_headers; i++) {
+		if (strcmp(req->headers[i].name, name) == 0) {
+			if (!found)
+				found = req->headers[i].value;
+			n++;
+		}
+	}
+	if (count)
+		*count = n;
+	return found;
+}
+
+/* Move frames from nghttp2 to the socket; close the connection when both sides are done. */
+static void conn_flush(struct h2_conn *conn)
+{
+	struct evbuffer *out = bufferevent_get_output(conn->bev);
+
+	while (evbuffer_get_length(out) < OUTPUT_HIGH_WATER) {
+		const uint8_t *data;
+		ssize_t n = nghttp2_session_mem_send(conn->ng, &data);
+
+		if (n < 0) {
+			conn_free(conn);
+			return;
+		}
+		if (n == 0)
+			break;
+		if (evbuffer_add(out, data, (size_t)n) != 0) {
+			conn_free(conn);
+			return;
+		}
+	}
+	if (!nghttp2_session_want_read(conn->ng) && !nghttp2_session_want_write(conn->ng) &&
+	    evbuffer_get_length(out) == 0)
+		conn_free(conn);
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct h2_conn *conn = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	if (!conn->ng)
+		return;
+	while (evbuffer_get_length(in) > 0) {
+		struct evbuffer_iovec v;
+		ssize_t n;
+
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			break;
+		conn->in_recv = 1;
+		n = nghttp2_session_mem_recv(conn->ng, v.iov_base, v.iov_len);
+		conn->in_recv = 0;
+		if (n < 0) {
+			conn_free(conn);
+			return;
+		}
+		evbuffer_drain(in, (size_t)n);
+	}
+	conn_flush(conn);
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+	struct h2_conn *conn = arg;
+
+	if (conn->ng)
+		conn_flush(conn);
+}
+
+static int session_start(struct h2_conn *conn)
+{
+	nghttp2_session_callbacks *cbs;
+	const unsigned char *alpn = NULL;
+	unsigned int alpn_len = 0;
+	nghttp2_settings_entry iv[1];
+	int rc;
+
+	SSL_get0_alpn_selected(h2_conn_ssl(conn), &alpn, &alpn_len);
+	if (alpn_len != 2 || memcmp(alpn, "h2", 2) != 0)
+		return -1;
+	if (nghttp2_session_callbacks_new(&cbs) != 0)
+		return -1;
+	nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
+	nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
+	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);
+	nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
+	nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
+	/* Before the session exists, so that a limit set here goes out in the first SETTINGS. */
+	conn->max_streams = conn->srv->opts.max_streams;
+	if (conn->srv->opts.on_conn_open)
+		conn->data = conn->srv->opts.on_conn_open(conn, conn->srv->opts.arg);
+	rc = nghttp2_session_server_new(&conn->ng, cbs, conn);
+	nghttp2_session_callbacks_del(cbs);
+	if (rc != 0)
+		return -1;
+	iv[0] = (nghttp2_settings_entry){NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS,
+					 conn->max_streams};
+	return nghttp2_submit_settings(conn->ng, NGHTTP2_FLAG_NONE, iv, 1) == 0 ? 0 : -1;
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct h2_conn *conn = arg;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		bufferevent_set_timeouts(bev, NULL, NULL); /* provider connections live long */
+		if (session_start(conn) != 0) {
+			conn_free(conn);
+			return;
+		}
+		conn_flush(conn);
+		return;
+	}
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
+		while (ERR_get_error())
+			; /* handshake failures leave OpenSSL errors behind */
+		conn_free(conn);
+	}
+}
+
+static void on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
+		      int salen, void *arg)
+{
+	static const struct timeval handshake_timeout = {HANDSHAKE_TIMEOUT_S, 0};
+	struct h2_server *srv = arg;
+	struct h2_conn *conn = calloc(1, sizeof(*conn));
+	SSL *ssl = SSL_new(srv->opts.tls);
+
+	if (!conn || !ssl)
+		goto fail;
+	conn->bev = bufferevent_openssl_socket_new(srv->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+						   BEV_OPT_CLOSE_ON_FREE);
+	if (!conn->bev) {
+		ssl = NULL; /* bufferevent_openssl_socket_new frees it on failure */
+		goto fail;
+	}
+	bufferevent_openssl_set_allow_dirty_shutdown(conn->bev, 1);
+	conn->srv = srv;
+	TAILQ_INIT(&conn->streams);
+	TAILQ_INSERT_TAIL(&srv->conns, conn, link);
+	bufferevent_setcb(conn->bev, on_read, on_write, on_event, conn);
+	bufferevent_set_timeouts(conn->bev, &handshake_timeout, NULL);
+	bufferevent_enable(conn->bev, EV_READ | EV_WRITE);
+	return;
+fail:
+	SSL_free(ssl);
+	free(conn);
+	evutil_closesocket(fd);
+}
+
+struct h2_server *h2_server_new(struct event_base *base, int port,
+				const struct h2_server_opts *opts, char *err, size_t errlen)
+{
+	struct h2_server *srv = calloc(1, sizeof(*srv));
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	socklen_t len = sizeof(sin);
+
+	if (!srv) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	srv->base = base;
+	srv->opts = *opts;
+	TAILQ_INIT(&srv->conns);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	srv->lis = evconnlistener_new_bind(base, on_accept, srv,
+					   LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+						   LEV_OPT_CLOSE_ON_EXEC,
+					   -1, (struct sockaddr *)&sin, sizeof(sin));
+	if (!srv->lis ||
+	    getsockname(evconnlistener_get_fd(srv->lis), (struct sockaddr *)&sin, &len) != 0) {
+		snprintf(err, errlen, "cannot listen on 127.0.0.1:%d", port);
+		h2_server_free(srv);
+		return NULL;
+	}
+	srv->port = ntohs(sin.sin_port);
+	return srv;
+}
+
+int h2_server_port(const struct h2_server *srv)
+{
+	return srv->port;
+}
+
+void h2_server_free(struct h2_server *srv)
+{
+	struct h2_conn *conn;
+
+	if (!srv)
+		return;
+	while ((conn = TAILQ_FIRST(&srv->conns)))
+		conn_free(conn);
+	if (srv->lis)
+		evconnlistener_free(srv->lis);
+	free(srv);
+}
+
+void *h2_conn_data(const struct h2_conn *conn)
+{
+	return conn->data;
+}
+
+SSL *h2_conn_ssl(const struct h2_conn *conn)
+{
+	return bufferevent_openssl_get_ssl(conn->bev);
+}
+
+X509 *h2_conn_peer_cert(const struct h2_conn *conn)
+{
+	SSL *ssl = h2_conn_ssl(conn);
+	X509 *cert = SSL_get0_peer_certificate(ssl);
+
+	/* The handshake fails on a bad certificate; this is a second look. */
+	return cert && SSL_get_verify_result(ssl) == X509_V_OK ? cert : NULL;
+}
+
+void h2_conn_set_max_streams(struct h2_conn *conn, uint32_t n)
+{
+	nghttp2_settings_entry iv = {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, n};
+
+	if (conn->max_streams == n)
+		return;
+	conn->max_streams = n;
+	if (conn->ng)
+		nghttp2_submit_settings(conn->ng, NGHTTP2_FLAG_NONE, &iv, 1);
+}

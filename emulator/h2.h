@@ -1,0 +1,98 @@
+/*
+ * A small HTTP/2-over-TLS server for the emulated providers: libevent
+ * listener and OpenSSL bufferevents for TLS (ALPN "h2", no HTTP/1.1
+ * fallback), nghttp2 for the framing.  It gathers each request (headers and
+ * a bounded body) and hands it to the provider's callback, which answers now
+ * or after a delay.  Everything runs on the one event loop that owns the
+ * server; nothing here is thread-safe.
+ */
+#ifndef HERALD_EMULATOR_H2_H
+#define HERALD_EMULATOR_H2_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#define H2_MAX_HEADERS	    64
+#define H2_MAX_HEADER_BYTES 16384
+
+struct h2_server;
+struct h2_conn;
+
+struct h2_header {
+	char *name; /* lowercase, as HTTP/2 requires */
+	char *value;
+	size_t value_len;
+};
+
+/* One request; owned by the server, valid until the stream closes. */
+struct h2_req {
+	struct h2_conn *conn;
+	int32_t stream_id;
+	struct h2_header headers[H2_MAX_HEADERS];
+	size_t n_headers;
+	size_t header_bytes;
+	int headers_overflow; /* more than H2_MAX_HEADERS or H2_MAX_HEADER_BYTES */
+	char *body;	      /* the first max_body bytes, NUL-terminated */
+	size_t body_len;      /* bytes kept in body */
+	size_t body_total;    /* bytes received, which may exceed body_len */
+	void *priv;	      /* the server's bookkeeping */
+};
+
+/* A response header to send; copied by h2_respond. */
+struct h2_out_header {
+	const char *name;
+	const char *value;
+};
+
+typedef void (*h2_request_fn)(struct h2_req *req, void *arg);
+/* Called once TLS is up and before SETTINGS go out; returns the per-connection data. */
+typedef void *(*h2_conn_open_fn)(struct h2_conn *conn, void *arg);
+typedef void (*h2_conn_close_fn)(void *conn_data, void *arg);
+
+struct h2_server_opts {
+	SSL_CTX *tls; /* borrowed; must outlive the server */
+	uint32_t max_streams;
+	size_t max_body;
+	h2_request_fn on_request;
+	h2_conn_open_fn on_conn_open;	/* optional */
+	h2_conn_close_fn on_conn_close; /* optional */
+	void *arg;
+};
+
+/*
+ * A TLS server context: certificate chain and key from PEM files, TLS 1.2+,
+ * ALPN h2 only.  With client_ca, client certificates are requested (not
+ * required) and must verify against it.  Caller frees with SSL_CTX_free.
+ */
+SSL_CTX *h2_tls_ctx_new(const char *cert_file, const char *key_file, const char *client_ca,
+			char *err, size_t errlen);
+
+/* Listen on 127.0.0.1:port (0 = ephemeral).  NULL with err on failure. */
+struct h2_server *h2_server_new(struct event_base *base, int port,
+				const struct h2_server_opts *opts, char *err, size_t errlen);
+int h2_server_port(const struct h2_server *srv);
+/* Close every connection and the listener. */
+void h2_server_free(struct h2_server *srv);
+
+/* The header's value (borrowed) and in *count how many times it appeared; NULL if absent. */
+const char *h2_req_header(const struct h2_req *req, const char *name, int *count);
+
+/*
+ * Answer req: status, headers (copied) and body (copied, may be NULL),
+ * after delay_ms (0 = now).  Returns 0, or -1 if req was already answered or
+ * on OOM (the stream is then reset).
+ */
+int h2_respond(struct h2_req *req, int status, const struct h2_out_header *hdrs, size_t n_hdrs,
+	       const char *body, size_t body_len, unsigned delay_ms);
+
+void *h2_conn_data(const struct h2_conn *conn);
+SSL *h2_conn_ssl(const struct h2_conn *conn);
+/* The verified client certificate (borrowed) or NULL. */
+X509 *h2_conn_peer_cert(const struct h2_conn *conn);
+/* Advertise a new SETTINGS_MAX_CONCURRENT_STREAMS. */
+void h2_conn_set_max_streams(struct h2_conn *conn, uint32_t n);
+
+#endif

@@ -1,0 +1,373 @@
+/*
+ * `herald-emulator init DIR`: every credential the emulated providers accept,
+ * made with OpenSSL (no shelling out), and DIR/emulator.json naming them.
+ * Files holding private keys are created 0600 with O_EXCL semantics unless
+ * --force; certificates are 0644.  Single-threaded, run once.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/bn.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+
+#include "emulator/settings.h"
+
+#define CA_DAYS	  3650
+#define CERT_DAYS 825
+
+/* Apple's certificate extensions: development and production environment. */
+#define OID_APNS_DEVELOPMENT "1.2.840.113635.100.6.3.1"
+#define OID_APNS_PRODUCTION  "1.2.840.113635.100.6.3.2"
+
+struct init_ctx {
+	const char *dir;
+	int force;
+	char *err;
+	size_t errlen;
+};
+
+static void random_id(char out[EMU_ID_LEN + 1])
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	unsigned char b[EMU_ID_LEN];
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		memset(b, 0, sizeof(b));
+	for (size_t i = 0; i < EMU_ID_LEN; i++)
+		out[i] = alphabet[b[i] % (sizeof(alphabet) - 1)];
+	out[EMU_ID_LEN] = '\0';
+}
+
+static void random_hex(char *out, size_t nbytes)
+{
+	unsigned char b[32];
+
+	if (nbytes > sizeof(b) || RAND_bytes(b, (int)nbytes) != 1)
+		memset(b, 0, sizeof(b));
+	for (size_t i = 0; i < nbytes && i < sizeof(b); i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+/* Open DIR/name for writing with the given mode; NULL with ctx->err set. */
+static FILE *create_file(struct init_ctx *ctx, const char *name, mode_t mode)
+{
+	char path[EMU_PATH_MAX];
+	int fd, flags = O_WRONLY | O_CREAT | O_CLOEXEC | (ctx->force ? O_TRUNC : O_EXCL);
+	FILE *f;
+
+	if (snprintf(path, sizeof(path), "%s/%s", ctx->dir, name) >= (int)sizeof(path)) {
+		snprintf(ctx->err, ctx->errlen, "directory name too long");
+		return NULL;
+	}
+	fd = open(path, flags, mode);
+	if (fd < 0) {
+		snprintf(ctx->err, ctx->errlen, "%s: %s%s", path, strerror(errno),
+			 errno == EEXIST ? " (use --force to overwrite)" : "");
+		return NULL;
+	}
+	/* An existing file keeps its mode under O_TRUNC; keys must not stay readable. */
+	if (fchmod(fd, mode) != 0 || !(f = fdopen(fd, "w"))) {
+		snprintf(ctx->err, ctx->errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+static int finish_file(struct init_ctx *ctx, FILE *f, int ok, const char *name)
+{
+	if (fclose(f) != 0)
+		ok = 0;
+	if (!ok)
+		snprintf(ctx->err, ctx->errlen, "%s/%s: write failed", ctx->dir, name);
+	return ok ? 0 : -1;
+}
+
+static int write_key(struct init_ctx *ctx, const char *name, EVP_PKEY *key)
+{
+	FILE *f = create_file(ctx, name, 0600);
+
+	if (!f)
+		return -1;
+	/* OpenSSL 3 writes "BEGIN PRIVATE KEY", i.e. PKCS#8, as a .p8 must be. */
+	return finish_file(ctx, f, PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) == 1,
+			   name);
+}
+
+static int write_cert(struct init_ctx *ctx, const char *name, X509 *cert)
+{
+	FILE *f = create_file(ctx, name, 0644);
+
+	if (!f)
+		return -1;
+	return finish_file(ctx, f, PEM_write_X509(f, cert) == 1, name);
+}
+
+static int add_ext(X509 *cert, X509 *issuer, const char *name, const char *value)
+{
+	X509V3_CTX v3;
+	X509_EXTENSION *ext;
+	int ok;
+
+	X509V3_set_ctx(&v3, issuer ? issuer : cert, cert, NULL, NULL, 0);
+	ext = X509V3_EXT_nconf(NULL, &v3, name, value);
+	if (!ext)
+		return -1;
+	ok = X509_add_ext(cert, ext, -1);
+	X509_EXTENSION_free(ext);
+	return ok ? 0 : -1;
+}
+
+/*
+ * A certificate for key, signed by issuer/issuer_key (self-signed when issuer
+ * is NULL).  subject is "field=value" pairs separated by '\n'; exts is
+ * name/value pairs, NULL-terminated.  Returns the certificate or NULL.
+ */
+static X509 *make_cert(EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, const char *subject,
+		       const char *const *exts, int days)
+{
+	X509 *cert = X509_new();
+	X509_NAME *name = X509_NAME_new();
+	BIGNUM *serial = BN_new();
+	char buf[1024], *line, *save = NULL;
+
+	if (!cert || !name || !serial ||
+	    snprintf(buf, sizeof(buf), "%s", subject) >= (int)sizeof(buf))
+		goto fail;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+
+		if (!eq)
+			goto fail;
+		*eq = '\0';
+		if (!X509_NAME_add_entry_by_txt(name, line, MBSTRING_UTF8,
+						(const unsigned char *)eq + 1, -1, -1, 0))
+			goto fail;
+	}
+	if (!X509_set_version(cert, X509_VERSION_3) || !BN_rand(serial, 120, BN_RAND_TOP_ANY, 0) ||
+	    !BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(cert)) ||
+	    !X509_gmtime_adj(X509_getm_notBefore(cert), -3600) ||
+	    !X509_gmtime_adj(X509_getm_notAfter(cert), (long)days * 86400) ||
+	    !X509_set_subject_name(cert, name) ||
+	    !X509_set_issuer_name(cert, issuer ? X509_get_subject_name(issuer) : name) ||
+	    !X509_set_pubkey(cert, key))
+		goto fail;
+	for (size_t i = 0; exts[i]; i += 2)
+		if (add_ext(cert, issuer, exts[i], exts[i + 1]) != 0)
+			goto fail;
+	if (!X509_sign(cert, issuer_key ? issuer_key : key, EVP_sha256()))
+		goto fail;
+	X509_NAME_free(name);
+	BN_free(serial);
+	return cert;
+fail:
+	X509_free(cert);
+	X509_NAME_free(name);
+	BN_free(serial);
+	return NULL;
+}
+
+static int write_service_account(struct init_ctx *ctx, EVP_PKEY *key, const char *project,
+				 const char *key_id, const char *email, const char *token_uri)
+{
+	BIO *mem = BIO_new(BIO_s_mem());
+	char *pem = NULL, client_id[24];
+	json_t *sa = NULL;
+	long len;
+	FILE *f;
+	int rc = -1;
+
+	random_hex(client_id, 10);
+	if (!mem || PEM_write_bio_PrivateKey(mem, key, NULL, NULL, 0, NULL, NULL) != 1)
+		goto out;
+	len = BIO_get_mem_data(mem, &pem);
+	sa = json_pack("{s:s, s:s, s:s, s:s#, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "type",
+		       "service_account", "project_id", project, "private_key_id", key_id,
+		       "private_key", pem, (int)len, "client_email", email, "client_id", client_id,
+		       "auth_uri", "https://accounts.google.com/o/oauth2/auth", "token_uri",
+		       token_uri, "auth_provider_x509_cert_url",
+		       "https://www.googleapis.com/oauth2/v1/certs", "client_x509_cert_url", "",
+		       "universe_domain", "googleapis.com");
+	if (!sa)
+		goto out;
+	f = create_file(ctx, "fcm-service-account.json", 0600);
+	if (!f)
+		goto out;
+	rc = finish_file(ctx, f, json_dumpf(sa, f, JSON_INDENT(2)) == 0 && fputc('\n', f) != EOF,
+			 "fcm-service-account.json");
+out:
+	if (rc != 0 && !ctx->err[0])
+		snprintf(ctx->err, ctx->errlen, "cannot build the service account JSON");
+	json_decref(sa);
+	BIO_free(mem);
+	return rc;
+}
+
+static int write_config(struct init_ctx *ctx, const struct emu_init_opts *o, const char *kid,
+			const char *team, const char *bundle)
+{
+	json_t *cfg;
+	FILE *f;
+	int rc = -1;
+
+	cfg = json_pack("{s:{s:s, s:s, s:s, s:s},"
+			" s:{s:i, s:s, s:s, s:s, s:s, s:[{s:s, s:s, s:s}]},"
+			" s:{s:i, s:s}, s:{s:i}}",
+			"tls", "ca", "ca.pem", "ca_key", "ca-key.pem", "cert", "server.pem", "key",
+			"server-key.pem", "apns", "port", o->apns_port, "environment", "production",
+			"bundle_id", bundle, "client_cert", "apns-cert.pem", "client_key",
+			"apns-cert-key.pem", "keys", "key_id", kid, "team_id", team, "file",
+			"apns-key.p8", "fcm", "port", o->fcm_port, "service_account",
+			"fcm-service-account.json", "control", "port", o->control_port);
+	if (!cfg) {
+		snprintf(ctx->err, ctx->errlen, "cannot build %s", EMU_CONFIG_FILE);
+		return -1;
+	}
+	f = create_file(ctx, EMU_CONFIG_FILE, 0644);
+	if (f)
+		rc = finish_file(ctx, f,
+				 json_dumpf(cfg, f, JSON_INDENT(2)) == 0 && fputc('\n', f) != EOF,
+				 EMU_CONFIG_FILE);
+	json_decref(cfg);
+	return rc;
+}
+
+static void print_usage_hint(const char *dir, const struct emu_init_opts *o, const char *kid,
+			     const char *team, const char *bundle)
+{
+	printf("herald-emulator: credentials written to %s\n\n"
+	       "Start it:   herald-emulator run -d %s\n"
+	       "Endpoints:  APNs https://127.0.0.1:%d  FCM https://127.0.0.1:%d  control http://127.0.0.1:%d\n"
+	       "Trust:      %s/ca.pem (the CA that signed the server certificate)\n\n"
+	       "APNs, token authentication:\n"
+	       "  herald app create --platform APNS --name emu-apns \\\n"
+	       "    --attr PlatformPrincipal=%s --attr PlatformCredential=@%s/apns-key.p8 \\\n"
+	       "    --attr ApplePlatformTeamID=%s --attr ApplePlatformBundleID=%s\n"
+	       "APNs, certificate authentication:\n"
+	       "  herald app create --platform APNS --name emu-apns-cert \\\n"
+	       "    --attr PlatformPrincipal=@%s/apns-cert.pem --attr PlatformCredential=@%s/apns-cert-key.pem\n"
+	       "FCM HTTP v1:\n"
+	       "  herald app create --platform GCM --name emu-fcm \\\n"
+	       "    --attr PlatformCredential=@%s/fcm-service-account.json\n",
+	       dir, dir, o->apns_port, o->fcm_port, o->control_port, dir, kid, dir, team, bundle,
+	       dir, dir, dir);
+}
+
+int settings_init_dir(const char *dir, const struct emu_init_opts *opts, char *err, size_t errlen)
+{
+	static const char *const ca_exts[] = {"basicConstraints",
+					      "critical,CA:TRUE",
+					      "keyUsage",
+					      "critical,keyCertSign,cRLSign",
+					      "subjectKeyIdentifier",
+					      "hash",
+					      NULL};
+	static const char *const server_exts[] = {"basicConstraints",
+						  "critical,CA:FALSE",
+						  "keyUsage",
+						  "critical,digitalSignature",
+						  "extendedKeyUsage",
+						  "serverAuth",
+						  "subjectAltName",
+						  "IP:127.0.0.1,IP:::1,DNS:localhost",
+						  "authorityKeyIdentifier",
+						  "keyid",
+						  NULL};
+	static const char *const client_exts[] = {"basicConstraints",
+						  "critical,CA:FALSE",
+						  "keyUsage",
+						  "critical,digitalSignature,keyEncipherment",
+						  "extendedKeyUsage",
+						  "clientAuth",
+						  OID_APNS_DEVELOPMENT,
+						  "ASN1:NULL",
+						  OID_APNS_PRODUCTION,
+						  "ASN1:NULL",
+						  "authorityKeyIdentifier",
+						  "keyid",
+						  NULL};
+	struct init_ctx ctx = {.dir = dir, .force = opts->force, .err = err, .errlen = errlen};
+	struct emu_init_opts o = *opts;
+	EVP_PKEY *ca_key = NULL, *srv_key = NULL, *apns_key = NULL, *cli_key = NULL, *sa_key = NULL;
+	X509 *ca = NULL, *srv = NULL, *cli = NULL;
+	char kid[EMU_ID_LEN + 1], team[EMU_ID_LEN + 1], sa_kid[41], subject[768], email[256],
+		token_uri[128];
+	const char *bundle = o.bundle_id ? o.bundle_id : "com.example.herald";
+	const char *project = o.project_id ? o.project_id : "herald-emulator";
+	int rc = -1;
+
+	err[0] = '\0';
+	if (!o.apns_port)
+		o.apns_port = EMU_DEFAULT_APNS;
+	if (!o.fcm_port)
+		o.fcm_port = EMU_DEFAULT_FCM;
+	if (!o.control_port)
+		o.control_port = EMU_DEFAULT_CTRL;
+	if (strlen(bundle) > 200 || strlen(project) > 100 || strpbrk(bundle, "\n=/") ||
+	    strpbrk(project, "\n/@ ")) {
+		snprintf(err, errlen, "bundle id or project id too long or malformed");
+		return -1;
+	}
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	random_id(kid);
+	random_id(team);
+	random_hex(sa_kid, 20);
+	snprintf(email, sizeof(email), "herald-emulator@%s.iam.gserviceaccount.com", project);
+	snprintf(token_uri, sizeof(token_uri), "https://127.0.0.1:%d/token", o.fcm_port);
+
+	ca_key = EVP_EC_gen("P-256");
+	srv_key = EVP_EC_gen("P-256");
+	apns_key = EVP_EC_gen("P-256");
+	cli_key = EVP_RSA_gen(2048);
+	sa_key = EVP_RSA_gen(2048);
+	if (!ca_key || !srv_key || !apns_key || !cli_key || !sa_key) {
+		snprintf(err, errlen, "key generation failed");
+		goto out;
+	}
+	ca = make_cert(ca_key, NULL, NULL, "O=herald-emulator\nCN=herald-emulator CA", ca_exts,
+		       CA_DAYS);
+	srv = ca ? make_cert(srv_key, ca, ca_key, "O=herald-emulator\nCN=127.0.0.1", server_exts,
+			     CERT_DAYS)
+		 : NULL;
+	/* Shaped like Apple's: UID is the topic, CN names the service. */
+	snprintf(subject, sizeof(subject),
+		 "UID=%s\nCN=Apple Push Services: %s\nOU=%s\nO=herald-emulator\nC=US", bundle,
+		 bundle, team);
+	cli = srv ? make_cert(cli_key, ca, ca_key, subject, client_exts, CERT_DAYS) : NULL;
+	if (!cli) {
+		snprintf(err, errlen, "certificate generation failed");
+		goto out;
+	}
+	if (write_key(&ctx, "ca-key.pem", ca_key) || write_cert(&ctx, "ca.pem", ca) ||
+	    write_key(&ctx, "server-key.pem", srv_key) || write_cert(&ctx, "server.pem", srv) ||
+	    write_key(&ctx, "apns-key.p8", apns_key) ||
+	    write_key(&ctx, "apns-cert-key.pem", cli_key) ||
+	    write_cert(&ctx, "apns-cert.pem", cli) ||
+	    write_service_account(&ctx, sa_key, project, sa_kid, email, token_uri) ||
+	    write_config(&ctx, &o, kid, team, bundle))
+		goto out;
+	print_usage_hint(dir, &o, kid, team, bundle);
+	rc = 0;
+out:
+	EVP_PKEY_free(ca_key);
+	EVP_PKEY_free(srv_key);
+	EVP_PKEY_free(apns_key);
+	EVP_PKEY_free(cli_key);
+	EVP_PKEY_free(sa_key);
+	X509_free(ca);
+	X509_free(srv);
+	X509_free(cli);
+	return rc;
+}

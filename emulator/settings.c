@@ -1,0 +1,205 @@
+/*
+ * Loading the emulator directory (DIR/emulator.json and the keys it names).
+ * See config.h; init.c writes what this reads.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/pem.h>
+
+#include "emulator/settings.h"
+
+static EVP_PKEY *load_private_key(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	EVP_PKEY *key;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open", path);
+		return NULL;
+	}
+	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	if (!key)
+		snprintf(err, errlen, "%s: not a PEM private key", path);
+	return key;
+}
+
+/* dir/name into out; -1 if it does not fit or name is absent. */
+static int dir_path(char *out, const struct emu_config *cfg, const char *name)
+{
+	int n;
+
+	if (!name || !*name)
+		return -1;
+	if (name[0] == '/')
+		n = snprintf(out, EMU_PATH_MAX, "%s", name);
+	else
+		n = snprintf(out, EMU_PATH_MAX, "%s/%s", cfg->dir, name);
+	return n > 0 && n < EMU_PATH_MAX ? 0 : -1;
+}
+
+static int copy_str(char *out, size_t outlen, const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	if (!s || strlen(s) >= outlen)
+		return -1;
+	memcpy(out, s, strlen(s) + 1);
+	return 0;
+}
+
+static int port_of(const json_t *obj, int dflt)
+{
+	json_t *p = json_object_get(obj, "port");
+
+	if (!json_is_integer(p) || json_integer_value(p) < 0 || json_integer_value(p) > 65535)
+		return dflt;
+	return (int)json_integer_value(p);
+}
+
+static int load_apns(struct emu_config *cfg, const json_t *apns, char *err, size_t errlen)
+{
+	const json_t *keys = json_object_get(apns, "keys");
+	const char *env = json_string_value(json_object_get(apns, "environment"));
+	char path[EMU_PATH_MAX];
+	size_t i;
+	json_t *k;
+
+	if (copy_str(cfg->bundle_id, sizeof(cfg->bundle_id), apns, "bundle_id") != 0) {
+		snprintf(err, errlen, "apns.bundle_id missing or too long");
+		return -1;
+	}
+	cfg->apns_sandbox = env && strcmp(env, "sandbox") == 0;
+	cfg->apns_port = port_of(apns, EMU_DEFAULT_APNS);
+	if (!json_is_array(keys) || json_array_size(keys) > EMU_MAX_APNS_KEYS) {
+		snprintf(err, errlen, "apns.keys must be an array of at most %d keys",
+			 EMU_MAX_APNS_KEYS);
+		return -1;
+	}
+	json_array_foreach(keys, i, k)
+	{
+		struct emu_apns_key *ak = &cfg->apns_keys[i];
+
+		if (copy_str(ak->key_id, sizeof(ak->key_id), k, "key_id") != 0 ||
+		    copy_str(ak->team_id, sizeof(ak->team_id), k, "team_id") != 0 ||
+		    dir_path(path, cfg, json_string_value(json_object_get(k, "file"))) != 0) {
+			snprintf(
+				err, errlen,
+				"apns.keys[%zu]: key_id, team_id (10 characters) and file are required",
+				i);
+			return -1;
+		}
+		ak->key = load_private_key(path, err, errlen);
+		if (!ak->key)
+			return -1;
+		if (EVP_PKEY_get_base_id(ak->key) != EVP_PKEY_EC) {
+			snprintf(err, errlen, "%s: not an EC key", path);
+			return -1;
+		}
+		cfg->n_apns_keys = i + 1;
+	}
+	return 0;
+}
+
+static int load_fcm(struct emu_config *cfg, const json_t *fcm, char *err, size_t errlen)
+{
+	char path[EMU_PATH_MAX];
+	const char *pem;
+	json_t *sa = NULL;
+	json_error_t jerr;
+	BIO *bio = NULL;
+	int rc = -1;
+
+	cfg->fcm_port = port_of(fcm, EMU_DEFAULT_FCM);
+	if (dir_path(path, cfg, json_string_value(json_object_get(fcm, "service_account"))) != 0) {
+		snprintf(err, errlen, "fcm.service_account missing");
+		return -1;
+	}
+	sa = json_load_file(path, 0, &jerr);
+	if (!sa) {
+		snprintf(err, errlen, "%s: %s", path, jerr.text);
+		return -1;
+	}
+	pem = json_string_value(json_object_get(sa, "private_key"));
+	if (copy_str(cfg->fcm_project, sizeof(cfg->fcm_project), sa, "project_id") != 0 ||
+	    copy_str(cfg->fcm_client_email, sizeof(cfg->fcm_client_email), sa, "client_email") !=
+		    0 ||
+	    copy_str(cfg->fcm_key_id, sizeof(cfg->fcm_key_id), sa, "private_key_id") != 0 ||
+	    copy_str(cfg->fcm_token_uri, sizeof(cfg->fcm_token_uri), sa, "token_uri") != 0 ||
+	    !pem) {
+		snprintf(
+			err, errlen,
+			"%s: project_id, client_email, private_key_id, token_uri and private_key are required",
+			path);
+		goto out;
+	}
+	bio = BIO_new_mem_buf(pem, -1);
+	cfg->fcm_key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	if (!cfg->fcm_key || EVP_PKEY_get_base_id(cfg->fcm_key) != EVP_PKEY_RSA) {
+		snprintf(err, errlen, "%s: private_key is not a PEM RSA key", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	BIO_free(bio);
+	json_decref(sa);
+	return rc;
+}
+
+int settings_load(struct emu_config *cfg, const char *dir, char *err, size_t errlen)
+{
+	char path[EMU_PATH_MAX];
+	json_t *root, *tls;
+	json_error_t jerr;
+	int rc = -1;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (snprintf(cfg->dir, sizeof(cfg->dir), "%s", dir) >= (int)sizeof(cfg->dir) ||
+	    dir_path(path, cfg, EMU_CONFIG_FILE) != 0) {
+		snprintf(err, errlen, "directory name too long");
+		return -1;
+	}
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		snprintf(err, errlen, "%s: %s (run `herald-emulator init %s` first)", path,
+			 jerr.text, dir);
+		return -1;
+	}
+	tls = json_object_get(root, "tls");
+	if (dir_path(cfg->ca_file, cfg, json_string_value(json_object_get(tls, "ca"))) != 0 ||
+	    dir_path(cfg->cert_file, cfg, json_string_value(json_object_get(tls, "cert"))) != 0 ||
+	    dir_path(cfg->key_file, cfg, json_string_value(json_object_get(tls, "key"))) != 0) {
+		snprintf(err, errlen, "%s: tls.ca, tls.cert and tls.key are required", path);
+		goto out;
+	}
+	if (load_apns(cfg, json_object_get(root, "apns"), err, errlen) != 0 ||
+	    load_fcm(cfg, json_object_get(root, "fcm"), err, errlen) != 0)
+		goto out;
+	cfg->control_port = port_of(json_object_get(root, "control"), EMU_DEFAULT_CTRL);
+	rc = 0;
+out:
+	json_decref(root);
+	if (rc != 0)
+		settings_free(cfg);
+	return rc;
+}
+
+void settings_free(struct emu_config *cfg)
+{
+	for (size_t i = 0; i < EMU_MAX_APNS_KEYS; i++)
+		EVP_PKEY_free(cfg->apns_keys[i].key);
+	EVP_PKEY_free(cfg->fcm_key);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+const struct emu_apns_key *settings_apns_key(const struct emu_config *cfg, const char *kid)
+{
+	for (size_t i = 0; i < cfg->n_apns_keys; i++)
+		if (strcmp(cfg->apns_keys[i].key_id, kid) == 0)
+			return &cfg->apns_keys[i];
+	return NULL;
+}

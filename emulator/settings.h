@@ -1,0 +1,70 @@
+/*
+ * The emulator's directory: what `herald-emulator init DIR` creates (CA,
+ * server certificate, APNs token key and client certificate, FCM service
+ * account) and the config file DIR/emulator.json that records them, which
+ * `run` and the other sub-commands load.  Loaded once at start; read-only
+ * afterwards, so the loop may use it freely.
+ */
+#ifndef HERALD_EMULATOR_SETTINGS_H
+#define HERALD_EMULATOR_SETTINGS_H
+
+#include <stddef.h>
+
+#include <openssl/evp.h>
+
+#define EMU_CONFIG_FILE	  "emulator.json"
+#define EMU_MAX_APNS_KEYS 16
+#define EMU_ID_LEN	  10 /* APNs key ids and team ids */
+#define EMU_DEFAULT_APNS  52197
+#define EMU_DEFAULT_FCM	  52443
+#define EMU_DEFAULT_CTRL  52080
+#define EMU_PATH_MAX	  4096
+
+struct emu_apns_key {
+	char key_id[EMU_ID_LEN + 1];
+	char team_id[EMU_ID_LEN + 1];
+	EVP_PKEY *key; /* the private key (the .p8); verification uses its public half */
+};
+
+struct emu_config {
+	char dir[EMU_PATH_MAX];
+	char ca_file[EMU_PATH_MAX];
+	char cert_file[EMU_PATH_MAX]; /* server certificate for 127.0.0.1/localhost */
+	char key_file[EMU_PATH_MAX];
+
+	struct emu_apns_key apns_keys[EMU_MAX_APNS_KEYS];
+	size_t n_apns_keys;
+	char bundle_id[256];
+	int apns_sandbox; /* answer with apns-unique-id as the development host does */
+
+	char fcm_project[128];
+	char fcm_client_email[256];
+	char fcm_key_id[64];
+	char fcm_token_uri[512];
+	EVP_PKEY *fcm_key; /* the service account's private key */
+
+	int apns_port, fcm_port, control_port;
+};
+
+/* What `init` may be told; zeros and NULLs mean the defaults. */
+struct emu_init_opts {
+	const char *bundle_id;
+	const char *project_id;
+	int apns_port, fcm_port, control_port;
+	int force; /* overwrite an existing emulator directory */
+};
+
+/*
+ * Create DIR (if needed) and every credential in it with OpenSSL; key files
+ * are 0600.  Returns 0, or -1 with a message in err.
+ */
+int settings_init_dir(const char *dir, const struct emu_init_opts *opts, char *err, size_t errlen);
+
+/* Load DIR/emulator.json and the keys it names into cfg.  0, or -1 with err. */
+int settings_load(struct emu_config *cfg, const char *dir, char *err, size_t errlen);
+void settings_free(struct emu_config *cfg);
+
+/* The APNs key with this key id, or NULL. */
+const struct emu_apns_key *settings_apns_key(const struct emu_config *cfg, const char *kid);
+
+#endif

@@ -1,0 +1,309 @@
+/* Records, counters and rules; see state.h. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "emulator/state.h"
+
+struct emu_state {
+	json_t **ring; /* records, oldest at head */
+	size_t cap, head, len;
+	uint64_t seq;
+	uint64_t counts[EMU_PROVIDER_COUNT];
+	json_t *rules;			      /* the array as set, for GET */
+	json_t *by_token[EMU_PROVIDER_COUNT]; /* token -> rule object */
+};
+
+static const char *const provider_names[EMU_PROVIDER_COUNT] = {"apns", "fcm", "oauth"};
+
+const char *state_provider_name(enum emu_provider p)
+{
+	return p < EMU_PROVIDER_COUNT ? provider_names[p] : "?";
+}
+
+int state_provider_parse(const char *name)
+{
+	for (int i = 0; i < EMU_PROVIDER_COUNT; i++)
+		if (strcmp(name, provider_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+struct emu_state *state_new(size_t max_records)
+{
+	struct emu_state *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return NULL;
+	st->cap = max_records ? max_records : STATE_DEFAULT_MAX_RECORDS;
+	st->ring = calloc(st->cap, sizeof(*st->ring));
+	st->rules = json_array();
+	for (int i = 0; i < EMU_PROVIDER_COUNT; i++)
+		st->by_token[i] = json_object();
+	if (!st->ring || !st->rules || !st->by_token[EMU_APNS] || !st->by_token[EMU_FCM] ||
+	    !st->by_token[EMU_OAUTH]) {
+		state_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+void state_reset(struct emu_state *st)
+{
+	for (size_t i = 0; i < st->len; i++)
+		json_decref(st->ring[(st->head + i) % st->cap]);
+	st->head = st->len = 0;
+	memset(st->counts, 0, sizeof(st->counts));
+}
+
+void state_free(struct emu_state *st)
+{
+	if (!st)
+		return;
+	if (st->ring)
+		state_reset(st);
+	free(st->ring);
+	json_decref(st->rules);
+	for (int i = 0; i < EMU_PROVIDER_COUNT; i++)
+		json_decref(st->by_token[i]);
+	free(st);
+}
+
+/* Headers as an object; a repeated header becomes an array of its values. */
+static json_t *headers_json(const struct h2_req *req)
+{
+	json_t *obj = json_object();
+
+	for (size_t i = 0; obj && i < req->n_headers; i++) {
+		const struct h2_header *h = &req->headers[i];
+		json_t *v = json_stringn(h->value, h->value_len), *prev;
+
+		if (!v) /* not UTF-8: keep the fact, not the bytes */
+			v = json_string("(binary)");
+		prev = json_object_get(obj, h->name);
+		if (!prev) {
+			json_object_set_new(obj, h->name, v);
+		} else if (json_is_array(prev)) {
+			json_array_append_new(prev, v);
+		} else {
+			json_object_set_new(obj, h->name, json_pack("[O, o]", prev, v));
+		}
+	}
+	return obj;
+}
+
+void state_record(struct emu_state *st, enum emu_provider p, const char *token,
+		  const struct h2_req *req, int status, const char *reason)
+{
+	size_t keep = req->body_len < STATE_MAX_BODY ? req->body_len : STATE_MAX_BODY;
+	json_t *rec, *body;
+
+	st->counts[p]++;
+	if (util_utf8_valid(req->body, keep) >= 0) {
+		body = json_stringn(req->body, keep);
+	} else {
+		char *b64 = util_base64_encode(req->body, keep);
+
+		body = b64 ? json_pack("{s:s}", "base64", b64) : NULL;
+		free(b64);
+	}
+	rec = json_pack("{s:I, s:s, s:I, s:o*, s:o, s:o*, s:I, s:i}", "seq", (json_int_t)++st->seq,
+			"provider", state_provider_name(p), "time_ms", (json_int_t)util_now_ms(),
+			"token", token ? json_string(token) : NULL, "headers", headers_json(req),
+			"body", body, "body_bytes", (json_int_t)req->body_total, "status", status);
+	if (!rec)
+		return;
+	if (reason)
+		json_object_set_new(rec, "reason", json_string(reason));
+	if (st->len == st->cap) {
+		json_decref(st->ring[st->head]);
+		st->ring[st->head] = rec;
+		st->head = (st->head + 1) % st->cap;
+	} else {
+		st->ring[(st->head + st->len++) % st->cap] = rec;
+	}
+}
+
+json_t *state_query(const struct emu_state *st, int provider, const char *token, size_t limit)
+{
+	json_t *out = json_array();
+	size_t skip = 0, matched = 0;
+
+	if (!out)
+		return NULL;
+	/* Two passes so that a limit keeps the newest matches, listed oldest first. */
+	for (int pass = 0; pass < 2; pass++) {
+		size_t seen = 0;
+
+		for (size_t i = 0; i < st->len; i++) {
+			json_t *rec = st->ring[(st->head + i) % st->cap];
+			const char *t = json_string_value(json_object_get(rec, "token"));
+
+			if (provider >= 0 &&
+			    strcmp(json_string_value(json_object_get(rec, "provider")),
+				   provider_names[provider]) != 0)
+				continue;
+			if (token && (!t || strcmp(t, token) != 0))
+				continue;
+			if (pass == 0) {
+				matched++;
+			} else if (seen++ >= skip) {
+				json_array_append(out, rec);
+			}
+		}
+		if (pass == 0 && limit && matched > limit)
+			skip = matched - limit;
+	}
+	return out;
+}
+
+json_t *state_counts(const struct emu_state *st)
+{
+	uint64_t total = 0;
+	json_t *obj = json_object();
+
+	for (int i = 0; obj && i < EMU_PROVIDER_COUNT; i++) {
+		total += st->counts[i];
+		json_object_set_new(obj, provider_names[i],
+				    json_integer((json_int_t)st->counts[i]));
+	}
+	if (obj)
+		json_object_set_new(obj, "total", json_integer((json_int_t)total));
+	return obj;
+}
+
+static int check_rule(const json_t *r, size_t i, char *err, size_t errlen)
+{
+	static const char *const known[] = {"provider",	 "token",	"status",   "reason",
+					    "timestamp", "retry_after", "delay_ms", "topic"};
+	const char *key, *prov = json_string_value(json_object_get(r, "provider"));
+	const char *tok = json_string_value(json_object_get(r, "token"));
+	json_t *v;
+
+	if (!json_is_object(r)) {
+		snprintf(err, errlen, "rules[%zu]: not an object", i);
+		return -1;
+	}
+	json_object_foreach((json_t *)r, key, v)
+	{
+		size_t k = 0;
+
+		while (k < sizeof(known) / sizeof(known[0]) && strcmp(key, known[k]) != 0)
+			k++;
+		if (k == sizeof(known) / sizeof(known[0])) {
+			snprintf(err, errlen, "rules[%zu]: unknown member \"%.64s\"", i, key);
+			return -1;
+		}
+	}
+	if (!prov || state_provider_parse(prov) < 0 || state_provider_parse(prov) == EMU_OAUTH) {
+		snprintf(err, errlen, "rules[%zu]: provider must be \"apns\" or \"fcm\"", i);
+		return -1;
+	}
+	if (!tok || !*tok || strlen(tok) > 4096) {
+		snprintf(err, errlen, "rules[%zu]: token must be a non-empty string", i);
+		return -1;
+	}
+	v = json_object_get(r, "status");
+	if (v &&
+	    (!json_is_integer(v) || json_integer_value(v) < 200 || json_integer_value(v) > 599)) {
+		snprintf(err, errlen, "rules[%zu]: status must be an integer 200..599", i);
+		return -1;
+	}
+	v = json_object_get(r, "reason");
+	if (v && (!json_is_string(v) || json_string_length(v) >= STATE_REASON_MAX)) {
+		snprintf(err, errlen, "rules[%zu]: reason must be a string under %d bytes", i,
+			 STATE_REASON_MAX);
+		return -1;
+	}
+	v = json_object_get(r, "timestamp");
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 0)) {
+		snprintf(err, errlen, "rules[%zu]: timestamp must be milliseconds since the epoch",
+			 i);
+		return -1;
+	}
+	v = json_object_get(r, "retry_after");
+	if (v &&
+	    (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 86400)) {
+		snprintf(err, errlen, "rules[%zu]: retry_after must be 0..86400 seconds", i);
+		return -1;
+	}
+	v = json_object_get(r, "delay_ms");
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		  json_integer_value(v) > STATE_MAX_DELAY_MS)) {
+		snprintf(err, errlen, "rules[%zu]: delay_ms must be 0..%d", i, STATE_MAX_DELAY_MS);
+		return -1;
+	}
+	v = json_object_get(r, "topic");
+	if (v && (!json_is_string(v) || json_string_length(v) >= 256)) {
+		snprintf(err, errlen, "rules[%zu]: topic must be a string under 256 bytes", i);
+		return -1;
+	}
+	return 0;
+}
+
+int state_set_rules(struct emu_state *st, const json_t *rules, char *err, size_t errlen)
+{
+	json_t *by_token[EMU_PROVIDER_COUNT] = {NULL}, *r;
+	size_t i;
+	int rc = -1;
+
+	if (!json_is_array(rules) || json_array_size(rules) > STATE_MAX_RULES) {
+		snprintf(err, errlen, "rules must be an array of at most %d rules",
+			 STATE_MAX_RULES);
+		return -1;
+	}
+	for (int p = 0; p < EMU_PROVIDER_COUNT; p++)
+		if (!(by_token[p] = json_object()))
+			goto out;
+	json_array_foreach(rules, i, r)
+	{
+		if (check_rule(r, i, err, errlen) != 0)
+			goto out;
+		/* A later rule for the same token wins. */
+		json_object_set(by_token[state_provider_parse(
+					json_string_value(json_object_get(r, "provider")))],
+				json_string_value(json_object_get(r, "token")), r);
+	}
+	for (int p = 0; p < EMU_PROVIDER_COUNT; p++) {
+		json_decref(st->by_token[p]);
+		st->by_token[p] = by_token[p];
+		by_token[p] = NULL;
+	}
+	json_decref(st->rules);
+	st->rules = json_deep_copy(rules);
+	rc = 0;
+out:
+	for (int p = 0; p < EMU_PROVIDER_COUNT; p++)
+		json_decref(by_token[p]);
+	return rc;
+}
+
+const json_t *state_rules(const struct emu_state *st)
+{
+	return st->rules;
+}
+
+int state_rule(const struct emu_state *st, enum emu_provider p, const char *token,
+	       struct emu_rule *out)
+{
+	json_t *r = token ? json_object_get(st->by_token[p], token) : NULL;
+	const char *s;
+
+	if (!r)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	out->status = (int)json_integer_value(json_object_get(r, "status"));
+	out->timestamp_ms = json_integer_value(json_object_get(r, "timestamp"));
+	out->retry_after = json_object_get(r, "retry_after")
+				   ? (int)json_integer_value(json_object_get(r, "retry_after"))
+				   : -1;
+	out->delay_ms = (unsigned)json_integer_value(json_object_get(r, "delay_ms"));
+	if ((s = json_string_value(json_object_get(r, "reason"))))
+		snprintf(out->reason, sizeof(out->reason), "%s", s);
+	if ((s = json_string_value(json_object_get(r, "topic"))))
+		snprintf(out->topic, sizeof(out->topic), "%s", s);
+	return 1;
+}

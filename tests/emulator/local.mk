@@ -1,0 +1,25 @@
+# tests/emulator/: herald-emulator's verifiers (CUnit) and a curl-driven run.
+EMU_TEST_CFLAGS = $(EMU_CFLAGS) $(CUNIT_CFLAGS)
+EMU_TEST_LDADD = $(EMU_LIBS) $(CUNIT_LIBS)
+
+emu_tests = \
+	tests/emulator/test_jwt \
+	tests/emulator/test_apns \
+	tests/emulator/test_fcm \
+	tests/emulator/test_state
+check_PROGRAMS += $(emu_tests)
+TESTS += $(emu_tests) tests/emulator/test_emulator.sh
+EXTRA_DIST += tests/emulator/test_emulator.sh tests/emulator/keys.h
+
+tests_emulator_test_jwt_SOURCES = tests/emulator/test_jwt.c tests/emulator/keys.h
+tests_emulator_test_jwt_CFLAGS = $(EMU_TEST_CFLAGS)
+tests_emulator_test_jwt_LDADD = $(EMU_TEST_LDADD)
+tests_emulator_test_apns_SOURCES = tests/emulator/test_apns.c tests/emulator/keys.h
+tests_emulator_test_apns_CFLAGS = $(EMU_TEST_CFLAGS)
+tests_emulator_test_apns_LDADD = $(EMU_TEST_LDADD)
+tests_emulator_test_fcm_SOURCES = tests/emulator/test_fcm.c tests/emulator/keys.h
+tests_emulator_test_fcm_CFLAGS = $(EMU_TEST_CFLAGS)
+tests_emulator_test_fcm_LDADD = $(EMU_TEST_LDADD)
+tests_emulator_test_state_SOURCES = tests/emulator/test_state.c
+tests_emulator_test_state_CFLAGS = $(EMU_TEST_CFLAGS)
+tests_emulator_test_state_LDADD = $(EMU_TEST_LDADD)

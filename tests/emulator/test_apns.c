@@ -1,0 +1,355 @@
+/*
+ * Unit tests of emulator/apns.c: provider-token checks and every request
+ * rule of providers.md §1.7, with Apple's statuses and reason strings.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "emulator/apns.h"
+#include "emulator/jwt.h"
+#include "tests/emulator/keys.h"
+
+#define KID2  "KEY2222222" /* same team as the test vector */
+#define KID3  "KEY3333333" /* another team */
+#define TEAM3 "TEAM333333"
+#define TOPIC "com.example.herald"
+#define DEV   "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define NOW   (TV_IAT + 60)
+
+static struct emu_config cfg;
+static struct emu_state *st;
+
+static int suite_init(void)
+{
+	memset(&cfg, 0, sizeof(cfg));
+	strcpy(cfg.apns_keys[0].key_id, TV_KID);
+	strcpy(cfg.apns_keys[0].team_id, TV_TEAM);
+	cfg.apns_keys[0].key = tv_private_key();
+	strcpy(cfg.apns_keys[1].key_id, KID2);
+	strcpy(cfg.apns_keys[1].team_id, TV_TEAM);
+	cfg.apns_keys[1].key = EVP_EC_gen("P-256");
+	strcpy(cfg.apns_keys[2].key_id, KID3);
+	strcpy(cfg.apns_keys[2].team_id, TEAM3);
+	cfg.apns_keys[2].key = EVP_EC_gen("P-256");
+	cfg.n_apns_keys = 3;
+	strcpy(cfg.bundle_id, TOPIC);
+	st = state_new(10);
+	return cfg.apns_keys[0].key && cfg.apns_keys[1].key && cfg.apns_keys[2].key && st ? 0 : 1;
+}
+
+static int suite_clean(void)
+{
+	settings_free(&cfg);
+	state_free(st);
+	return 0;
+}
+
+/* "bearer <token>" signed with key (by index) and the given kid/iss/iat; caller frees. */
+static char *bearer(int key, const char *kid, const char *iss, long long iat)
+{
+	json_t *hdr = json_pack("{s:s}", "kid", kid);
+	json_t *claims = json_pack("{s:s, s:I}", "iss", iss, "iat", (json_int_t)iat);
+	char *tok = jwt_sign(cfg.apns_keys[key].key, hdr, claims), *out = NULL;
+
+	if (tok && (out = malloc(strlen(tok) + 8)))
+		sprintf(out, "bearer %s", tok);
+	free(tok);
+	json_decref(hdr);
+	json_decref(claims);
+	return out;
+}
+
+static int same_reason(const char *got, const char *want)
+{
+	return want ? got && strcmp(got, want) == 0 : got == NULL;
+}
+
+#define ASSERT_TOKEN(auth, value, now, want_status, want_reason)                        \
+	do {                                                                            \
+		const char *reason_;                                                    \
+		int status_ = apns_check_token(&cfg, (auth), (value), (now), &reason_); \
+		CU_ASSERT_EQUAL(status_, (want_status));                                \
+		CU_ASSERT(same_reason(reason_, (want_reason)));                         \
+	} while (0)
+
+static void test_token_vector(void)
+{
+	struct apns_conn_auth auth = {0};
+
+	ASSERT_TOKEN(&auth, "bearer " TV_TOKEN, NOW, 200, NULL);
+	CU_ASSERT_STRING_EQUAL(auth.team_id, TV_TEAM);
+	CU_ASSERT_STRING_EQUAL(auth.key_id, TV_KID);
+	/* Same token again: accepted from the cache until it is an hour old. */
+	ASSERT_TOKEN(&auth, "bearer " TV_TOKEN, TV_IAT + 3600, 200, NULL);
+	ASSERT_TOKEN(&auth, "bearer " TV_TOKEN, TV_IAT + 3601, 403, "ExpiredProviderToken");
+	apns_conn_auth_clear(&auth);
+}
+
+static void test_token_bad(void)
+{
+	struct apns_conn_auth auth = {0};
+	char forged[sizeof("bearer " TV_TOKEN)];
+	char *wrong_kid = bearer(0, KID2, TV_TEAM, TV_IAT); /* KID2 names another key */
+	char *wrong_iss = bearer(0, TV_KID, TEAM3, TV_IAT);
+	char *unknown_kid = bearer(0, "NOSUCHKEY0", TV_TEAM, TV_IAT);
+
+	ASSERT_TOKEN(&auth, NULL, NOW, 403, "MissingProviderToken");
+	ASSERT_TOKEN(&auth, "", NOW, 403, "MissingProviderToken");
+	ASSERT_TOKEN(&auth, "Basic " TV_TOKEN, NOW, 403, "InvalidProviderToken");
+	ASSERT_TOKEN(&auth, "bearer not-a-jwt", NOW, 403, "InvalidProviderToken");
+	ASSERT_TOKEN(&auth, "bearer e30.e30.AAAA", NOW, 403, "InvalidProviderToken");
+	strcpy(forged, "bearer " TV_TOKEN);
+	forged[strlen(forged) - 5] = forged[strlen(forged) - 5] == 'x' ? 'y' : 'x';
+	ASSERT_TOKEN(&auth, forged, NOW, 403, "InvalidProviderToken");
+	ASSERT_TOKEN(&auth, wrong_kid, NOW, 403, "InvalidProviderToken");
+	ASSERT_TOKEN(&auth, wrong_iss, NOW, 403, "InvalidProviderToken");
+	ASSERT_TOKEN(&auth, unknown_kid, NOW, 403, "InvalidProviderToken");
+	/* Stale: iat more than an hour ago. */
+	ASSERT_TOKEN(&auth, "bearer " TV_TOKEN, TV_IAT + 3601, 403, "ExpiredProviderToken");
+	CU_ASSERT_PTR_NULL(auth.bearer); /* nothing was accepted */
+	CU_ASSERT_EQUAL(auth.team_id[0], '\0');
+	free(wrong_kid);
+	free(wrong_iss);
+	free(unknown_kid);
+	apns_conn_auth_clear(&auth);
+}
+
+static void test_token_connection_rules(void)
+{
+	struct apns_conn_auth auth = {0};
+	char *soon = bearer(0, TV_KID, TV_TEAM, TV_IAT + 60);
+	char *later = bearer(0, TV_KID, TV_TEAM, TV_IAT + 1200);
+	char *key2 = bearer(1, KID2, TV_TEAM, TV_IAT + 2400);
+	char *team3 = bearer(2, KID3, TEAM3, TV_IAT + 2400);
+
+	ASSERT_TOKEN(&auth, "bearer " TV_TOKEN, NOW, 200, NULL);
+	/* A new token a minute later on the same connection: too many updates. */
+	ASSERT_TOKEN(&auth, soon, TV_IAT + 61, 429, "TooManyProviderTokenUpdates");
+	/* Twenty minutes later it is a legitimate refresh. */
+	ASSERT_TOKEN(&auth, later, TV_IAT + 1200, 200, NULL);
+	/* Another key of the same team on this connection. */
+	ASSERT_TOKEN(&auth, key2, TV_IAT + 2400, 403, "UnrelatedKeyIdInToken");
+	/* Another team on this connection. */
+	ASSERT_TOKEN(&auth, team3, TV_IAT + 2400, 403, "InvalidProviderToken");
+	/* ...which is fine on a fresh connection. */
+	apns_conn_auth_clear(&auth);
+	memset(&auth, 0, sizeof(auth));
+	ASSERT_TOKEN(&auth, team3, TV_IAT + 2400, 200, NULL);
+	apns_conn_auth_clear(&auth);
+	free(soon);
+	free(later);
+	free(key2);
+	free(team3);
+}
+
+/* A good request with the test-vector token; tests change one thing. */
+static struct apns_request good(void)
+{
+	return (struct apns_request){
+		.method = "POST",
+		.path = "/3/device/" DEV,
+		.authorization = "bearer " TV_TOKEN,
+		.topic = TOPIC,
+		.push_type = "alert",
+		.body_len = 20,
+	};
+}
+
+static void check(struct apns_request r, int status, const char *reason)
+{
+	struct apns_conn_auth auth = {0};
+	struct apns_verdict v;
+
+	apns_check(&cfg, st, &auth, &r, NOW, &v);
+	CU_ASSERT_EQUAL(v.status, status);
+	CU_ASSERT(same_reason(v.reason, reason));
+	apns_conn_auth_clear(&auth);
+}
+
+static void test_headers(void)
+{
+	struct apns_request r;
+	char collapse[80];
+
+	check(good(), 200, NULL);
+	r = good();
+	r.duplicate_header = 1;
+	check(r, 400, "DuplicateHeaders");
+	r = good();
+	r.apns_id = "not-a-uuid";
+	check(r, 400, "BadMessageId");
+	r.apns_id = "123e4567-e89b-12d3-a456-426614174000";
+	check(r, 200, NULL);
+	r = good();
+	r.method = "GET";
+	check(r, 405, "MethodNotAllowed");
+	r.apns_id = "nope"; /* pushy's order: the apns-id is checked first */
+	check(r, 400, "BadMessageId");
+	r = good();
+	r.topic = NULL;
+	check(r, 400, "MissingTopic");
+	r = good();
+	r.topic = "com.example/bad";
+	check(r, 400, "BadTopic");
+	r = good();
+	memset(collapse, 'c', 64);
+	collapse[64] = '\0';
+	r.collapse_id = collapse;
+	check(r, 200, NULL);
+	collapse[64] = 'c';
+	collapse[65] = '\0';
+	check(r, 400, "BadCollapseId");
+	r = good();
+	r.priority = "7";
+	check(r, 400, "BadPriority");
+	r.priority = "1";
+	check(r, 200, NULL);
+	r = good();
+	r.push_type = "shout";
+	check(r, 400, "InvalidPushType");
+	r.push_type = "background";
+	r.priority = "10";
+	check(r, 400, "BadPriority");
+	r.priority = "5";
+	check(r, 200, NULL);
+	r = good();
+	r.expiration = "soon";
+	check(r, 400, "BadExpirationDate");
+	r.expiration = "0";
+	check(r, 200, NULL);
+}
+
+static void test_path_and_payload(void)
+{
+	struct apns_request r = good();
+
+	r.path = "/3/device/";
+	check(r, 400, "MissingDeviceToken");
+	r.path = "/3/device/0123456789abcdef"; /* too short for the strict rule */
+	check(r, 400, "BadDeviceToken");
+	r.path = "/3/device/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg";
+	check(r, 400, "BadDeviceToken");
+	r.path = "/3/devices/" DEV;
+	check(r, 404, "BadPath");
+	r = good();
+	r.body_len = 0;
+	check(r, 400, "PayloadEmpty");
+	r.body_len = APNS_MAX_PAYLOAD;
+	check(r, 200, NULL);
+	r.body_len = APNS_MAX_PAYLOAD + 1;
+	check(r, 413, "PayloadTooLarge");
+	r.push_type = "voip";
+	r.topic = TOPIC ".voip";
+	check(r, 200, NULL);
+	r.body_len = APNS_MAX_VOIP_PAYLOAD + 1;
+	check(r, 413, "PayloadTooLarge");
+	/* Path rules come before authentication (pushy's order). */
+	r = good();
+	r.authorization = NULL;
+	check(r, 403, "MissingProviderToken");
+	r.path = "/3/device/";
+	check(r, 400, "MissingDeviceToken");
+}
+
+static void test_rules(void)
+{
+	json_t *rules = json_pack(
+		"[{s:s, s:s, s:i, s:I}, {s:s, s:s, s:s}, {s:s, s:s, s:i, s:i, s:i}]", "provider",
+		"apns", "token", "1111111111111111111111111111111111111111111111111111111111111111",
+		"status", 410, "timestamp", (json_int_t)1690000000000, "provider", "apns", "token",
+		"2222222222222222222222222222222222222222222222222222222222222222", "topic",
+		"com.other.app", "provider", "apns", "token",
+		"3333333333333333333333333333333333333333333333333333333333333333", "status", 429,
+		"retry_after", 7, "delay_ms", 25);
+	struct apns_conn_auth auth = {0};
+	struct apns_request r = good();
+	struct apns_verdict v;
+	char err[128];
+
+	CU_ASSERT_EQUAL_FATAL(state_set_rules(st, rules, err, sizeof(err)), 0);
+	r.path = "/3/device/1111111111111111111111111111111111111111111111111111111111111111";
+	apns_check(&cfg, st, &auth, &r, NOW, &v);
+	CU_ASSERT_EQUAL(v.status, 410);
+	CU_ASSERT_STRING_EQUAL(v.reason, "Unregistered");
+	CU_ASSERT_EQUAL(v.timestamp_ms, 1690000000000);
+	r.path = "/3/device/2222222222222222222222222222222222222222222222222222222222222222";
+	apns_check(&cfg, st, &auth, &r, NOW, &v);
+	CU_ASSERT_EQUAL(v.status, 400);
+	CU_ASSERT_STRING_EQUAL(v.reason, "DeviceTokenNotForTopic");
+	r.topic = "com.other.app";
+	apns_check(&cfg, st, &auth, &r, NOW, &v);
+	CU_ASSERT_EQUAL(v.status, 200);
+	r = good();
+	r.path = "/3/device/3333333333333333333333333333333333333333333333333333333333333333";
+	apns_check(&cfg, st, &auth, &r, NOW, &v);
+	CU_ASSERT_EQUAL(v.status, 429);
+	CU_ASSERT_STRING_EQUAL(v.reason, "TooManyRequests");
+	CU_ASSERT_EQUAL(v.retry_after, 7);
+	CU_ASSERT_EQUAL(v.delay_ms, 25);
+	/* A fault is for good requests only: a bad one still gets its own answer. */
+	r.body_len = 0;
+	apns_check(&cfg, st, &auth, &r, NOW, &v);
+	CU_ASSERT_EQUAL(v.status, 400);
+	CU_ASSERT_STRING_EQUAL(v.reason, "PayloadEmpty");
+	apns_conn_auth_clear(&auth);
+	json_decref(rules);
+	rules = json_array();
+	CU_ASSERT_EQUAL(state_set_rules(st, rules, err, sizeof(err)), 0);
+	json_decref(rules);
+}
+
+static void test_cert_auth(void)
+{
+	struct apns_conn_auth auth = {.cert_auth = 1, .cert_topic = TOPIC};
+	struct apns_request r = good();
+	struct apns_verdict v;
+
+	r.authorization = NULL;
+	apns_check(&cfg, st, &auth, &r, NOW, &v);
+	CU_ASSERT_EQUAL(v.status, 200);
+	r.topic = NULL; /* a single-topic certificate supplies it */
+	apns_check(&cfg, st, &auth, &r, NOW, &v);
+	CU_ASSERT_EQUAL(v.status, 200);
+	r.topic = TOPIC ".voip";
+	apns_check(&cfg, st, &auth, &r, NOW, &v);
+	CU_ASSERT_EQUAL(v.status, 200);
+	r.topic = "com.someone.else";
+	apns_check(&cfg, st, &auth, &r, NOW, &v);
+	CU_ASSERT_EQUAL(v.status, 400);
+	CU_ASSERT_STRING_EQUAL(v.reason, "TopicDisallowed");
+	r.topic = TOPIC ".location-query"; /* token auth only */
+	apns_check(&cfg, st, &auth, &r, NOW, &v);
+	CU_ASSERT_EQUAL(v.status, 400);
+	CU_ASSERT_STRING_EQUAL(v.reason, "TopicDisallowed");
+	CU_ASSERT_EQUAL(auth.succeeded, 1);
+	apns_conn_auth_clear(&auth);
+}
+
+static void test_uuid(void)
+{
+	CU_ASSERT_TRUE(apns_uuid_valid("123e4567-e89b-12d3-a456-426614174000"));
+	CU_ASSERT_TRUE(apns_uuid_valid("123E4567-E89B-12D3-A456-426614174000"));
+	CU_ASSERT_FALSE(apns_uuid_valid("123e4567e89b12d3a456426614174000"));
+	CU_ASSERT_FALSE(apns_uuid_valid("123e4567-e89b-12d3-a456-42661417400g"));
+	CU_ASSERT_FALSE(apns_uuid_valid(""));
+}
+
+int main(void)
+{
+	CU_TestInfo tests[] = {
+		{"provider token: test vector, cache, expiry", test_token_vector},
+		{"provider token: missing, malformed, forged, wrong kid/iss, stale",
+		 test_token_bad},
+		{"provider token: refresh rate, key and team binding", test_token_connection_rules},
+		{"request headers", test_headers},
+		{"path and payload", test_path_and_payload},
+		{"per-token rules", test_rules},
+		{"certificate auth", test_cert_auth},
+		{"apns-id syntax", test_uuid},
+		CU_TEST_INFO_NULL,
+	};
+
+	return keys_run_suite("apns", suite_init, suite_clean, tests);
+}

@@ -1,0 +1,119 @@
+/* Unit tests of emulator/state.c: the record ring, counters, queries and rules. */
+#include "config.h"
+
+#include <string.h>
+
+#include "emulator/state.h"
+#include "tests/emulator/keys.h"
+
+static void record(struct emu_state *st, enum emu_provider p, const char *token, int status)
+{
+	static char method[] = ":method", post[] = "POST", body[] = "{\"aps\":{}}";
+	struct h2_req req = {0};
+
+	req.headers[0] = (struct h2_header){method, post, 4};
+	req.n_headers = 1;
+	req.body = body;
+	req.body_len = req.body_total = strlen(body);
+	state_record(st, p, token, &req, status, status == 200 ? NULL : "BadDeviceToken");
+}
+
+static void test_ring_and_counts(void)
+{
+	struct emu_state *st = state_new(3);
+	json_t *list, *counts;
+
+	for (int i = 0; i < 5; i++)
+		record(st, EMU_APNS, i % 2 ? "odd" : "even", 200);
+	record(st, EMU_FCM, "f", 400);
+	counts = state_counts(st);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(counts, "apns")), 5);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(counts, "fcm")), 1);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(counts, "total")), 6);
+	json_decref(counts);
+	/* Only the newest three are kept, oldest first. */
+	list = state_query(st, -1, NULL, 0);
+	CU_ASSERT_EQUAL(json_array_size(list), 3);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_array_get(list, 0), "seq")), 4);
+	CU_ASSERT_STRING_EQUAL(
+		json_string_value(json_object_get(json_array_get(list, 2), "provider")), "fcm");
+	CU_ASSERT_STRING_EQUAL(
+		json_string_value(json_object_get(json_array_get(list, 2), "reason")),
+		"BadDeviceToken");
+	json_decref(list);
+	list = state_query(st, EMU_APNS, "even", 0);
+	CU_ASSERT_EQUAL(json_array_size(list), 1);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_array_get(list, 0), "seq")), 5);
+	json_decref(list);
+	list = state_query(st, EMU_APNS, NULL, 1); /* a limit keeps the newest */
+	CU_ASSERT_EQUAL(json_array_size(list), 1);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_array_get(list, 0), "seq")), 5);
+	json_decref(list);
+	state_reset(st);
+	list = state_query(st, -1, NULL, 0);
+	CU_ASSERT_EQUAL(json_array_size(list), 0);
+	json_decref(list);
+	counts = state_counts(st);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(counts, "total")), 0);
+	json_decref(counts);
+	state_free(st);
+}
+
+static void bad_rules(struct emu_state *st, const char *text, const char *err_part)
+{
+	json_t *rules = json_loads(text, 0, NULL);
+	char err[256] = "";
+
+	CU_ASSERT_FATAL(rules != NULL);
+	CU_ASSERT_EQUAL(state_set_rules(st, rules, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, err_part));
+	json_decref(rules);
+}
+
+static void test_rules(void)
+{
+	struct emu_state *st = state_new(0);
+	json_t *rules =
+		json_loads("[{\"provider\":\"apns\",\"token\":\"a\",\"status\":410},"
+			   "{\"provider\":\"fcm\",\"token\":\"a\",\"reason\":\"UNREGISTERED\","
+			   "\"retry_after\":3,\"delay_ms\":10},"
+			   "{\"provider\":\"apns\",\"token\":\"a\",\"status\":500}]",
+			   0, NULL);
+	struct emu_rule r;
+	char err[256];
+
+	CU_ASSERT_EQUAL_FATAL(state_set_rules(st, rules, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(state_rule(st, EMU_APNS, "a", &r), 1);
+	CU_ASSERT_EQUAL(r.status, 500); /* the later rule for a token wins */
+	CU_ASSERT_EQUAL(r.retry_after, -1);
+	CU_ASSERT_EQUAL(state_rule(st, EMU_FCM, "a", &r), 1);
+	CU_ASSERT_STRING_EQUAL(r.reason, "UNREGISTERED");
+	CU_ASSERT_EQUAL(r.retry_after, 3);
+	CU_ASSERT_EQUAL(r.delay_ms, 10);
+	CU_ASSERT_EQUAL(state_rule(st, EMU_APNS, "b", &r), 0);
+	/* A rejected set leaves the old rules in place. */
+	bad_rules(st, "[{\"provider\":\"wns\",\"token\":\"a\"}]", "provider");
+	bad_rules(st, "[{\"provider\":\"apns\"}]", "token");
+	bad_rules(st, "[{\"provider\":\"apns\",\"token\":\"a\",\"status\":99}]", "status");
+	bad_rules(st, "[{\"provider\":\"apns\",\"token\":\"a\",\"delay_ms\":600000}]", "delay_ms");
+	bad_rules(st, "[{\"provider\":\"apns\",\"token\":\"a\",\"colour\":1}]", "unknown member");
+	bad_rules(st, "{\"provider\":\"apns\"}", "array");
+	CU_ASSERT_EQUAL(state_rule(st, EMU_APNS, "a", &r), 1);
+	/* Reset forgets records, not rules. */
+	state_reset(st);
+	CU_ASSERT_EQUAL(state_rule(st, EMU_APNS, "a", &r), 1);
+	CU_ASSERT_EQUAL(json_array_size(state_rules(st)), 3);
+	json_decref(rules);
+	state_free(st);
+}
+
+int main(void)
+{
+	CU_TestInfo tests[] = {
+		{"record ring, counts, queries, reset", test_ring_and_counts},
+		{"rules", test_rules},
+		CU_TEST_INFO_NULL,
+	};
+
+	return keys_run_suite("state", NULL, NULL, tests);
+}
