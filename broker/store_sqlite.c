@@ -742,7 +742,9 @@ static json_t *store_col_json(struct store *st, sqlite3_stmt *s, int col, bool w
 		log_err("store: %s has no JSON (%s)", owner ? owner : "a row", st->path);
 		return NULL;
 	}
-	v = json_loads(text, JSON_DECODE_ANY, &jerr);
+	/* Message bodies may hold NUL characters (SNS accepts them); jansson writes them as \u0000. */
+	v = json_loadb(text, (size_t)sqlite3_column_bytes(s, col), JSON_DECODE_ANY | JSON_ALLOW_NUL,
+		       &jerr);
 	if (!v) {
 		log_err("store: %s has invalid JSON: %s (%s)", owner ? owner : "a row", jerr.text,
 			st->path);
