@@ -18,7 +18,7 @@ if ./herald topic list >/dev/null 2>&1; then
 	echo "heraldd is already running; using it"
 	pid=
 else
-	./heraldd 2>>heraldd.log &
+	./heraldd </dev/null >/dev/null 2>>heraldd.log &
 	pid=$!
 	i=0
 	until ./herald topic list >/dev/null 2>&1; do
