@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 	struct {
 		uint32_t id;
 		double sent;
-	} *slot;
+	} * slot;
 	unsigned int done = 0, next = 0;
 	int rc = 1;
 

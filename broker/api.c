@@ -101,8 +101,8 @@ static void api_done(void *arg, int status)
 	if (req->result) {
 		req->reply(req->reply_arg, req->result, NULL);
 		if (api->effect_fn)
-			json_array_foreach(req->effects, i, effect) api->effect_fn(api->effect_arg,
-										   effect);
+			json_array_foreach (req->effects, i, effect)
+				api->effect_fn(api->effect_arg, effect);
 	} else {
 		req->reply(req->reply_arg, NULL, &req->err);
 	}
@@ -113,8 +113,8 @@ static void api_done(void *arg, int status)
 	free(req);
 }
 
-void api_call(struct api *api, enum op_role role, const char *op, json_t *args,
-	      api_reply_fn reply, void *arg)
+void api_call(struct api *api, enum op_role role, const char *op, json_t *args, api_reply_fn reply,
+	      void *arg)
 {
 	const struct op_def *def = op_find(op);
 	struct op_error err = {0};
@@ -122,8 +122,8 @@ void api_call(struct api *api, enum op_role role, const char *op, json_t *args,
 	int rc;
 
 	if (!def) {
-		op_fail(&err, "InvalidAction", 400, "The action %s is not valid for this web service.",
-			op);
+		op_fail(&err, "InvalidAction", 400,
+			"The action %s is not valid for this web service.", op);
 		reply(arg, NULL, &err);
 		return;
 	}

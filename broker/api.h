@@ -39,8 +39,8 @@ void api_set_effect_hook(struct api *api, api_effect_fn fn, void *arg);
  * (ServiceUnavailable/503) are answered before api_call() returns;
  * everything else after the commit of the transaction that ran it.
  */
-void api_call(struct api *api, enum op_role role, const char *op, json_t *args,
-	      api_reply_fn reply, void *arg);
+void api_call(struct api *api, enum op_role role, const char *op, json_t *args, api_reply_fn reply,
+	      void *arg);
 
 /* Requests submitted and not yet answered. */
 unsigned int api_pending(const struct api *api);

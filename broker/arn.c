@@ -31,8 +31,7 @@ char *arn_app(const struct conf *conf, const char *platform, const char *name)
 			  name);
 }
 
-char *arn_endpoint(const struct conf *conf, const char *platform, const char *app,
-		   const char *uuid)
+char *arn_endpoint(const struct conf *conf, const char *platform, const char *app, const char *uuid)
 {
 	return arn_format("arn:aws:sns:%s:%s:endpoint/%s/%s/%s", conf->region, conf->account,
 			  platform, app, uuid);
@@ -94,7 +93,8 @@ int arn_parse(const struct conf *conf, const char *s, enum arn_type type, const 
 	for (const char *p = s; *p; p++)
 		n += *p == ':';
 	if (n < 6) {
-		snprintf(reason, sizeof(reason), "An ARN must have at least 6 elements, not %zu", n);
+		snprintf(reason, sizeof(reason), "An ARN must have at least 6 elements, not %zu",
+			 n);
 		return arn_bad(err, param, reason);
 	}
 	n = arn_split(a->buf, ':', f, 7);

@@ -37,9 +37,9 @@ struct conf {
 
 	/* native protocol */
 	char *socket_path;
-	mode_t socket_mode;	 /* default 0660 */
-	char *socket_group;	 /* NULL: the daemon's group */
-	size_t max_frame;	 /* bytes, default 1 MiB */
+	mode_t socket_mode; /* default 0660 */
+	char *socket_group; /* NULL: the daemon's group */
+	size_t max_frame;   /* bytes, default 1 MiB */
 	unsigned int max_clients;
 
 	/* access by peer credentials; root and the daemon's own user always administer */

@@ -477,8 +477,7 @@ static int fp_check_rule(json_t *rule, char *why, size_t n)
 		return fp_fail(why, n, "Match value must be String, number, true, false, or null");
 	if (json_object_size(rule) != 1)
 		return fp_fail(why, n, "Only one key allowed in match expression");
-	json_object_foreach(rule, op, v)
-	{
+	json_object_foreach (rule, op, v) {
 		if (!strcmp(op, "equals-ignore-case") || !strcmp(op, "prefix") ||
 		    !strcmp(op, "suffix")) {
 			if (!json_is_string(v))
@@ -489,8 +488,7 @@ static int fp_check_rule(json_t *rule, char *why, size_t n)
 			const char *k;
 
 			if (json_is_array(v)) {
-				json_array_foreach(v, i, e)
-				{
+				json_array_foreach (v, i, e) {
 					if (!json_is_string(e) && !json_is_number(e))
 						return fp_fail(
 							why, n,
@@ -498,8 +496,7 @@ static int fp_check_rule(json_t *rule, char *why, size_t n)
 							"boolean is not supported.");
 				}
 			} else if (json_is_object(v)) {
-				json_object_foreach(v, k, e)
-				{
+				json_object_foreach (v, k, e) {
 					if (strcmp(k, "prefix"))
 						return fp_fail(
 							why, n,
@@ -546,8 +543,7 @@ static int fp_walk(json_t *obj, int depth, bool body_scope, uint64_t *comb, char
 			 "filter policy");
 		return -1;
 	}
-	json_object_foreach(obj, key, v)
-	{
+	json_object_foreach (obj, key, v) {
 		if (json_is_object(v)) {
 			if (fp_walk(v, depth + 1, body_scope, comb, why, n))
 				return -1;
@@ -560,8 +556,7 @@ static int fp_walk(json_t *obj, int depth, bool body_scope, uint64_t *comb, char
 			if (!strcmp(key, "$or")) {
 				uint64_t sum = 0;
 
-				json_array_foreach(v, i, e)
-				{
+				json_array_foreach (v, i, e) {
 					uint64_t branch = *comb;
 
 					if (!json_is_object(e))
@@ -576,8 +571,7 @@ static int fp_walk(json_t *obj, int depth, bool body_scope, uint64_t *comb, char
 				}
 				*comb = sum;
 			} else {
-				json_array_foreach(v, i, e)
-				{
+				json_array_foreach (v, i, e) {
 					if (fp_check_rule(e, why, n))
 						return -1;
 				}

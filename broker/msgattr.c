@@ -528,8 +528,7 @@ int msgattr_validate(json_t *attrs, unsigned int batch_pos, size_t *size, struct
 		op_invalid(err, "MessageAttributes Reason: must be a map");
 		return -1;
 	}
-	json_object_foreach(attrs, name, attr)
-	{
+	json_object_foreach (attrs, name, attr) {
 		if (msgattr_check_one(name, attr, batch_pos, size, err) < 0)
 			return -1;
 	}
@@ -552,8 +551,7 @@ int msgattr_mobile_get(json_t *attrs, struct msgattr_mobile *out)
 		out->ttl[i] = -1;
 	if (!json_is_object(attrs))
 		return 0;
-	json_object_foreach(attrs, name, attr)
-	{
+	json_object_foreach (attrs, name, attr) {
 		const struct msgattr_reserved *r = msgattr_reserved_find(name);
 
 		if (!r)

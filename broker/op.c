@@ -16,7 +16,10 @@
 #include "broker/ops.h"
 #include "common/log.h"
 
-#define OP(name, role) {#name, op_##name, role}
+#define OP(name, role)                 \
+	{                              \
+#name, op_##name, role \
+	}
 
 const struct op_def op_table[] = {
 	OP(CreatePlatformApplication, OP_ROLE_ADMIN),
@@ -149,8 +152,7 @@ int op_arg_map(json_t *args, const char *name, bool required, json_t **out, stru
 		op_invalid(err, "%s Reason: must be a map of strings", name);
 		return -1;
 	}
-	json_object_foreach(v, key, value)
-	{
+	json_object_foreach (v, key, value) {
 		if (!json_is_string(value)) {
 			op_invalid(err, "%s Reason: the value of %s must be a string", name, key);
 			return -1;

@@ -73,7 +73,8 @@ extern const struct op_def op_table[];
 json_t *op_fail(struct op_error *err, const char *code, int status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* InvalidParameter/400 "Invalid parameter: <fmt>" */
-json_t *op_invalid(struct op_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+json_t *op_invalid(struct op_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* NotFound/404 "<what> does not exist" */
 json_t *op_not_found(struct op_error *err, const char *what);
 /* InternalError/500 "Internal error" (the cause is logged, never returned). */

@@ -76,8 +76,7 @@ static int platform_check_names(json_t *attrs, const char *const *allowed, struc
 	const char *key;
 	json_t *value;
 
-	json_object_foreach(attrs, key, value)
-	{
+	json_object_foreach (attrs, key, value) {
 		if (!platform_in(allowed, key)) {
 			op_invalid(err, "Attributes Reason: Invalid attribute name: %s", key);
 			return -1;
@@ -134,8 +133,7 @@ static void secret_free(json_t *secret)
 
 	if (!secret)
 		return;
-	json_object_foreach(secret, key, value)
-	{
+	json_object_foreach (secret, key, value) {
 		if (json_is_string(value))
 			explicit_bzero((char *)json_string_value(value), json_string_length(value));
 	}
@@ -284,8 +282,7 @@ static int app_apply(struct op_ctx *ctx, json_t *attrs_in, json_t *attrs, json_t
 	json_t *jv;
 	char rate[12];
 
-	json_object_foreach(attrs_in, key, jv)
-	{
+	json_object_foreach (attrs_in, key, jv) {
 		const char *value = json_string_value(jv);
 		size_t len = json_string_length(jv);
 		bool credential =

@@ -82,8 +82,7 @@ json_t *tag_list_parse(json_t *tags, struct op_error *err)
 
 	if (!obj)
 		return op_internal(err, "out of memory");
-	json_array_foreach(tags, i, tag)
-	{
+	json_array_foreach (tags, i, tag) {
 		json_t *k = json_object_get(tag, "Key");
 		json_t *v = json_object_get(tag, "Value");
 		char where[64];
@@ -223,8 +222,7 @@ json_t *op_UntagResource(struct op_ctx *ctx, json_t *args, struct op_error *err)
 	if (tag_resource_check(ctx, args, &arn, err) ||
 	    op_arg_list(args, "TagKeys", true, &keys, err))
 		return NULL;
-	json_array_foreach(keys, i, key)
-	{
+	json_array_foreach (keys, i, key) {
 		char where[64];
 
 		if (!json_is_string(key))
@@ -235,7 +233,8 @@ json_t *op_UntagResource(struct op_ctx *ctx, json_t *args, struct op_error *err)
 	}
 	if (store_tags_get(ctx->txn, arn, &cur))
 		return op_internal(err, "cannot read tags");
-	json_array_foreach(keys, i, key) json_object_del(cur, json_string_value(key));
+	json_array_foreach (keys, i, key)
+		json_object_del(cur, json_string_value(key));
 	if (store_tags_set(ctx->txn, arn, cur))
 		op_internal(err, "cannot store tags");
 	else
@@ -254,8 +253,7 @@ json_t *op_ListTagsForResource(struct op_ctx *ctx, json_t *args, struct op_error
 	if (store_tags_get(ctx->txn, arn, &cur))
 		return op_internal(err, "cannot read tags");
 	list = json_array();
-	json_object_foreach(cur, k, v)
-	{
+	json_object_foreach (cur, k, v) {
 		json_array_append_new(list, json_pack("{s:s,s:O}", "Key", k, "Value", v));
 	}
 	json_decref(cur);

@@ -423,8 +423,7 @@ static bool json_subset(json_t *want, json_t *have)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach(want, k, v)
-	{
+	json_object_foreach (want, k, v) {
 		if (!json_equal(v, json_object_get(have, k)))
 			return false;
 	}
@@ -437,8 +436,7 @@ static void json_merge(json_t *dst, json_t *src)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach(src, k, v)
-	{
+	json_object_foreach (src, k, v) {
 		json_t *d = json_object_get(dst, k);
 
 		if (json_is_object(d) && json_is_object(v))
@@ -528,8 +526,7 @@ json_t *op_CreateTopic(struct op_ctx *ctx, json_t *args, struct op_error *err)
 	attrs = json_object();
 	if (!attrs)
 		return op_internal(err, "out of memory");
-	json_object_foreach(attrs_in, k, v)
-	{
+	json_object_foreach (attrs_in, k, v) {
 		if (topic_attr_check(k, json_string_value(v), fifo, true, err))
 			goto out;
 		/* SNS does not keep FifoTopic=false: a standard topic is the default. */
@@ -975,8 +972,7 @@ json_t *op_Subscribe(struct op_ctx *ctx, json_t *args, struct op_error *err)
 	attrs = json_object();
 	if (!attrs)
 		goto oom;
-	json_object_foreach(attrs_in, k, v)
-	{
+	json_object_foreach (attrs_in, k, v) {
 		if (sub_attr_check(k, json_string_value(v), scope, filter, true, err))
 			goto out;
 		if (attr_store(attrs, attr_find(sub_attrs, k), k, json_string_value(v)))

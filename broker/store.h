@@ -61,13 +61,13 @@ struct store_conf {
 struct store_rec {
 	char *arn;
 	enum store_kind kind;
-	char *parent;		/* "" when none */
-	char *lookup;		/* NULL when none */
-	json_t *attrs;		/* object of strings; never NULL in a record read back */
-	unsigned char *secret;	/* sealed blob or NULL */
+	char *parent;	       /* "" when none */
+	char *lookup;	       /* NULL when none */
+	json_t *attrs;	       /* object of strings; never NULL in a record read back */
+	unsigned char *secret; /* sealed blob or NULL */
 	size_t secret_len;
-	int64_t seq;		/* assigned by the store; ignored by store_put */
-	int64_t created_ms;	/* assigned by the store at first insert */
+	int64_t seq;	    /* assigned by the store; ignored by store_put */
+	int64_t created_ms; /* assigned by the store at first insert */
 };
 
 /* Free the members of a record filled by the store (not rec itself). */
@@ -75,13 +75,13 @@ void store_rec_clear(struct store_rec *rec);
 
 /* An accepted message, stored once whatever the number of its recipients. */
 struct store_msg {
-	char *message_id;  /* UUID */
-	char *target_arn;  /* endpoint ARN or topic ARN */
+	char *message_id;	     /* UUID */
+	char *target_arn;	     /* endpoint ARN or topic ARN */
 	enum store_kind target_kind; /* STORE_ENDPOINT or STORE_TOPIC */
-	json_t *body;	   /* the validated publish request (Message, Subject, MessageStructure,
+	json_t *body; /* the validated publish request (Message, Subject, MessageStructure,
 			      MessageAttributes, ...) */
 	int64_t created_ms;
-	int64_t seq;	   /* assigned by the store */
+	int64_t seq; /* assigned by the store */
 };
 
 void store_msg_clear(struct store_msg *msg);
@@ -120,8 +120,8 @@ void store_stats(struct store *st, uint64_t *commits, uint64_t *jobs);
  * Strings passed in are borrowed.
  */
 int store_get(struct store_txn *txn, const char *arn, struct store_rec *out);
-int store_find(struct store_txn *txn, enum store_kind kind, const char *parent,
-	       const char *lookup, struct store_rec *out);
+int store_find(struct store_txn *txn, enum store_kind kind, const char *parent, const char *lookup,
+	       struct store_rec *out);
 /* Insert or update by ARN (seq and created_ms of an existing record are kept). */
 int store_put(struct store_txn *txn, const struct store_rec *rec);
 /* Delete one record and its tags; -ENOENT if absent. */

@@ -1155,12 +1155,13 @@ int store_tags_set(struct store_txn *txn, const char *arn, json_t *obj)
 
 	if (!arn || !json_is_object(obj))
 		return -EINVAL;
-	json_object_foreach(obj, key, value) if (!json_is_string(value)) return -EINVAL;
+	json_object_foreach (obj, key, value)
+		if (!json_is_string(value))
+			return -EINVAL;
 	rc = store_exec_arn(st, SQL_DELETE_TAGS, arn, NULL);
 	if (rc < 0)
 		return rc;
-	json_object_foreach(obj, key, value)
-	{
+	json_object_foreach (obj, key, value) {
 		sqlite3_stmt *s = store_stmt(st, SQL_TAG_INSERT);
 
 		if (!s)

@@ -742,8 +742,7 @@ static int parse_merge(json_t *dst, json_t *add, const char *opt)
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(add, key, v)
-	{
+	json_object_foreach (add, key, v) {
 		if (json_object_get(dst, key)) {
 			cli_error("--%s: '%s' given more than once", opt, key);
 			return -1;

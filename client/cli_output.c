@@ -65,7 +65,8 @@ static const char **output_sorted_keys(json_t *obj, size_t *n)
 
 	if (!keys)
 		return NULL;
-	json_object_foreach(obj, key, v) keys[i++] = key;
+	json_object_foreach (obj, key, v)
+		keys[i++] = key;
 	qsort(keys, i, sizeof(*keys), output_keycmp);
 	*n = i;
 	return keys;
@@ -118,8 +119,7 @@ static void text_dict(FILE *out, json_t *obj, const char *id, json_t *scalar_key
 	if (!keys)
 		return;
 	if (scalar_keys) {
-		json_array_foreach(scalar_keys, i, k)
-		{
+		json_array_foreach (scalar_keys, i, k) {
 			text_sep(out, &first, id);
 			v = json_object_get(obj, json_string_value(k));
 			if (v && output_is_scalar(v))
@@ -153,10 +153,8 @@ static json_t *text_scalar_keys(json_t *arr)
 
 	if (!seen || !list)
 		goto out;
-	json_array_foreach(arr, i, el)
-	{
-		json_object_foreach(el, key, v)
-		{
+	json_array_foreach (arr, i, el) {
+		json_object_foreach (el, key, v) {
 			if (output_is_scalar(v))
 				json_object_set_new(seen, key, json_true());
 		}
@@ -176,17 +174,17 @@ static void text_list(FILE *out, json_t *arr, const char *id)
 	size_t i;
 	bool objects = false, first = true;
 
-	json_array_foreach(arr, i, el) objects |= json_is_object(el);
+	json_array_foreach (arr, i, el)
+		objects |= json_is_object(el);
 	if (objects) {
 		keys = text_scalar_keys(arr);
-		json_array_foreach(arr, i, el)
+		json_array_foreach (arr, i, el)
 			text_value(out, el, id, json_is_object(el) ? keys : NULL);
 		json_decref(keys);
 		return;
 	}
 	/* Scalars first, each on its own line under id (all on one line without one). */
-	json_array_foreach(arr, i, el)
-	{
+	json_array_foreach (arr, i, el) {
 		if (!output_is_scalar(el))
 			continue;
 		if (id) {
@@ -201,8 +199,7 @@ static void text_list(FILE *out, json_t *arr, const char *id)
 	}
 	if (!id && !first)
 		fputc('\n', out);
-	json_array_foreach(arr, i, el)
-	{
+	json_array_foreach (arr, i, el) {
 		if (!output_is_scalar(el))
 			text_value(out, el, id, NULL);
 	}
@@ -339,19 +336,16 @@ static void table_list(FILE *out, json_t *arr)
 		return;
 	}
 	for (pass = 0; pass < 2; pass++) {
-		json_array_foreach(arr, i, el)
-		{
+		json_array_foreach (arr, i, el) {
 			if (!json_is_object(el))
 				continue;
-			json_object_foreach(el, key, v)
-			{
+			json_object_foreach (el, key, v) {
 				if (pass == 0 && output_is_scalar(v))
 					json_object_set_new(cols, key, json_null());
 				if (pass == 0 && json_is_array(v))
 					json_object_set_new(cols, key, json_null());
 				if (pass == 1 && json_is_object(v)) {
-					json_object_foreach(v, ikey, inner)
-					{
+					json_object_foreach (v, ikey, inner) {
 						if (!json_object_get(cols, ikey))
 							json_object_set_new(cols, ikey,
 									    json_string(key));
@@ -366,9 +360,9 @@ static void table_list(FILE *out, json_t *arr)
 	if (!header || !cells)
 		goto out;
 	c = 0;
-	json_object_foreach(cols, key, v) header[c++] = key;
-	json_array_foreach(arr, i, el)
-	{
+	json_object_foreach (cols, key, v)
+		header[c++] = key;
+	json_array_foreach (arr, i, el) {
 		for (c = 0; c < ncols; c++) {
 			json_t *parent = json_object_get(cols, header[c]);
 
@@ -393,7 +387,8 @@ static void table_list(FILE *out, json_t *arr)
 		cells = calloc(json_array_size(arr) + 1, sizeof(*cells));
 		if (!cells)
 			goto out;
-		json_array_foreach(arr, i, el) cells[i] = output_scalar(el, false);
+		json_array_foreach (arr, i, el)
+			cells[i] = output_scalar(el, false);
 		table_print(out, value, cells, json_array_size(arr), 1);
 		ncols = 1;
 	} else {
@@ -416,8 +411,7 @@ static void table_result(FILE *out, json_t *result)
 
 	if (!scalars)
 		return;
-	json_object_foreach(result, key, v)
-	{
+	json_object_foreach (result, key, v) {
 		if (output_is_scalar(v))
 			json_object_set(scalars, key, v);
 		else
@@ -427,8 +421,7 @@ static void table_result(FILE *out, json_t *result)
 		table_map(out, scalars);
 		first = false;
 	}
-	json_object_foreach(result, key, v)
-	{
+	json_object_foreach (result, key, v) {
 		if (output_is_scalar(v))
 			continue;
 		/* Name a section only when there is more than one thing to tell apart. */

@@ -26,8 +26,8 @@ int log_level_parse(const char *name)
 		const char *name;
 		int level;
 	} levels[] = {
-		{"debug", LOG_DEBUG}, {"info", LOG_INFO}, {"notice", LOG_NOTICE},
-		{"warning", LOG_WARNING}, {"err", LOG_ERR}, {"error", LOG_ERR},
+		{"debug", LOG_DEBUG},	  {"info", LOG_INFO}, {"notice", LOG_NOTICE},
+		{"warning", LOG_WARNING}, {"err", LOG_ERR},   {"error", LOG_ERR},
 		{"crit", LOG_CRIT},
 	};
 

@@ -449,8 +449,7 @@ static int pack_value(msgpack_packer *pk, const json_t *j, int depth, char *err,
 	}
 	if (json_is_array(j)) {
 		rc = msgpack_pack_array(pk, json_array_size(j));
-		json_array_foreach(j, i, v)
-		{
+		json_array_foreach (j, i, v) {
 			if (rc)
 				break;
 			rc = pack_value(pk, v, depth + 1, err, errlen);

@@ -292,8 +292,7 @@ static int check_value(const json_t *v, const struct field *f, const char *path,
 	case K_STRING_LIST:
 		if (!json_is_array(v))
 			return bad_value(e, path, "TYPE_STRING", v);
-		json_array_foreach(v, i, item)
-		{
+		json_array_foreach (v, i, item) {
 			if (!json_is_string(item)) {
 				if (snprintf(sub, sizeof(sub), "%s[%zu]", path, i) >=
 				    (int)sizeof(sub))
@@ -305,8 +304,7 @@ static int check_value(const json_t *v, const struct field *f, const char *path,
 	case K_STRING_MAP:
 		if (!json_is_object(v))
 			return bad_value(e, path, "TYPE_MESSAGE", v);
-		json_object_foreach((json_t *)v, key, item)
-		{
+		json_object_foreach ((json_t *)v, key, item) {
 			if (!json_is_string(item)) {
 				if (snprintf(sub, sizeof(sub), "%s[%zu].value", path, i) >=
 				    (int)sizeof(sub))
@@ -344,8 +342,7 @@ static int check_object(const json_t *obj, const struct field *fields, const cha
 	json_t *v;
 	char sub[160];
 
-	json_object_foreach((json_t *)obj, key, v)
-	{
+	json_object_foreach ((json_t *)obj, key, v) {
 		const struct field *f = find_field(fields, key);
 
 		if (!f) {
@@ -378,7 +375,8 @@ static size_t map_bytes(const json_t *map)
 	json_t *v;
 	size_t n = 0;
 
-	json_object_foreach((json_t *)map, key, v) n += strlen(key) + json_string_length(v);
+	json_object_foreach ((json_t *)map, key, v)
+		n += strlen(key) + json_string_length(v);
 	return n;
 }
 
@@ -387,10 +385,12 @@ static int check_data_keys(const json_t *map, const char *path, struct fcm_error
 	const char *key;
 	json_t *v;
 
-	json_object_foreach((json_t *)map, key, v) if (data_key_reserved(key)) return invalid(
-		e, path, "INVALID_ARGUMENT",
-		"Invalid data key \"%.64s\" in '%s': keys \"from\", \"message_type\" and keys starting with \"google\" or \"gcm\" are reserved",
-		key, path);
+	json_object_foreach ((json_t *)map, key, v)
+		if (data_key_reserved(key))
+			return invalid(
+				e, path, "INVALID_ARGUMENT",
+				"Invalid data key \"%.64s\" in '%s': keys \"from\", \"message_type\" and keys starting with \"google\" or \"gcm\" are reserved",
+				key, path);
 	return 0;
 }
 
@@ -662,8 +662,9 @@ static void prune_tokens(struct fcm_server *srv)
 	json_t *v;
 	void *tmp;
 
-	json_object_foreach_safe(srv->tokens, tmp, key, v) if (json_integer_value(v) <= now)
-		json_object_del(srv->tokens, key);
+	json_object_foreach_safe (srv->tokens, tmp, key, v)
+		if (json_integer_value(v) <= now)
+			json_object_del(srv->tokens, key);
 	if (json_object_size(srv->tokens) >= FCM_MAX_ACCESS_TOKENS)
 		json_object_clear(srv->tokens); /* still full: holders simply ask again */
 }

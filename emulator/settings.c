@@ -80,8 +80,7 @@ static int load_apns(struct emu_config *cfg, const json_t *apns, char *err, size
 			 EMU_MAX_APNS_KEYS);
 		return -1;
 	}
-	json_array_foreach(keys, i, k)
-	{
+	json_array_foreach (keys, i, k) {
 		struct emu_apns_key *ak = &cfg->apns_keys[i];
 
 		if (copy_str(ak->key_id, sizeof(ak->key_id), k, "key_id") != 0 ||

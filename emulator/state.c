@@ -187,8 +187,7 @@ static int check_rule(const json_t *r, size_t i, char *err, size_t errlen)
 		snprintf(err, errlen, "rules[%zu]: not an object", i);
 		return -1;
 	}
-	json_object_foreach((json_t *)r, key, v)
-	{
+	json_object_foreach ((json_t *)r, key, v) {
 		size_t k = 0;
 
 		while (k < sizeof(known) / sizeof(known[0]) && strcmp(key, known[k]) != 0)
@@ -258,8 +257,7 @@ int state_set_rules(struct emu_state *st, const json_t *rules, char *err, size_t
 	for (int p = 0; p < EMU_PROVIDER_COUNT; p++)
 		if (!(by_token[p] = json_object()))
 			goto out;
-	json_array_foreach(rules, i, r)
-	{
+	json_array_foreach (rules, i, r) {
 		if (check_rule(r, i, err, errlen) != 0)
 			goto out;
 		/* A later rule for the same token wins. */

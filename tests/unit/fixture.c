@@ -112,8 +112,8 @@ static void fx_on_reply(void *arg, json_t *result, const struct op_error *err)
 		*r->err = *err;
 }
 
-static json_t *fx_vcall(struct fixture *fx, enum op_role role, const char *op,
-			struct op_error *err, const char *fmt, va_list ap)
+static json_t *fx_vcall(struct fixture *fx, enum op_role role, const char *op, struct op_error *err,
+			const char *fmt, va_list ap)
 {
 	struct fx_reply r = {.err = err};
 	json_error_t jerr;

@@ -48,14 +48,14 @@ json_t *fx_call_as(struct fixture *fx, enum op_role role, const char *op, struct
 		   const char *fmt, ...);
 
 /* Assert an error's code, status and exact message. */
-#define FX_ASSERT_ERROR(err, c, s, m)                                                              \
-	do {                                                                                       \
-		CU_ASSERT_STRING_EQUAL((err).code, (c));                                          \
-		CU_ASSERT_EQUAL((err).status, (s));                                               \
-		CU_ASSERT_STRING_EQUAL((err).message, (m));                                       \
-		if (strcmp((err).code, (c)) || strcmp((err).message, (m)))                        \
-			fprintf(stderr, "\n  got %s %d \"%s\"\n", (err).code, (err).status,       \
-				(err).message);                                                    \
+#define FX_ASSERT_ERROR(err, c, s, m)                                                       \
+	do {                                                                                \
+		CU_ASSERT_STRING_EQUAL((err).code, (c));                                    \
+		CU_ASSERT_EQUAL((err).status, (s));                                         \
+		CU_ASSERT_STRING_EQUAL((err).message, (m));                                 \
+		if (strcmp((err).code, (c)) || strcmp((err).message, (m)))                  \
+			fprintf(stderr, "\n  got %s %d \"%s\"\n", (err).code, (err).status, \
+				(err).message);                                             \
 	} while (0)
 
 /* Run the given suite (setup/teardown are CUnit suite-level, may be NULL); returns the exit status. */

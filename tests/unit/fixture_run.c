@@ -3,8 +3,7 @@
 
 #include "tests/unit/fixture.h"
 
-int fx_run_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean,
-		 CU_TestInfo *tests)
+int fx_run_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean, CU_TestInfo *tests)
 {
 	CU_SuiteInfo suites[] = {
 		{name, init, clean, NULL, NULL, tests},

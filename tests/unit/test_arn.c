@@ -25,10 +25,12 @@ static void test_build(void)
 
 	CU_ASSERT_STRING_EQUAL(a, "arn:aws:sns:us-east-1:000000000000:app/APNS/shop");
 	CU_ASSERT_STRING_EQUAL(
-		e, "arn:aws:sns:us-east-1:000000000000:endpoint/GCM/shop/0b5e8cc4-2b8e-3d6a-9b4e-08a7f9f0d4c1");
+		e,
+		"arn:aws:sns:us-east-1:000000000000:endpoint/GCM/shop/0b5e8cc4-2b8e-3d6a-9b4e-08a7f9f0d4c1");
 	CU_ASSERT_STRING_EQUAL(t, "arn:aws:sns:us-east-1:000000000000:orders");
 	CU_ASSERT_STRING_EQUAL(
-		s, "arn:aws:sns:us-east-1:000000000000:orders:11111111-2222-4333-8444-555555555555");
+		s,
+		"arn:aws:sns:us-east-1:000000000000:orders:11111111-2222-4333-8444-555555555555");
 	free(a);
 	free(e);
 	free(t);
@@ -64,18 +66,22 @@ static void test_parse_good(void)
 
 static void test_parse_elements(void)
 {
-	expect_error("", ARN_TOPIC, "TopicArn",
-		     "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1");
-	expect_error("not-an-arn", ARN_TOPIC, "TopicArn",
-		     "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1");
-	expect_error("arn:aws", ARN_TOPIC, "TopicArn",
-		     "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 2");
+	expect_error(
+		"", ARN_TOPIC, "TopicArn",
+		"Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1");
+	expect_error(
+		"not-an-arn", ARN_TOPIC, "TopicArn",
+		"Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1");
+	expect_error(
+		"arn:aws", ARN_TOPIC, "TopicArn",
+		"Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 2");
 	expect_error("arn:aws:sns:us-east-1:000000000000", ARN_SUBSCRIPTION, "SubscriptionArn",
 		     "Invalid parameter: SubscriptionArn Reason: An ARN must have at least 6 "
 		     "elements, not 5");
-	expect_error("garbage", ARN_APP, "PlatformApplicationArn",
-		     "Invalid parameter: PlatformApplicationArn Reason: An ARN must have at least 6 "
-		     "elements, not 1");
+	expect_error(
+		"garbage", ARN_APP, "PlatformApplicationArn",
+		"Invalid parameter: PlatformApplicationArn Reason: An ARN must have at least 6 "
+		"elements, not 1");
 }
 
 static void test_parse_wrong_shape(void)
@@ -84,7 +90,8 @@ static void test_parse_wrong_shape(void)
 		     "PlatformApplicationArn",
 		     "Invalid parameter: PlatformApplicationArn Reason: Wrong number of slashes in "
 		     "relative portion of the ARN.");
-	expect_error("arn:aws:sns:us-east-1:000000000000:app/APNS/shop", ARN_ENDPOINT, "EndpointArn",
+	expect_error("arn:aws:sns:us-east-1:000000000000:app/APNS/shop", ARN_ENDPOINT,
+		     "EndpointArn",
 		     "Invalid parameter: EndpointArn Reason: Wrong number of slashes in relative "
 		     "portion of the ARN.");
 	/* another region or account is not ours */

@@ -7,15 +7,32 @@
 static void test_table(void)
 {
 	static const char *const ops[] = {
-		"CreatePlatformApplication", "GetPlatformApplicationAttributes",
-		"SetPlatformApplicationAttributes", "DeletePlatformApplication",
-		"ListPlatformApplications", "CreatePlatformEndpoint", "GetEndpointAttributes",
-		"SetEndpointAttributes", "DeleteEndpoint", "ListEndpointsByPlatformApplication",
-		"CreateTopic", "DeleteTopic", "ListTopics", "GetTopicAttributes",
-		"SetTopicAttributes", "Subscribe", "Unsubscribe", "ListSubscriptions",
-		"ListSubscriptionsByTopic", "GetSubscriptionAttributes",
-		"SetSubscriptionAttributes", "Publish", "PublishBatch", "TagResource",
-		"UntagResource", "ListTagsForResource",
+		"CreatePlatformApplication",
+		"GetPlatformApplicationAttributes",
+		"SetPlatformApplicationAttributes",
+		"DeletePlatformApplication",
+		"ListPlatformApplications",
+		"CreatePlatformEndpoint",
+		"GetEndpointAttributes",
+		"SetEndpointAttributes",
+		"DeleteEndpoint",
+		"ListEndpointsByPlatformApplication",
+		"CreateTopic",
+		"DeleteTopic",
+		"ListTopics",
+		"GetTopicAttributes",
+		"SetTopicAttributes",
+		"Subscribe",
+		"Unsubscribe",
+		"ListSubscriptions",
+		"ListSubscriptionsByTopic",
+		"GetSubscriptionAttributes",
+		"SetSubscriptionAttributes",
+		"Publish",
+		"PublishBatch",
+		"TagResource",
+		"UntagResource",
+		"ListTagsForResource",
 	};
 
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
@@ -23,7 +40,7 @@ static void test_table(void)
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 		CU_ASSERT_EQUAL(d->role, (strncmp(ops[i], "Publish", 7) == 0) ? OP_ROLE_PUBLISH
-										: OP_ROLE_ADMIN);
+									      : OP_ROLE_ADMIN);
 	}
 	CU_ASSERT_PTR_NULL(op_find("createtopic"));
 	CU_ASSERT_PTR_NULL(op_find("DeleteEverything"));
@@ -51,8 +68,8 @@ static void test_arg_str(void)
 
 static void test_arg_map(void)
 {
-	json_t *args = json_pack("{s:{s:s}, s:{}, s:{s:i}, s:[]}", "Good", "a", "b", "Empty",
-				 "Bad", "a", 1, "List");
+	json_t *args = json_pack("{s:{s:s}, s:{}, s:{s:i}, s:[]}", "Good", "a", "b", "Empty", "Bad",
+				 "a", 1, "List");
 	struct op_error err = {0};
 	json_t *m;
 
@@ -110,12 +127,9 @@ static void test_next_token(void)
 int main(void)
 {
 	CU_TestInfo tests[] = {
-		{"operation table", test_table},
-		{"string arguments", test_arg_str},
-		{"map arguments", test_arg_map},
-		{"boolean arguments", test_arg_bool},
-		{"NextToken", test_next_token},
-		CU_TEST_INFO_NULL,
+		{"operation table", test_table}, {"string arguments", test_arg_str},
+		{"map arguments", test_arg_map}, {"boolean arguments", test_arg_bool},
+		{"NextToken", test_next_token},	 CU_TEST_INFO_NULL,
 	};
 	return fx_run_suite("op", NULL, NULL, tests);
 }

@@ -47,8 +47,7 @@ static json_t *tags(void)
 	json_t *obj = json_object(), *t;
 	size_t i;
 
-	json_array_foreach(json_object_get(r, "Tags"), i, t)
-	{
+	json_array_foreach (json_object_get(r, "Tags"), i, t) {
 		CU_ASSERT_EQUAL(json_object_size(t), 2);
 		json_object_set(obj, json_string_value(json_object_get(t, "Key")),
 				json_object_get(t, "Value"));
