@@ -12,7 +12,8 @@ broker_libbroker_la_SOURCES = \
 	broker/filter_policy.c broker/filter_policy.h \
 	broker/ops_publish.c \
 	broker/msgattr.c broker/msgattr.h \
-	broker/front_native.c broker/front_native.h
+	broker/front_native.c broker/front_native.h \
+	broker/sigv4.c broker/sigv4.h
 BROKER_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(MSGPACK_CFLAGS) \
 	$(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
 broker_libbroker_la_CFLAGS = $(BROKER_CFLAGS)
