@@ -16,6 +16,7 @@
 #include "broker/op.h"
 #include "broker/store.h"
 #include "common/seal.h"
+#include "tests/unit/run.h"
 
 struct fixture {
 	char dir[256]; /* removed with everything in it by fx_teardown() */
@@ -83,9 +84,5 @@ json_t *fx_call_as(struct fixture *fx, enum op_role role, const char *op, struct
 		json_decref(r_);                                    \
 		FX_ASSERT_ERROR(e_, code, status, msg);             \
 	} while (0)
-
-/* Run the given suite (setup/teardown are CUnit suite-level, may be NULL); returns the exit status. */
-int fx_run_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean,
-		 CU_TestInfo *tests);
 
 #endif
