@@ -522,16 +522,18 @@ static int conf_set_http_max_body(struct conf_loader *ld, const config_setting_t
 
 static int conf_set_http_tls(struct conf_loader *ld, const config_setting_t *s)
 {
+	char **field = !strcmp(config_setting_name(s), "tls_cert") ? &ld->conf->http_tls_cert
+								   : &ld->conf->http_tls_key;
 	const char *v = NULL;
 
 	if (conf_get_string(ld, s, &v) < 0)
 		return -1;
-	if (*v)
-		return conf_fail(ld, s,
-				 "TLS is not supported by the HTTP API yet; leave http.%s empty "
-				 "and terminate TLS in a reverse proxy",
-				 config_setting_name(s));
-	return 0;
+	if (!*v) { /* "" is the documented "no TLS" */
+		free(*field);
+		*field = NULL;
+		return 0;
+	}
+	return conf_set_str(ld, s, field, CONF_PATH_MAX);
 }
 
 /* One { id = "..."; secret = "..."; role = "admin" | "publish"; } of http.access_keys. */
@@ -758,6 +760,10 @@ static int conf_finish(struct conf_loader *ld)
 	}
 	if (!c->db_path || !c->key_file)
 		return conf_fail(ld, NULL, "out of memory");
+	if (!c->http_tls_cert != !c->http_tls_key)
+		return conf_fail(
+			ld, NULL,
+			"http.tls_cert and http.tls_key must be set together (or neither)");
 	/* A default socket path (from $XDG_RUNTIME_DIR) can be too long too. */
 	if (strlen(c->socket_path) > CONF_SOCKET_PATH_MAX)
 		return conf_fail(
@@ -856,6 +862,8 @@ void conf_free(struct conf *conf)
 	free(conf->publish_users.ids);
 	free(conf->publish_groups.ids);
 	free(conf->http_address);
+	free(conf->http_tls_cert);
+	free(conf->http_tls_key);
 	conf_free_access_keys(conf);
 	free(conf);
 }

@@ -61,6 +61,8 @@ struct conf {
 	size_t http_max_body;	  /* bytes, default 1 MiB */
 	size_t n_access_keys;
 	struct conf_access_key *access_keys;
+	char *http_tls_cert; /* PEM certificate chain; NULL: plain HTTP */
+	char *http_tls_key;  /* PEM private key, set exactly when http_tls_cert is */
 
 	/* logging */
 	int log_level; /* syslog priority */

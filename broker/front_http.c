@@ -10,6 +10,9 @@
  * libevent keeps a request whose connection closed alive until it is
  * answered, so a late answer is safe.
  *
+ * TLS (http.tls_cert/tls_key): every connection gets an OpenSSL
+ * bufferevent in accepting state; the certificate is loaded once at start.
+ *
  * Metrics: herald_requests_total{front,op,code} for every SNS call,
  * herald_request_seconds{front,op} from request to answer, and
  * herald_publish_ack_seconds for Publish/PublishBatch (until the commit).
@@ -29,9 +32,14 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "broker/front_http.h"
 #include "broker/query.h"
@@ -55,6 +63,7 @@ struct front_http {
 	unsigned int port;
 	unsigned int in_flight;
 	bool quiescing;
+	SSL_CTX *tls;		/* NULL: plain HTTP */
 	struct sigv4_key *keys; /* view of conf->access_keys */
 	size_t n_keys;
 	front_http_gauges_fn gauges;
@@ -376,6 +385,45 @@ static void fh_apply_limits(struct front_http *fh)
 	evhttp_set_max_body_size(fh->http, (ev_ssize_t)(max * 2));
 }
 
+/* Each new connection's bufferevent: TLS over the accepted socket evhttp sets later. */
+static struct bufferevent *fh_tls_bev(struct event_base *base, void *arg)
+{
+	struct front_http *fh = arg;
+	SSL *ssl = SSL_new(fh->tls);
+
+	if (!ssl)
+		return NULL;
+	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+					      BEV_OPT_CLOSE_ON_FREE);
+}
+
+/* The server context for conf's certificate and key, or NULL with *err (malloc'd). */
+static SSL_CTX *fh_tls_new(const struct conf *conf, char **err)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	const char *what = "cannot create a TLS context";
+	char reason[256];
+
+	if (!ctx)
+		goto fail;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	what = conf->http_tls_cert;
+	if (SSL_CTX_use_certificate_chain_file(ctx, conf->http_tls_cert) != 1)
+		goto fail;
+	what = conf->http_tls_key;
+	if (SSL_CTX_use_PrivateKey_file(ctx, conf->http_tls_key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1)
+		goto fail;
+	return ctx;
+fail:
+	ERR_error_string_n(ERR_get_error(), reason, sizeof(reason));
+	ERR_clear_error();
+	if (asprintf(err, "TLS: %s: %s", what, reason) < 0)
+		*err = NULL;
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
 struct front_http *front_http_start(struct event_base *base, struct api *api,
 				    struct metrics *metrics, const struct conf *conf, char **err)
 {
@@ -401,6 +449,12 @@ struct front_http *front_http_start(struct event_base *base, struct api *api,
 						     EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_default_content_type(fh->http, "text/xml");
 	evhttp_set_gencb(fh->http, fh_on_request, fh);
+	if (conf->http_tls_cert) {
+		fh->tls = fh_tls_new(conf, err);
+		if (!fh->tls)
+			goto fail;
+		evhttp_set_bevcb(fh->http, fh_tls_bev, fh);
+	}
 	fh->bound = evhttp_bind_socket_with_handle(fh->http, conf->http_address,
 						   (ev_uint16_t)conf->http_port);
 	if (!fh->bound) {
@@ -412,7 +466,8 @@ struct front_http *front_http_start(struct event_base *base, struct api *api,
 	if (getsockname(evhttp_bound_socket_get_fd(fh->bound), (struct sockaddr *)&ss, &sl) == 0)
 		fh->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 							  : ((struct sockaddr_in *)&ss)->sin_port);
-	log_notice("http: SNS API listening on %s port %u%s", conf->http_address, fh->port,
+	log_notice("http: SNS API listening on %s port %u (%s)%s", conf->http_address, fh->port,
+		   fh->tls ? "https" : "http",
 		   conf->http_allow_unsigned ? " (unsigned requests accepted: development only)"
 					     : "");
 	if (!conf->http_allow_unsigned && !conf->n_access_keys)
@@ -466,6 +521,7 @@ void front_http_free(struct front_http *fh)
 		return;
 	if (fh->http)
 		evhttp_free(fh->http);
+	SSL_CTX_free(fh->tls);
 	free(fh->keys);
 	free(fh);
 }

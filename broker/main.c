@@ -122,9 +122,11 @@ static void heraldd_log_restart_only(const struct conf *old, const struct conf *
 static void heraldd_log_http_restart_only(const struct conf *old, const struct conf *new)
 {
 	if (old->http_enabled != new->http_enabled || old->http_port != new->http_port ||
-	    !heraldd_streq(old->http_address, new->http_address))
-		log_warning("reload: http.enabled, http.address or http.port changed; it needs a "
-			    "restart, keeping the running listener");
+	    !heraldd_streq(old->http_address, new->http_address) ||
+	    !heraldd_streq(old->http_tls_cert, new->http_tls_cert) ||
+	    !heraldd_streq(old->http_tls_key, new->http_tls_key))
+		log_warning("reload: http.enabled, address, port, tls_cert or tls_key changed; it "
+			    "needs a restart, keeping the running listener");
 }
 
 static void heraldd_reload(struct heraldd *d)

@@ -23,5 +23,5 @@ tests_integration_test_client_CFLAGS = $(INTEG_CFLAGS) $(MSGPACK_CFLAGS)
 tests_integration_test_client_LDADD = $(INTEG_LDADD)
 tests_integration_test_http_SOURCES = tests/integration/test_http.c $(INTEG_HARNESS) \
 	tests/unit/fixture_run.c tests/unit/fixture.h
-tests_integration_test_http_CFLAGS = $(INTEG_CFLAGS)
-tests_integration_test_http_LDADD = $(INTEG_LDADD)
+tests_integration_test_http_CFLAGS = $(INTEG_CFLAGS) $(OPENSSL_CFLAGS)
+tests_integration_test_http_LDADD = $(INTEG_LDADD) $(OPENSSL_LIBS)

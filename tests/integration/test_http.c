@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <openssl/ssl.h>
 
 #include "tests/integration/harness.h"
 #include "tests/unit/fixture.h"
@@ -36,14 +39,28 @@ static void reply_clear(struct reply *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* The port heraldd logged ("http: SNS API listening on 127.0.0.1 port N"), or -1. */
+/*
+ * The port heraldd logged ("http: SNS API listening on 127.0.0.1 port N"), or
+ * -1 after 10 s.  The native socket accepts (harness_start() returns) a moment
+ * before the HTTP listener is logged, so wait for the line.
+ */
 static int logged_port(struct harness *h)
 {
-	char *log = harness_log(h);
-	const char *p = log ? strstr(log, "SNS API listening on 127.0.0.1 port ") : NULL;
-	int n = p ? atoi(p + strlen("SNS API listening on 127.0.0.1 port ")) : -1;
+	static const char needle[] = "SNS API listening on 127.0.0.1 port ";
+	struct timespec nap = {0, 5 * 1000 * 1000};
+	char *log;
+	const char *p;
+	int n = -1, i;
 
-	free(log);
+	for (i = 0; i < 2000 && n < 0; i++) {
+		log = harness_log(h);
+		p = log ? strstr(log, needle) : NULL;
+		if (p)
+			n = atoi(p + strlen(needle));
+		else
+			nanosleep(&nap, NULL);
+		free(log);
+	}
 	return n;
 }
 
@@ -386,6 +403,99 @@ static void test_health_metrics(void)
 	reply_clear(&r);
 }
 
+/* A self-signed P-256 certificate for 127.0.0.1, valid until 2126: test data only. */
+static const char test_cert[] = "-----BEGIN CERTIFICATE-----\n"
+				"MIIBfzCCASWgAwIBAgIUMiiJEasDcEyEDPT/yS1WYjS8/WwwCgYIKoZIzj0EAwIw\n"
+				"FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTEyMzExMjAzMFoYDzIxMjYxMDMw\n"
+				"MTEyMDMwWjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO\n"
+				"PQMBBwNCAATJYnlWiVD+2DwwS/Z81LZJgDQXLb1FFeyLpxjGP14olMwUiipvX6y/\n"
+				"ytLSt77uYkrF/gVqWUtYvdmLb3nclVMpo1MwUTAdBgNVHQ4EFgQUgyIEYFZVVR69\n"
+				"YkLPyjpOT7mOB2gwHwYDVR0jBBgwFoAUgyIEYFZVVR69YkLPyjpOT7mOB2gwDwYD\n"
+				"VR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiEAhMJzOXbTrrtYs1PCYvJU\n"
+				"VqFWVA557CFO2nFTXcKgK7QCIFDfz8j5jQkh5ISPi2e7sxLAPRuD0E+CX8sYkl71\n"
+				"UaAY\n"
+				"-----END CERTIFICATE-----\n";
+static const char test_key[] = "-----BEGIN PRIVATE KEY-----\n"
+			       "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgG/EqO/jSG/zxJDRk\n"
+			       "ZZQUqxOIkPQ/sHvGdCb1VI56iUShRANCAATJYnlWiVD+2DwwS/Z81LZJgDQXLb1F\n"
+			       "FeyLpxjGP14olMwUiipvX6y/ytLSt77uYkrF/gVqWUtYvdmLb3nclVMp\n"
+			       "-----END PRIVATE KEY-----\n";
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* One request over TLS (certificate not verified: it is self-signed); the answer in *out. */
+static int tls_do(int p, const char *req, char **out)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p)};
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL *ssl = NULL;
+	char buf[4096];
+	size_t n = 0;
+	int fd, got, rc = -1;
+
+	*out = NULL;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (!ctx || fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto out;
+	ssl = SSL_new(ctx);
+	if (!ssl || SSL_set_fd(ssl, fd) != 1 || SSL_connect(ssl) != 1 ||
+	    SSL_write(ssl, req, (int)strlen(req)) != (int)strlen(req))
+		goto out;
+	while (n < sizeof(buf) - 1 &&
+	       (got = SSL_read(ssl, buf + n, (int)(sizeof(buf) - 1 - n))) > 0)
+		n += (size_t)got;
+	buf[n] = '\0';
+	*out = strdup(buf);
+	rc = 0;
+out:
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* http.tls_cert/tls_key: the same API over HTTPS, and no plain HTTP on that port. */
+static void test_tls(void)
+{
+	static const char req[] = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+				  "Content-Type: application/x-www-form-urlencoded\r\n"
+				  "Content-Length: 36\r\n\r\nAction=ListTopics&Version=2010-03-31";
+	char cert[400], key[400], *conf = NULL, *out = NULL;
+	struct harness h2;
+	struct reply r;
+	int p;
+
+	snprintf(cert, sizeof(cert), "%s/test-cert.pem", H.dir);
+	snprintf(key, sizeof(key), "%s/test-key.pem", H.dir);
+	write_text(cert, test_cert);
+	write_text(key, test_key);
+	CU_ASSERT_FATAL(asprintf(&conf,
+				 "http: { enabled = true; port = 0; allow_unsigned = true; "
+				 "tls_cert = \"%s\"; tls_key = \"%s\"; };",
+				 cert, key) > 0);
+	CU_ASSERT_EQUAL_FATAL(harness_start(&h2, conf), 0);
+	free(conf);
+	p = logged_port(&h2);
+	CU_ASSERT_FATAL(p > 0);
+	CU_ASSERT_EQUAL(tls_do(p, req, &out), 0);
+	CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "HTTP/1.1 200 OK\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "<ListTopicsResult><Topics></Topics>"));
+	free(out);
+	/* plain HTTP gets no answer: the TLS handshake fails and the connection closes */
+	CU_ASSERT_NOT_EQUAL(http_do(p, "GET", "/health", "", 0, &r), 0);
+	reply_clear(&r);
+	harness_cleanup(&h2);
+}
+
 /* Without allow_unsigned, a request with no signature never reaches an operation. */
 static void test_unsigned_refused(void)
 {
@@ -425,6 +535,7 @@ int main(void)
 		{"body limit, paths, methods, GET form", test_limits},
 		{"health and metrics", test_health_metrics},
 		{"unsigned requests refused by default", test_unsigned_refused},
+		{"HTTPS with http.tls_cert and http.tls_key", test_tls},
 		CU_TEST_INFO_NULL,
 	};
 	return fx_run_suite("http", suite_init, suite_clean, tests);

@@ -91,6 +91,8 @@ static void check_defaults(const struct conf *c)
 	CU_ASSERT_FALSE(c->http_allow_unsigned);
 	CU_ASSERT_EQUAL(c->http_max_body, 1048576);
 	CU_ASSERT_EQUAL(c->n_access_keys, 0);
+	CU_ASSERT_PTR_NULL(c->http_tls_cert);
+	CU_ASSERT_PTR_NULL(c->http_tls_key);
 	free(state);
 	free(sock);
 }
@@ -360,7 +362,8 @@ static void test_http(void)
 	const char *path = write_file(
 		"http.conf",
 		"http: {\n enabled = true;\n address = \"0.0.0.0\";\n port = 0;\n"
-		" allow_unsigned = true;\n max_body = 4096;\n tls_cert = \"\";\n"
+		" allow_unsigned = true;\n max_body = 4096;\n tls_cert = \"/c.pem\";\n"
+		" tls_key = \"/k.pem\";\n"
 		" access_keys = (\n  { id = \"AKID1\"; secret = \"0123456789abcdef\"; },\n"
 		"  { id = \"AKID2\"; secret = \"fedcba9876543210\"; role = \"publish\"; }\n );\n};\n");
 	char *err = NULL;
@@ -377,6 +380,8 @@ static void test_http(void)
 	CU_ASSERT_STRING_EQUAL(c->access_keys[0].secret, "0123456789abcdef");
 	CU_ASSERT_EQUAL(c->access_keys[0].role, 2);
 	CU_ASSERT_EQUAL(c->access_keys[1].role, 1);
+	CU_ASSERT_STRING_EQUAL(c->http_tls_cert, "/c.pem");
+	CU_ASSERT_STRING_EQUAL(c->http_tls_key, "/k.pem");
 	conf_free(c);
 
 	assert_error("http: { port = 70000; };\n",
@@ -386,8 +391,9 @@ static void test_http(void)
 	assert_error("http: { max_body = 10; };\n",
 		     "1: http.max_body must be between 1024 and 67108864, not 10");
 	assert_error("http: { tls_cert = \"/etc/cert.pem\"; };\n",
-		     "1: TLS is not supported by the HTTP API yet; leave http.tls_cert empty and "
-		     "terminate TLS in a reverse proxy");
+		     " http.tls_cert and http.tls_key must be set together (or neither)");
+	assert_error("http: { tls_cert = \"\"; tls_key = \"/etc/key.pem\"; };\n",
+		     " http.tls_cert and http.tls_key must be set together (or neither)");
 	assert_error("http: { access_keys = \"x\"; };\n",
 		     "1: http.access_keys must be a list like ( { id = \"...\"; secret = \"...\"; "
 		     "role = \"admin\"; } ), not a string");
