@@ -15,7 +15,8 @@
  *
  * Metrics: herald_requests_total{front,op,code} for every SNS call,
  * herald_request_seconds{front,op} from request to answer, and
- * herald_publish_ack_seconds for Publish/PublishBatch (until the commit).
+ * herald_publish_ack_seconds for Publish/PublishBatch (until the commit),
+ * herald_connections_total{front} for connections accepted.
  *
  * Everything runs on the event-loop thread.
  */
@@ -385,12 +386,20 @@ static void fh_apply_limits(struct front_http *fh)
 	evhttp_set_max_body_size(fh->http, (ev_ssize_t)(max * 2));
 }
 
-/* Each new connection's bufferevent: TLS over the accepted socket evhttp sets later. */
-static struct bufferevent *fh_tls_bev(struct event_base *base, void *arg)
+/*
+ * Each accepted connection's bufferevent (evhttp sets its socket later): TLS
+ * when configured, else what evhttp would make itself.  Counted for /metrics.
+ */
+static struct bufferevent *fh_new_bev(struct event_base *base, void *arg)
 {
 	struct front_http *fh = arg;
-	SSL *ssl = SSL_new(fh->tls);
+	SSL *ssl;
 
+	metrics_count(fh->metrics, "herald_connections_total", "Client connections accepted",
+		      "front=\"http\"", 1);
+	if (!fh->tls)
+		return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	ssl = SSL_new(fh->tls);
 	if (!ssl)
 		return NULL;
 	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
@@ -453,8 +462,8 @@ struct front_http *front_http_start(struct event_base *base, struct api *api,
 		fh->tls = fh_tls_new(conf, err);
 		if (!fh->tls)
 			goto fail;
-		evhttp_set_bevcb(fh->http, fh_tls_bev, fh);
 	}
+	evhttp_set_bevcb(fh->http, fh_new_bev, fh);
 	fh->bound = evhttp_bind_socket_with_handle(fh->http, conf->http_address,
 						   (ev_uint16_t)conf->http_port);
 	if (!fh->bound) {

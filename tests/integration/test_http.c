@@ -400,6 +400,8 @@ static void test_health_metrics(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "herald_in_flight{front=\"http\"} 0\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "herald_in_flight{front=\"native\"} 0\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "herald_store_commits_total "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "# TYPE herald_connections_total counter\n"
+					      "herald_connections_total{front=\"http\"} "));
 	reply_clear(&r);
 }
 
