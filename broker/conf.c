@@ -29,13 +29,16 @@
 #include "common/log.h"
 #include "common/paths.h"
 
-#define CONF_MAX_FRAME_MIN    4096u
-#define CONF_MAX_FRAME_MAX    (64u << 20)
-#define CONF_MAX_CLIENTS_MAX  65536u
-#define CONF_COMMIT_BATCH_MAX 100000u
-#define CONF_PATH_MAX	      4096u
-#define CONF_REGION_MAX	      32u
-#define CONF_SOCKET_PATH_MAX  (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+#define CONF_MAX_FRAME_MIN     4096u
+#define CONF_MAX_FRAME_MAX     (64u << 20)
+#define CONF_MAX_CLIENTS_MAX   65536u
+#define CONF_COMMIT_BATCH_MAX  100000u
+#define CONF_HTTP_MAX_BODY_MIN 1024u
+#define CONF_HTTP_MAX_BODY_MAX (64u << 20)
+#define CONF_ACCESS_KEYS_MAX   1024
+#define CONF_PATH_MAX	       4096u
+#define CONF_REGION_MAX	       32u
+#define CONF_SOCKET_PATH_MAX   (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
 struct conf_loader {
 	struct conf *conf;
@@ -57,6 +60,19 @@ struct conf_key {
  * The file a setting came from as a user can find it: libconfig records an
  * @include'd file by the name written in the directive, relative to incdir.
  */
+static void conf_free_access_keys(struct conf *c)
+{
+	for (size_t i = 0; c->access_keys && i < c->n_access_keys; i++) {
+		free(c->access_keys[i].id);
+		if (c->access_keys[i].secret)
+			explicit_bzero(c->access_keys[i].secret, strlen(c->access_keys[i].secret));
+		free(c->access_keys[i].secret);
+	}
+	free(c->access_keys);
+	c->access_keys = NULL;
+	c->n_access_keys = 0;
+}
+
 static void conf_file_name(const struct conf_loader *ld, const char *file, char *buf, size_t n)
 {
 	if (!file)
@@ -458,7 +474,157 @@ static int conf_set_publish_groups(struct conf_loader *ld, const config_setting_
 	return conf_set_idlist(ld, s, &ld->conf->publish_groups, true);
 }
 
-static const char *const conf_groups[] = {"state", "socket", "access"};
+static int conf_get_bool(struct conf_loader *ld, const config_setting_t *s, bool *out)
+{
+	char key[128];
+
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return conf_fail(ld, s, "%s must be true or false, not %s",
+				 conf_key_name(s, key, sizeof(key)), conf_type_name(s));
+	*out = config_setting_get_bool(s);
+	return 0;
+}
+
+static int conf_set_http_enabled(struct conf_loader *ld, const config_setting_t *s)
+{
+	return conf_get_bool(ld, s, &ld->conf->http_enabled);
+}
+
+static int conf_set_http_address(struct conf_loader *ld, const config_setting_t *s)
+{
+	return conf_set_str(ld, s, &ld->conf->http_address, 255);
+}
+
+static int conf_set_http_port(struct conf_loader *ld, const config_setting_t *s)
+{
+	unsigned long long v;
+
+	if (conf_get_uint(ld, s, 0, 65535, &v) < 0)
+		return -1;
+	ld->conf->http_port = (unsigned int)v;
+	return 0;
+}
+
+static int conf_set_http_allow_unsigned(struct conf_loader *ld, const config_setting_t *s)
+{
+	return conf_get_bool(ld, s, &ld->conf->http_allow_unsigned);
+}
+
+static int conf_set_http_max_body(struct conf_loader *ld, const config_setting_t *s)
+{
+	unsigned long long v;
+
+	if (conf_get_uint(ld, s, CONF_HTTP_MAX_BODY_MIN, CONF_HTTP_MAX_BODY_MAX, &v) < 0)
+		return -1;
+	ld->conf->http_max_body = (size_t)v;
+	return 0;
+}
+
+static int conf_set_http_tls(struct conf_loader *ld, const config_setting_t *s)
+{
+	const char *v = NULL;
+
+	if (conf_get_string(ld, s, &v) < 0)
+		return -1;
+	if (*v)
+		return conf_fail(ld, s,
+				 "TLS is not supported by the HTTP API yet; leave http.%s empty "
+				 "and terminate TLS in a reverse proxy",
+				 config_setting_name(s));
+	return 0;
+}
+
+/* One { id = "..."; secret = "..."; role = "admin" | "publish"; } of http.access_keys. */
+static int conf_access_key(struct conf_loader *ld, const config_setting_t *e,
+			   struct conf_access_key *k)
+{
+	const config_setting_t *c;
+	const char *v = NULL;
+	int m;
+
+	if (!config_setting_is_group(e))
+		return conf_fail(ld, e,
+				 "http.access_keys entries must be groups like { id = \"...\"; "
+				 "secret = \"...\"; role = \"admin\"; }, not %s",
+				 conf_type_name(e));
+	k->role = 2; /* OP_ROLE_ADMIN */
+	m = config_setting_length(e);
+	for (int j = 0; j < m; j++) {
+		c = config_setting_get_elem(e, (unsigned int)j);
+		if (conf_get_string(ld, c, &v) < 0)
+			return -1;
+		if (!strcmp(config_setting_name(c), "id")) {
+			if (!*v || strlen(v) > 128 ||
+			    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(v))
+				return conf_fail(ld, c,
+						 "http.access_keys id must be 1 to 128 letters "
+						 "and digits");
+			free(k->id);
+			if (!(k->id = strdup(v)))
+				return conf_fail(ld, c, "out of memory");
+		} else if (!strcmp(config_setting_name(c), "secret")) {
+			/* the value itself never goes into a message */
+			if (strlen(v) < 16 || strlen(v) > 128)
+				return conf_fail(ld, c,
+						 "http.access_keys secret must be 16 to 128 "
+						 "characters long");
+			free(k->secret);
+			if (!(k->secret = strdup(v)))
+				return conf_fail(ld, c, "out of memory");
+		} else if (!strcmp(config_setting_name(c), "role")) {
+			if (!strcmp(v, "admin"))
+				k->role = 2;
+			else if (!strcmp(v, "publish"))
+				k->role = 1;
+			else
+				return conf_fail(ld, c,
+						 "http.access_keys role must be \"admin\" or "
+						 "\"publish\", not \"%.32s\"",
+						 v);
+		} else {
+			return conf_fail(ld, c, "unknown key '%s' in http.access_keys",
+					 config_setting_name(c));
+		}
+	}
+	if (!k->id || !k->secret)
+		return conf_fail(ld, e, "http.access_keys entries need an id and a secret");
+	return 0;
+}
+
+static int conf_set_http_access_keys(struct conf_loader *ld, const config_setting_t *s)
+{
+	struct conf *c = ld->conf;
+	int n;
+
+	if (!config_setting_is_list(s))
+		return conf_fail(ld, s,
+				 "http.access_keys must be a list like ( { id = \"...\"; secret = "
+				 "\"...\"; role = \"admin\"; } ), not %s",
+				 conf_type_name(s));
+	n = config_setting_length(s);
+	if (n > CONF_ACCESS_KEYS_MAX)
+		return conf_fail(ld, s, "http.access_keys has more than %d keys",
+				 CONF_ACCESS_KEYS_MAX);
+	conf_free_access_keys(c);
+	c->access_keys = calloc((size_t)n + 1, sizeof(*c->access_keys));
+	if (!c->access_keys)
+		return conf_fail(ld, s, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
+
+		c->n_access_keys++;
+		if (conf_access_key(ld, e, &c->access_keys[i]) < 0)
+			return -1;
+		for (int j = 0; j < i; j++)
+			if (!strcmp(c->access_keys[j].id, c->access_keys[i].id))
+				return conf_fail(ld, e, "http.access_keys: id %s appears twice",
+						 c->access_keys[i].id);
+	}
+	return 0;
+}
+
+static const char *const conf_groups[] = {"state", "socket", "access", "http"};
 
 static const struct conf_key conf_keys[] = {
 	{NULL, "region", conf_set_region},
@@ -478,6 +644,14 @@ static const struct conf_key conf_keys[] = {
 	{"access", "admin_groups", conf_set_admin_groups},
 	{"access", "publish_users", conf_set_publish_users},
 	{"access", "publish_groups", conf_set_publish_groups},
+	{"http", "enabled", conf_set_http_enabled},
+	{"http", "address", conf_set_http_address},
+	{"http", "port", conf_set_http_port},
+	{"http", "allow_unsigned", conf_set_http_allow_unsigned},
+	{"http", "max_body", conf_set_http_max_body},
+	{"http", "access_keys", conf_set_http_access_keys},
+	{"http", "tls_cert", conf_set_http_tls},
+	{"http", "tls_key", conf_set_http_tls},
 };
 
 static const struct conf_key *conf_key_find(const char *group, const char *name)
@@ -561,7 +735,10 @@ static int conf_defaults(struct conf_loader *ld)
 	c->max_frame = 1u << 20;
 	c->max_clients = 1024;
 	c->log_level = LOG_INFO;
-	if (!c->region || !c->account || !c->state_dir || !c->socket_path)
+	c->http_address = strdup("127.0.0.1");
+	c->http_port = 9911;
+	c->http_max_body = 1u << 20;
+	if (!c->http_address || !c->region || !c->account || !c->state_dir || !c->socket_path)
 		return conf_fail(ld, NULL, "out of memory");
 	return 0;
 }
@@ -678,5 +855,7 @@ void conf_free(struct conf *conf)
 	free(conf->admin_groups.ids);
 	free(conf->publish_users.ids);
 	free(conf->publish_groups.ids);
+	free(conf->http_address);
+	conf_free_access_keys(conf);
 	free(conf);
 }
