@@ -378,7 +378,8 @@ static void test_time(void)
 			     "20261131T133557Z",
 			     "20261122T253557Z",
 			     "2026112xT133557Z",
-			     "20261122T133557Z0"};
+			     "20261122T133557Z0",
+			     "20270229T000000Z"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		req_init(&q, bad[i], captured[0].auth, captured[0].body);
 		CU_ASSERT_EQUAL(verify(&q, &err), -1);
