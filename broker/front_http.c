@@ -395,7 +395,10 @@ struct front_http *front_http_start(struct event_base *base, struct api *api,
 	fh_apply_limits(fh);
 	evhttp_set_max_headers_size(fh->http, FH_MAX_HEADERS_SIZE);
 	evhttp_set_timeout(fh->http, FH_TIMEOUT_S);
-	evhttp_set_allowed_methods(fh->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+	/* other methods reach the handler, which answers 405 (libevent would say 501) */
+	evhttp_set_allowed_methods(fh->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+						     EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+						     EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_default_content_type(fh->http, "text/xml");
 	evhttp_set_gencb(fh->http, fh_on_request, fh);
 	fh->bound = evhttp_bind_socket_with_handle(fh->http, conf->http_address,

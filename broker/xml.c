@@ -163,6 +163,14 @@ int xml_escape(char **buf, size_t *buf_len, const char *s, size_t len)
 	return b.oom ? -1 : 0;
 }
 
+/* <name>, </name>: names are member and operation names, of any length */
+static void xml_tag(struct xml_buf *b, const char *pre, const char *name, const char *post)
+{
+	xml_puts(b, pre);
+	xml_puts(b, name);
+	xml_puts(b, post);
+}
+
 static void xml_value(struct xml_buf *b, const char *name, json_t *v);
 
 static void xml_map(struct xml_buf *b, json_t *obj)
@@ -187,7 +195,7 @@ static void xml_value(struct xml_buf *b, const char *name, json_t *v)
 
 	if (json_is_null(v))
 		return;
-	xml_printf(b, "<%s>", name);
+	xml_tag(b, "<", name, ">");
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		xml_text(b, json_string_value(v), json_string_length(v));
@@ -218,7 +226,7 @@ static void xml_value(struct xml_buf *b, const char *name, json_t *v)
 	default:
 		break;
 	}
-	xml_printf(b, "</%s>", name);
+	xml_tag(b, "</", name, ">");
 }
 
 static bool xml_has_no_output(const char *op)
@@ -237,16 +245,16 @@ char *xml_response(const char *op, json_t *result, const char *request_id)
 	const char *k;
 	json_t *v;
 
-	xml_printf(&b, "<%sResponse xmlns=\"" XML_NAMESPACE "\">", op);
+	xml_tag(&b, "<", op, "Response xmlns=\"" XML_NAMESPACE "\">");
 	if (!xml_has_no_output(op) || json_object_size(result)) {
-		xml_printf(&b, "<%sResult>", op);
+		xml_tag(&b, "<", op, "Result>");
 		json_object_foreach (result, k, v)
 			xml_value(&b, k, v);
-		xml_printf(&b, "</%sResult>", op);
+		xml_tag(&b, "</", op, "Result>");
 	}
 	xml_puts(&b, "<ResponseMetadata><RequestId>");
 	xml_text(&b, request_id, strlen(request_id));
-	xml_printf(&b, "</RequestId></ResponseMetadata></%sResponse>", op);
+	xml_tag(&b, "</RequestId></ResponseMetadata></", op, "Response>");
 	if (b.oom) {
 		free(b.s);
 		return NULL;

@@ -6,7 +6,8 @@ INTEG_HARNESS = tests/integration/harness.c tests/integration/harness.h
 
 integ_tests = \
 	tests/integration/test_daemon \
-	tests/integration/test_client
+	tests/integration/test_client \
+	tests/integration/test_http
 check_PROGRAMS += $(integ_tests)
 TESTS += $(integ_tests) tests/integration/test_cli.sh
 EXTRA_DIST += tests/integration/test_cli.sh tests/integration/cli_lib.sh
@@ -25,3 +26,7 @@ tests_integration_test_client_SOURCES = tests/integration/test_client.c $(INTEG_
 	tests/unit/fixture_run.c tests/unit/run.h
 tests_integration_test_client_CFLAGS = $(INTEG_CFLAGS) $(MSGPACK_CFLAGS)
 tests_integration_test_client_LDADD = $(INTEG_LDADD)
+tests_integration_test_http_SOURCES = tests/integration/test_http.c $(INTEG_HARNESS) \
+	tests/unit/fixture_run.c tests/unit/fixture.h
+tests_integration_test_http_CFLAGS = $(INTEG_CFLAGS)
+tests_integration_test_http_LDADD = $(INTEG_LDADD)

@@ -16,7 +16,9 @@ unit_tests = \
 	tests/unit/test_ops_topic \
 	tests/unit/test_ops_tag \
 	tests/unit/test_ops_publish \
-	tests/unit/test_sigv4
+	tests/unit/test_sigv4 \
+	tests/unit/test_query \
+	tests/unit/test_xml
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -62,3 +64,9 @@ tests_unit_test_front_native_SOURCES = tests/unit/test_front_native.c tests/unit
 	tests/unit/fixture.h tests/integration/native_raw.c tests/integration/native_raw.h
 tests_unit_test_front_native_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_front_native_LDADD = client/libherald.la $(UNIT_LDADD)
+tests_unit_test_query_SOURCES = tests/unit/test_query.c tests/unit/fixture_run.c tests/unit/fixture.h
+tests_unit_test_query_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_query_LDADD = $(UNIT_LDADD)
+tests_unit_test_xml_SOURCES = tests/unit/test_xml.c tests/unit/fixture_run.c tests/unit/fixture.h
+tests_unit_test_xml_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_xml_LDADD = $(UNIT_LDADD)
