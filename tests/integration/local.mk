@@ -11,6 +11,10 @@ integ_tests = \
 check_PROGRAMS += $(integ_tests)
 TESTS += $(integ_tests) tests/integration/test_cli.sh
 EXTRA_DIST += tests/integration/test_cli.sh tests/integration/cli_lib.sh
+# The real AWS clients (awscli, python3-boto3) against the SNS HTTP API.
+TESTS += tests/integration/test_aws.sh tests/integration/test_boto3.sh
+EXTRA_DIST += tests/integration/test_aws.sh tests/integration/test_boto3.sh \
+	tests/integration/test_boto3.py tests/integration/sns_lib.sh
 
 # test_daemon also opens the store after the daemon is gone (libbroker, the unit fixture's runner).
 tests_integration_test_daemon_SOURCES = tests/integration/test_daemon.c $(INTEG_HARNESS) \

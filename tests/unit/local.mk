@@ -16,6 +16,7 @@ unit_tests = \
 	tests/unit/test_ops_topic \
 	tests/unit/test_ops_tag \
 	tests/unit/test_ops_publish \
+	tests/unit/test_sigv4 \
 	tests/unit/test_query \
 	tests/unit/test_xml
 check_PROGRAMS += $(unit_tests)
@@ -54,6 +55,10 @@ tests_unit_test_ops_tag_LDADD = $(UNIT_LDADD)
 tests_unit_test_ops_publish_SOURCES = tests/unit/test_ops_publish.c $(UNIT_FIXTURE)
 tests_unit_test_ops_publish_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ops_publish_LDADD = $(UNIT_LDADD)
+tests_unit_test_sigv4_SOURCES = tests/unit/test_sigv4.c tests/unit/fixture_run.c tests/unit/fixture.h
+tests_unit_test_sigv4_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sigv4_LDADD = $(UNIT_LDADD)
+EXTRA_DIST += tests/unit/sigv4_vectors.py
 # Not fixture.c: this test replaces api.c with a scripted api_call().
 tests_unit_test_front_native_SOURCES = tests/unit/test_front_native.c tests/unit/fixture_run.c \
 	tests/unit/fixture.h tests/integration/native_raw.c tests/integration/native_raw.h
