@@ -515,8 +515,12 @@ static void test_unsigned_refused(void)
 	CU_ASSERT_FATAL(p > 0);
 	CU_ASSERT_EQUAL(
 		http_do(p, "POST", "/", "Action=CreateTopic&Version=2010-03-31&Name=t", 44, &r), 0);
-	CU_ASSERT(r.status >= 400);
+	CU_ASSERT_EQUAL(r.status, 403);
 	CU_ASSERT_PTR_NOT_NULL(r.body && strstr(r.body, "<ErrorResponse " NS "><Error>"));
+	CU_ASSERT_PTR_NOT_NULL(
+		r.body &&
+		strstr(r.body, "<Code>MissingAuthenticationToken</Code>"
+			       "<Message>Request is missing Authentication Token</Message>"));
 	reply_clear(&r);
 	/* the topic was not created */
 	CU_ASSERT_EQUAL(harness_cli(&h2, &out, NULL, "topic", "list", NULL), 0);
