@@ -46,6 +46,10 @@ struct conf {
 	struct conf_idlist admin_users, admin_groups;
 	struct conf_idlist publish_users, publish_groups;
 
+	/* provider drivers: directories scanned for *.so, in order */
+	char **driver_dirs;
+	size_t n_driver_dirs;
+
 	/* logging */
 	int log_level; /* syslog priority */
 };

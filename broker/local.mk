@@ -13,7 +13,8 @@ broker_libbroker_la_SOURCES = \
 	broker/ops_publish.c \
 	broker/msgattr.c broker/msgattr.h \
 	broker/front_native.c broker/front_native.h \
-	broker/sigv4.c broker/sigv4.h
+	broker/sigv4.c broker/sigv4.h \
+	broker/plugin.c broker/plugin.h
 BROKER_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(MSGPACK_CFLAGS) \
 	$(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
 broker_libbroker_la_CFLAGS = $(BROKER_CFLAGS)
@@ -24,3 +25,6 @@ sbin_PROGRAMS += heraldd
 heraldd_SOURCES = broker/main.c
 heraldd_CFLAGS = $(BROKER_CFLAGS)
 heraldd_LDADD = broker/libbroker.la
+
+# The driver SDK: <herald/driver.h>, with herald-driver.pc (see herald-driver(7)).
+pkginclude_HEADERS += include/herald/driver.h

@@ -29,6 +29,7 @@
 #include "broker/api.h"
 #include "broker/conf.h"
 #include "broker/front_native.h"
+#include "broker/plugin.h"
 #include "broker/store.h"
 #include "common/log.h"
 #include "common/paths.h"
@@ -48,6 +49,7 @@ struct heraldd {
 	struct store *store;
 	struct api *api;
 	struct front_native *front;
+	struct plugin_host *plugins;
 	struct event *ev_term, *ev_int, *ev_hup, *ev_stop;
 	int64_t stop_deadline_ms;
 	bool stopping;
@@ -113,6 +115,21 @@ static void heraldd_log_restart_only(const struct conf *old, const struct conf *
 			    old->socket_group ? old->socket_group : "the daemon's group");
 }
 
+/*
+ * Build a driver generation from conf's directories and switch to it if it
+ * came up complete; a refused driver is logged by the host and never stops
+ * the broker.  (Apps are created by the delivery engine once it exists.)
+ */
+static void heraldd_load_drivers(struct heraldd *d, const struct conf *conf)
+{
+	char *err = NULL;
+
+	if (plugin_reload(d->plugins, conf->driver_dirs, conf->n_driver_dirs, NULL, 0, &err) < 0) {
+		log_err("drivers: %s", err ? err : "out of memory");
+		free(err);
+	}
+}
+
 static void heraldd_reload(struct heraldd *d)
 {
 	const char *path = heraldd_conf_path(d->conf_arg);
@@ -128,11 +145,12 @@ static void heraldd_reload(struct heraldd *d)
 	}
 	heraldd_log_restart_only(d->conf, conf);
 	log_set_level(conf->log_level);
+	heraldd_load_drivers(d, conf);
 	front_native_set_conf(d->front, conf);
 	/* The front-end has let go of the previous reload: it borrows only the latest. */
 	conf_free(d->reload);
 	d->reload = conf;
-	log_notice("reload done: log_level, access lists and socket limits applied");
+	log_notice("reload done: log_level, access lists, socket limits and drivers applied");
 }
 
 static void heraldd_stop_poll(evutil_socket_t fd, short what, void *arg)
@@ -221,6 +239,26 @@ static int heraldd_open_state(struct heraldd *d)
 	return 0;
 }
 
+/* Private copies of the drivers live in {state.dir}/drivers (see plugin.h). */
+static int heraldd_start_plugins(struct heraldd *d)
+{
+	char *dir = NULL, *err = NULL;
+
+	if (asprintf(&dir, "%s/drivers", d->conf->state_dir) < 0) {
+		log_err("cannot start: out of memory");
+		return -1;
+	}
+	d->plugins = plugin_host_new(d->base, dir, &err);
+	free(dir);
+	if (!d->plugins) {
+		log_err("cannot start: %s", err ? err : "out of memory");
+		free(err);
+		return -1;
+	}
+	heraldd_load_drivers(d, d->conf);
+	return 0;
+}
+
 static int heraldd_start(struct heraldd *d)
 {
 	char *err = NULL;
@@ -244,6 +282,8 @@ static int heraldd_start(struct heraldd *d)
 	/* The state (database, key) is for the daemon's user alone. */
 	umask(077);
 	if (heraldd_open_state(d) < 0)
+		return -1;
+	if (heraldd_start_plugins(d) < 0)
 		return -1;
 	d->api = api_new(d->store, d->conf, d->seal);
 	if (!d->api) {
@@ -278,6 +318,7 @@ static void heraldd_finish(struct heraldd *d)
 	if (d->front)
 		front_native_free(d->front);
 	api_free(d->api);
+	plugin_host_free(d->plugins);
 	seal_free(d->seal);
 	if (d->ev_term)
 		event_free(d->ev_term);

@@ -15,7 +15,8 @@ unit_tests = \
 	tests/unit/test_ops_platform \
 	tests/unit/test_ops_topic \
 	tests/unit/test_ops_tag \
-	tests/unit/test_ops_publish
+	tests/unit/test_ops_publish \
+	tests/unit/test_plugin
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -57,3 +58,7 @@ tests_unit_test_front_native_SOURCES = tests/unit/test_front_native.c tests/unit
 	tests/unit/fixture.h tests/integration/native_raw.c tests/integration/native_raw.h
 tests_unit_test_front_native_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_front_native_LDADD = client/libherald.la $(UNIT_LDADD)
+# The drivers it loads are check_LTLIBRARIES of tests/drivers/local.mk.
+tests_unit_test_plugin_SOURCES = tests/unit/test_plugin.c $(UNIT_FIXTURE)
+tests_unit_test_plugin_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_plugin_LDADD = $(UNIT_LDADD)
