@@ -147,6 +147,8 @@ static void plugin_timer_fire(evutil_socket_t fd, short what, void *arg)
 		app->timers = t->next;
 	if (t->next)
 		t->next->prev = t->prev;
+	/* Unlinked and ownerless: a timer_cancel() of it from fn is refused, not a double free. */
+	t->app = NULL;
 	t->fn(app, t->arg);
 	event_free(t->ev);
 	free(t);
@@ -204,7 +206,7 @@ static void plugin_svc_timer_cancel(struct herald_app *app, struct herald_timer 
 		return;
 	if (t->app != app) {
 		plugin_svc_log(app, HERALD_LOG_ERR,
-			       "timer_cancel of a timer not of this app ignored");
+			       "timer_cancel of a timer that fired or is not this app's: ignored");
 		return;
 	}
 	plugin_timer_free(t);
@@ -1038,6 +1040,29 @@ void plugin_driver_info(const struct plugin_driver *d, struct plugin_driver_info
 
 /* --- the host -------------------------------------------------------------------------- */
 
+/*
+ * Private copies left by an earlier run are never loaded again without being
+ * rewritten from their source; remove them so the directory does not grow.
+ */
+static void plugin_copies_clean(const char *dir)
+{
+	struct dirent **names = NULL;
+	int n = scandir(dir, &names, NULL, NULL);
+
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(names[i]->d_name);
+		char *path = NULL;
+
+		if ((len > 3 && !strcmp(names[i]->d_name + len - 3, ".so")) ||
+		    (len > 4 && !strcmp(names[i]->d_name + len - 4, ".tmp")))
+			if (asprintf(&path, "%s/%s", dir, names[i]->d_name) >= 0)
+				unlink(path);
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+}
+
 struct plugin_host *plugin_host_new(struct event_base *base, const char *copy_dir, char **err)
 {
 	struct plugin_host *h;
@@ -1056,6 +1081,7 @@ struct plugin_host *plugin_host_new(struct event_base *base, const char *copy_di
 		*err = strdup("out of memory");
 		return NULL;
 	}
+	plugin_copies_clean(copy_dir);
 	h->base = base;
 	h->send_timeout_ms = PLUGIN_TIMEOUT_DEF;
 	return h;

@@ -36,7 +36,8 @@ extern const char *const plugin_platforms[];
 
 /*
  * A host whose private copies go to copy_dir (created 0700 if missing; it
- * must allow executing mapped files).  base is borrowed for the host's life.
+ * must allow executing mapped files).  Copies left there by an earlier run
+ * are removed: one host per copy_dir.  base is borrowed for the host's life.
  * NULL with *err (malloc'd, caller frees) on failure.
  */
 struct plugin_host *plugin_host_new(struct event_base *base, const char *copy_dir, char **err);

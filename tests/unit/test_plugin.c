@@ -252,8 +252,16 @@ static void test_load_good(void)
 	struct plugin_driver_info info;
 	struct plugin_gen *g;
 	char *err = NULL, *log, copy[700];
+	FILE *f;
 
+	/* A copy left by an earlier run is removed when a host starts. */
+	mkdir(copydir, 0700);
+	snprintf(copy, sizeof(copy), "%s/%064d.so", copydir, 0);
+	f = fopen(copy, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fclose(f);
 	start();
+	CU_ASSERT_EQUAL(count_files(copydir), 0);
 	install("good", "good.so");
 	install("misbehave", "misbehave.so");
 	cap_begin();
