@@ -57,8 +57,8 @@ static int example_create(const struct herald_host *host, struct herald_app *app
 	return 0;
 }
 
-static int example_validate_token(const char *platform, const char *token, size_t len,
-				  char *err, size_t err_size)
+static int example_validate_token(const char *platform, const char *token, size_t len, char *err,
+				  size_t err_size)
 {
 	if (len == 0 || len > 2048) {
 		snprintf(err, err_size, "a device token is 1 to 2048 bytes");
