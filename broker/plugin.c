@@ -134,6 +134,17 @@ static void plugin_svc_log(struct herald_app *app, int priority, const char *fmt
 		log_msg(priority, "[driver] %s", text);
 }
 
+/* Take t out of its app's list. */
+static void plugin_timer_unlink(struct herald_timer *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		t->app->timers = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+}
+
 static void plugin_timer_fire(evutil_socket_t fd, short what, void *arg)
 {
 	struct herald_timer *t = arg;
@@ -141,12 +152,7 @@ static void plugin_timer_fire(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		app->timers = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
+	plugin_timer_unlink(t);
 	/* Unlinked and ownerless: a timer_cancel() of it from fn is refused, not a double free. */
 	t->app = NULL;
 	t->fn(app, t->arg);
@@ -188,14 +194,7 @@ static struct herald_timer *plugin_svc_timer_add(struct herald_app *app, uint64_
 
 static void plugin_timer_free(struct herald_timer *t)
 {
-	struct herald_app *app = t->app;
-
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		app->timers = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
+	plugin_timer_unlink(t);
 	event_free(t->ev);
 	free(t);
 }
