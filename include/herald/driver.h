@@ -88,9 +88,11 @@ extern "C" {
 
 /* Default visibility for the query function, whatever -fvisibility the driver uses. */
 #if defined(__GNUC__)
-#define HERALD_DRIVER_EXPORT __attribute__((visibility("default")))
+#define HERALD_DRIVER_EXPORT	 __attribute__((visibility("default")))
+#define HERALD_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
 #define HERALD_DRIVER_EXPORT
+#define HERALD_PRINTF(fmt, args)
 #endif
 
 /* Return values of callbacks: 0 or one of these (negative). */
@@ -200,8 +202,7 @@ struct herald_host {
 	unsigned int abi_major, abi_minor;
 
 	/* Log one line prefixed "[driver/app]"; app NULL gives "[driver]". */
-	void (*log)(struct herald_app *app, int priority, const char *fmt, ...)
-		__attribute__((format(printf, 3, 4)));
+	void (*log)(struct herald_app *app, int priority, const char *fmt, ...) HERALD_PRINTF(3, 4);
 
 	/*
 	 * One-shot timer on the loop: fn(app, arg) after after_ms.  The timer
