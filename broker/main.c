@@ -120,14 +120,43 @@ static void heraldd_log_restart_only(const struct conf *old, const struct conf *
  * came up complete; a refused driver is logged by the host and never stops
  * the broker.  (Apps are created by the delivery engine once it exists.)
  */
-static void heraldd_load_drivers(struct heraldd *d, const struct conf *conf)
+static int heraldd_load_drivers(struct heraldd *d, const struct conf *conf, char **err)
 {
-	char *err = NULL;
+	char *e = NULL;
 
-	if (plugin_reload(d->plugins, conf->driver_dirs, conf->n_driver_dirs, NULL, 0, &err) < 0) {
-		log_err("drivers: %s", err ? err : "out of memory");
-		free(err);
+	if (plugin_reload(d->plugins, conf->driver_dirs, conf->n_driver_dirs, NULL, 0, &e) == 0)
+		return 0;
+	log_err("drivers: %s", e ? e : "out of memory");
+	if (err)
+		*err = e;
+	else
+		free(e);
+	return -1;
+}
+
+/* ListPlugins (native only): the drivers of the current generation. */
+static json_t *heraldd_list_plugins(void *arg, json_t *args, struct op_error *err)
+{
+	struct heraldd *d = arg;
+	json_t *out = plugin_list_json(d->plugins);
+
+	(void)args;
+	return out ? out : op_internal(err, "out of memory");
+}
+
+/* ReloadPlugins (native only): what SIGHUP does to drivers, with the latest configuration. */
+static json_t *heraldd_reload_plugins(void *arg, json_t *args, struct op_error *err)
+{
+	struct heraldd *d = arg;
+	char *e = NULL;
+
+	(void)args;
+	if (heraldd_load_drivers(d, d->reload ? d->reload : d->conf, &e) < 0) {
+		op_fail(err, "DriverReloadFailed", 500, "%s", e ? e : "out of memory");
+		free(e);
+		return NULL;
 	}
+	return heraldd_list_plugins(d, NULL, err);
 }
 
 static void heraldd_reload(struct heraldd *d)
@@ -145,7 +174,7 @@ static void heraldd_reload(struct heraldd *d)
 	}
 	heraldd_log_restart_only(d->conf, conf);
 	log_set_level(conf->log_level);
-	heraldd_load_drivers(d, conf);
+	heraldd_load_drivers(d, conf, NULL);
 	front_native_set_conf(d->front, conf);
 	/* The front-end has let go of the previous reload: it borrows only the latest. */
 	conf_free(d->reload);
@@ -255,7 +284,7 @@ static int heraldd_start_plugins(struct heraldd *d)
 		free(err);
 		return -1;
 	}
-	heraldd_load_drivers(d, d->conf);
+	heraldd_load_drivers(d, d->conf, NULL);
 	return 0;
 }
 
@@ -286,7 +315,9 @@ static int heraldd_start(struct heraldd *d)
 	if (heraldd_start_plugins(d) < 0)
 		return -1;
 	d->api = api_new(d->store, d->conf, d->seal);
-	if (!d->api) {
+	if (!d->api ||
+	    api_add_local(d->api, "ListPlugins", OP_ROLE_ADMIN, heraldd_list_plugins, d) < 0 ||
+	    api_add_local(d->api, "ReloadPlugins", OP_ROLE_ADMIN, heraldd_reload_plugins, d) < 0) {
 		log_err("cannot start: out of memory");
 		return -1;
 	}

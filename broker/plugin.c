@@ -1037,6 +1037,32 @@ void plugin_driver_info(const struct plugin_driver *d, struct plugin_driver_info
 	};
 }
 
+json_t *plugin_list_json(struct plugin_host *h)
+{
+	struct plugin_gen *g = h->current;
+	json_t *list = json_array(), *out;
+
+	out = json_pack("{s:I, s:o}", "Generation", (json_int_t)(g ? g->id : 0), "Plugins", list);
+	if (!out)
+		return NULL;
+	for (struct plugin_driver *d = g ? g->drivers : NULL; d; d = d->next) {
+		json_t *platforms = json_array(), *item;
+		char abi[32];
+
+		for (int i = 0; d->desc->platforms[i]; i++)
+			json_array_append_new(platforms, json_string(d->desc->platforms[i]));
+		snprintf(abi, sizeof(abi), "%u.%u", d->desc->abi_major, d->desc->abi_minor);
+		item = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s}", "Name", d->desc->name, "Version",
+				 d->desc->version, "Abi", abi, "Platforms", platforms, "File",
+				 d->file, "Sha256", d->sha256);
+		if (!item || json_array_append_new(list, item) < 0) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
 /* --- the host -------------------------------------------------------------------------- */
 
 /*

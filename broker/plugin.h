@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include <herald/driver.h>
+#include <jansson.h>
 
 struct event_base;
 struct plugin_host;
@@ -107,6 +108,14 @@ struct plugin_driver_info {
 
 /* Everything borrowed from the driver's generation. */
 void plugin_driver_info(const struct plugin_driver *d, struct plugin_driver_info *out);
+
+/*
+ * The current generation for `herald plugins list`: {"Generation": n,
+ * "Plugins": [{"Name", "Version", "Abi": "1.0", "Platforms": [...], "File",
+ * "Sha256"}]} (Generation 0 and no plugins before the first load).  A new
+ * reference, NULL when out of memory.
+ */
+json_t *plugin_list_json(struct plugin_host *h);
 
 /*
  * The outcome reaching the caller of plugin_send() has been checked: kind is

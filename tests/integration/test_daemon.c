@@ -664,7 +664,8 @@ static void install_driver(const char *name, const char *dir, const char *file)
  */
 static void test_drivers_load_and_reload(void)
 {
-	char ddir[] = "/tmp/herald-drivers-XXXXXX", *conf = NULL, *line = NULL;
+	char ddir[] = "/tmp/herald-drivers-XXXXXX", *conf = NULL, *line = NULL, *out = NULL;
+	json_t *list, *plugin;
 	struct harness h;
 	struct herald *c;
 	struct herald_error err;
@@ -695,6 +696,26 @@ static void test_drivers_load_and_reload(void)
 	free(line);
 	CU_ASSERT(log_count(&h, "driver generation 2 is current (0 refused)") == 1);
 	CU_ASSERT(log_wait(&h, "driver generation 1 freed", 1));
+
+	/* herald plugins list shows the running generation. */
+	CU_ASSERT_EQUAL(harness_cli(&h, &out, NULL, "plugins", "list", NULL), 0);
+	list = json_loads(out ? out : "", 0, NULL);
+	CU_ASSERT_EQUAL_FATAL(json_array_size(json_object_get(list, "Plugins")), 1);
+	plugin = json_array_get(json_object_get(list, "Plugins"), 0);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(plugin, "Name")), "good");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(plugin, "Version")), "2.0");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(plugin, "Abi")), "1.0");
+	CU_ASSERT_STRING_EQUAL(
+		json_string_value(json_array_get(json_object_get(plugin, "Platforms"), 1)),
+		"APNS_SANDBOX");
+	CU_ASSERT(strstr(json_string_value(json_object_get(plugin, "File")), "/good.so") != NULL);
+	json_decref(list);
+	free(out);
+	/* herald plugins reload refuses a generation with a bad driver and keeps this one. */
+	install_driver("bad_abi_major", ddir, "old.so");
+	CU_ASSERT_EQUAL(harness_cli(&h, NULL, &out, "plugins", "reload", NULL), 1);
+	CU_ASSERT(out && strstr(out, "1 driver refused; keeping driver generation 2"));
+	free(out);
 
 	c = connect_or_fail(&h);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
