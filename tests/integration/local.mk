@@ -17,6 +17,7 @@ tests_integration_test_daemon_SOURCES = tests/integration/test_daemon.c $(INTEG_
 tests_integration_test_daemon_CFLAGS = $(INTEG_CFLAGS)
 tests_integration_test_daemon_LDADD = broker/libbroker.la $(INTEG_LDADD)
 tests_integration_test_client_SOURCES = tests/integration/test_client.c $(INTEG_HARNESS) \
-	tests/integration/native_raw.c tests/integration/native_raw.h
+	tests/integration/native_raw.c tests/integration/native_raw.h \
+	tests/unit/fixture_run.c tests/unit/run.h
 tests_integration_test_client_CFLAGS = $(INTEG_CFLAGS) $(MSGPACK_CFLAGS)
 tests_integration_test_client_LDADD = $(INTEG_LDADD)

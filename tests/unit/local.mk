@@ -1,7 +1,7 @@
 # tests/unit/: one CUnit program per module.
 UNIT_CFLAGS = $(BROKER_CFLAGS) $(CUNIT_CFLAGS)
 UNIT_LDADD = broker/libbroker.la $(CUNIT_LIBS)
-UNIT_FIXTURE = tests/unit/fixture.c tests/unit/fixture_run.c tests/unit/fixture.h
+UNIT_FIXTURE = tests/unit/fixture.c tests/unit/fixture_run.c tests/unit/fixture.h tests/unit/run.h
 
 unit_tests = \
 	tests/unit/test_arn \
