@@ -547,6 +547,23 @@ struct herald_app *plugin_gen_app_create(struct plugin_gen *g, const struct hera
 	return app;
 }
 
+int plugin_validate_token(struct plugin_gen *g, const char *platform, const char *token, char *err,
+			  size_t err_size)
+{
+	struct plugin_driver *d = plugin_gen_driver(g, platform);
+	char derr[256] = "";
+
+	if (!d) {
+		snprintf(err, err_size, "no driver serves platform %.32s", platform);
+		return HERALD_EAGAIN;
+	}
+	if (d->desc->validate_token(platform, token, strlen(token), derr, sizeof(derr)) == 0)
+		return 0;
+	derr[sizeof(derr) - 1] = '\0';
+	snprintf(err, err_size, "%s", *derr ? derr : "invalid token");
+	return HERALD_EINVAL;
+}
+
 struct herald_app *plugin_gen_app(struct plugin_gen *g, const char *arn)
 {
 	for (struct herald_app *a = g->apps; a; a = a->next)

@@ -92,6 +92,14 @@ unsigned int plugin_host_generations(const struct plugin_host *h);
 /* The driver serving platform in gen, or NULL.  Borrowed from gen. */
 struct plugin_driver *plugin_gen_driver(struct plugin_gen *gen, const char *platform);
 
+/*
+ * Ask the driver serving platform in gen whether token is a device token of
+ * it.  0; HERALD_EINVAL with err filled (the driver's reason); or
+ * HERALD_EAGAIN with err filled when no driver serves platform.
+ */
+int plugin_validate_token(struct plugin_gen *gen, const char *platform, const char *token,
+			  char *err, size_t err_size);
+
 /* The app created in gen with arn, or NULL.  Borrowed from gen. */
 struct herald_app *plugin_gen_app(struct plugin_gen *gen, const char *arn);
 

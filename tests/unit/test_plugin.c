@@ -422,6 +422,13 @@ static void test_outcomes(void)
 						 },
 						 err, sizeof(err)));
 	CU_ASSERT_STRING_EQUAL(err, "no driver serves platform WNS");
+	CU_ASSERT_EQUAL(
+		plugin_validate_token(plugin_current(host), "APNS", "abc", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(plugin_validate_token(plugin_current(host), "APNS", "", err, sizeof(err)),
+			HERALD_EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "token must be 1 to 200 bytes");
+	CU_ASSERT_EQUAL(plugin_validate_token(plugin_current(host), "WNS", "abc", err, sizeof(err)),
+			HERALD_EAGAIN);
 	app = plugin_gen_app_create(plugin_current(host), &app_apns, err, sizeof(err));
 	CU_ASSERT_FATAL(app != NULL);
 	CU_ASSERT_PTR_EQUAL(plugin_gen_app(plugin_current(host), app_apns.arn), app);
