@@ -638,9 +638,21 @@ static void test_old_generation_freed_after_sends(void)
 	stop();
 }
 
+/* configure.ac's driverdir and <herald/driver.h> must agree on the ABI major. */
+static void test_driverdir_carries_abi_major(void)
+{
+	char want[32];
+	size_t n = strlen(DRIVERDIR), w;
+
+	snprintf(want, sizeof(want), "/drivers-abi%d", HERALD_DRIVER_ABI_MAJOR);
+	w = strlen(want);
+	CU_ASSERT(n > w && !strcmp(DRIVERDIR + n - w, want));
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
+		{"driverdir carries the ABI major", test_driverdir_carries_abi_major},
 		{"load good drivers", test_load_good},
 		{"refusals: one log line, others still load", test_refusals},
 		{"refuse a file that is not a shared object", test_refuse_not_elf},
