@@ -38,6 +38,7 @@
 #define CONF_ACCESS_KEYS_MAX   1024
 #define CONF_PATH_MAX	       4096u
 #define CONF_REGION_MAX	       32u
+#define CONF_DRIVER_DIRS_MAX   16u
 #define CONF_SOCKET_PATH_MAX   (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
 struct conf_loader {
@@ -626,7 +627,60 @@ static int conf_set_http_access_keys(struct conf_loader *ld, const config_settin
 	return 0;
 }
 
-static const char *const conf_groups[] = {"state", "socket", "access", "http"};
+static void conf_free_dirs(char **dirs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(dirs[i]);
+	free(dirs);
+}
+
+/* drivers.dirs: absolute directory paths; [] loads no driver at all. */
+static int conf_set_driver_dirs(struct conf_loader *ld, const config_setting_t *s)
+{
+	int n = config_setting_length(s);
+	char **dirs = NULL;
+
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(s) != CONFIG_TYPE_LIST)
+		return conf_fail(ld, s,
+				 "drivers.dirs must be an array of directories like "
+				 "[\"/usr/lib/herald/drivers-abi1\"], not %s",
+				 conf_type_name(s));
+	if (n > (int)CONF_DRIVER_DIRS_MAX)
+		return conf_fail(ld, s, "drivers.dirs has %d directories; at most %u", n,
+				 CONF_DRIVER_DIRS_MAX);
+	if (n > 0 && !(dirs = calloc((size_t)n, sizeof(*dirs))))
+		return conf_fail(ld, s, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
+		const config_setting_t *at = e->line ? e : s;
+		const char *v;
+
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			conf_free_dirs(dirs, (size_t)n);
+			return conf_fail(ld, at, "drivers.dirs must hold directory names, not %s",
+					 conf_type_name(e));
+		}
+		v = config_setting_get_string(e);
+		if (v[0] != '/' || strlen(v) > CONF_PATH_MAX) {
+			conf_free_dirs(dirs, (size_t)n);
+			return conf_fail(ld, at,
+					 "drivers.dirs: \"%.64s\" is not an absolute path of at "
+					 "most %u bytes",
+					 v, CONF_PATH_MAX);
+		}
+		if (!(dirs[i] = strdup(v))) {
+			conf_free_dirs(dirs, (size_t)n);
+			return conf_fail(ld, s, "out of memory");
+		}
+	}
+	conf_free_dirs(ld->conf->driver_dirs, ld->conf->n_driver_dirs);
+	ld->conf->driver_dirs = dirs;
+	ld->conf->n_driver_dirs = (size_t)n;
+	return 0;
+}
+
+static const char *const conf_groups[] = {"state", "socket", "access", "http", "drivers"};
 
 static const struct conf_key conf_keys[] = {
 	{NULL, "region", conf_set_region},
@@ -654,6 +708,7 @@ static const struct conf_key conf_keys[] = {
 	{"http", "access_keys", conf_set_http_access_keys},
 	{"http", "tls_cert", conf_set_http_tls},
 	{"http", "tls_key", conf_set_http_tls},
+	{"drivers", "dirs", conf_set_driver_dirs},
 };
 
 static const struct conf_key *conf_key_find(const char *group, const char *name)
@@ -740,6 +795,10 @@ static int conf_defaults(struct conf_loader *ld)
 	c->http_address = strdup("127.0.0.1");
 	c->http_port = 9911;
 	c->http_max_body = 1u << 20;
+	c->driver_dirs = calloc(1, sizeof(*c->driver_dirs));
+	if (!c->driver_dirs || !(c->driver_dirs[0] = strdup(DRIVERDIR)))
+		return conf_fail(ld, NULL, "out of memory");
+	c->n_driver_dirs = 1;
 	if (!c->http_address || !c->region || !c->account || !c->state_dir || !c->socket_path)
 		return conf_fail(ld, NULL, "out of memory");
 	return 0;
@@ -865,5 +924,6 @@ void conf_free(struct conf *conf)
 	free(conf->http_tls_cert);
 	free(conf->http_tls_key);
 	conf_free_access_keys(conf);
+	conf_free_dirs(conf->driver_dirs, conf->n_driver_dirs);
 	free(conf);
 }

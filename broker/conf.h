@@ -63,6 +63,9 @@ struct conf {
 	struct conf_access_key *access_keys;
 	char *http_tls_cert; /* PEM certificate chain; NULL: plain HTTP */
 	char *http_tls_key;  /* PEM private key, set exactly when http_tls_cert is */
+	/* provider drivers: directories scanned for *.so, in order */
+	char **driver_dirs;
+	size_t n_driver_dirs;
 
 	/* logging */
 	int log_level; /* syslog priority */

@@ -5,7 +5,7 @@
  * bounded by http.max_body (413 with an ErrorResponse; libevent itself
  * refuses bodies beyond twice that before reading them) → SigV4 verified
  * unless http.allow_unsigned (then the caller administers) → form decoded →
- * Action and Version checked → api_call() → XML.  api_call() may answer
+ * Action and Version checked → api_call_sns() → XML.  api_call_sns() may answer
  * before it returns; the request structure is freed in the reply either way.
  * libevent keeps a request whose connection closed alive until it is
  * answered, so a late answer is safe.
@@ -291,7 +291,7 @@ static void fh_call(struct front_http *fh, struct evhttp_request *req, const cha
 	util_uuid4(r->id);
 	fh->in_flight++;
 	log_debug("http: request %s: %s", r->id, r->op ? r->op : "(unknown action)");
-	api_call(fh->api, (enum op_role)role, action, args, fh_on_reply, r);
+	api_call_sns(fh->api, (enum op_role)role, action, args, fh_on_reply, r);
 	goto out;
 fail:
 	fh_fail(fh, req, def ? def->name : NULL, &err);

@@ -32,6 +32,7 @@
 #include "broker/front_http.h"
 #include "broker/front_native.h"
 #include "broker/metrics.h"
+#include "broker/plugin.h"
 #include "broker/store.h"
 #include "common/log.h"
 #include "common/paths.h"
@@ -53,6 +54,7 @@ struct heraldd {
 	struct front_native *front;
 	struct front_http *http; /* NULL unless http.enabled */
 	struct metrics *metrics;
+	struct plugin_host *plugins;
 	struct event *ev_term, *ev_int, *ev_hup, *ev_stop;
 	int64_t stop_deadline_ms;
 	bool stopping;
@@ -129,6 +131,50 @@ static void heraldd_log_http_restart_only(const struct conf *old, const struct c
 			    "needs a restart, keeping the running listener");
 }
 
+/*
+ * Build a driver generation from conf's directories and switch to it if it
+ * came up complete; a refused driver is logged by the host and never stops
+ * the broker.  (Apps are created by the delivery engine once it exists.)
+ */
+static int heraldd_load_drivers(struct heraldd *d, const struct conf *conf, char **err)
+{
+	char *e = NULL;
+
+	if (plugin_reload(d->plugins, conf->driver_dirs, conf->n_driver_dirs, NULL, 0, &e) == 0)
+		return 0;
+	log_err("drivers: %s", e ? e : "out of memory");
+	if (err)
+		*err = e;
+	else
+		free(e);
+	return -1;
+}
+
+/* ListPlugins (native only): the drivers of the current generation. */
+static json_t *heraldd_list_plugins(void *arg, json_t *args, struct op_error *err)
+{
+	struct heraldd *d = arg;
+	json_t *out = plugin_list_json(d->plugins);
+
+	(void)args;
+	return out ? out : op_internal(err, "out of memory");
+}
+
+/* ReloadPlugins (native only): what SIGHUP does to drivers, with the latest configuration. */
+static json_t *heraldd_reload_plugins(void *arg, json_t *args, struct op_error *err)
+{
+	struct heraldd *d = arg;
+	char *e = NULL;
+
+	(void)args;
+	if (heraldd_load_drivers(d, d->reload ? d->reload : d->conf, &e) < 0) {
+		op_fail(err, "DriverReloadFailed", 500, "%s", e ? e : "out of memory");
+		free(e);
+		return NULL;
+	}
+	return heraldd_list_plugins(d, NULL, err);
+}
+
 static void heraldd_reload(struct heraldd *d)
 {
 	const char *path = heraldd_conf_path(d->conf_arg);
@@ -145,14 +191,15 @@ static void heraldd_reload(struct heraldd *d)
 	heraldd_log_restart_only(d->conf, conf);
 	heraldd_log_http_restart_only(d->conf, conf);
 	log_set_level(conf->log_level);
+	heraldd_load_drivers(d, conf, NULL);
 	front_native_set_conf(d->front, conf);
 	if (d->http)
 		front_http_set_conf(d->http, conf);
 	/* The front-end has let go of the previous reload: it borrows only the latest. */
 	conf_free(d->reload);
 	d->reload = conf;
-	log_notice("reload done: log_level, access lists, socket limits and HTTP access keys "
-		   "applied");
+	log_notice("reload done: log_level, access lists, socket limits, HTTP access keys and "
+		   "drivers applied");
 }
 
 static void heraldd_stop_poll(evutil_socket_t fd, short what, void *arg)
@@ -265,6 +312,26 @@ static void heraldd_gauges(void *arg, struct evbuffer *out)
 		(unsigned long long)jobs);
 }
 
+/* Private copies of the drivers live in {state.dir}/drivers (see plugin.h). */
+static int heraldd_start_plugins(struct heraldd *d)
+{
+	char *dir = NULL, *err = NULL;
+
+	if (asprintf(&dir, "%s/drivers", d->conf->state_dir) < 0) {
+		log_err("cannot start: out of memory");
+		return -1;
+	}
+	d->plugins = plugin_host_new(d->base, dir, &err);
+	free(dir);
+	if (!d->plugins) {
+		log_err("cannot start: %s", err ? err : "out of memory");
+		free(err);
+		return -1;
+	}
+	heraldd_load_drivers(d, d->conf, NULL);
+	return 0;
+}
+
 static int heraldd_start(struct heraldd *d)
 {
 	char *err = NULL;
@@ -289,8 +356,12 @@ static int heraldd_start(struct heraldd *d)
 	umask(077);
 	if (heraldd_open_state(d) < 0)
 		return -1;
+	if (heraldd_start_plugins(d) < 0)
+		return -1;
 	d->api = api_new(d->store, d->conf, d->seal);
-	if (!d->api) {
+	if (!d->api ||
+	    api_add_local(d->api, "ListPlugins", OP_ROLE_ADMIN, heraldd_list_plugins, d) < 0 ||
+	    api_add_local(d->api, "ReloadPlugins", OP_ROLE_ADMIN, heraldd_reload_plugins, d) < 0) {
 		log_err("cannot start: out of memory");
 		return -1;
 	}
@@ -335,6 +406,7 @@ static void heraldd_finish(struct heraldd *d)
 	front_http_free(d->http);
 	metrics_free(d->metrics);
 	api_free(d->api);
+	plugin_host_free(d->plugins);
 	seal_free(d->seal);
 	if (d->ev_term)
 		event_free(d->ev_term);

@@ -329,6 +329,12 @@ static void test_errors(void)
 		     "The action NoSuchThing is not valid for this web service.");
 	reply_clear(&r);
 
+	/* herald's own operations (drivers) are served on the Unix socket only */
+	CU_ASSERT_EQUAL_FATAL(post("Action=ReloadPlugins&Version=2010-03-31", &r), 0);
+	expect_error(&r, 400, "Sender", "InvalidAction",
+		     "The action ReloadPlugins is not valid for this web service.");
+	reply_clear(&r);
+
 	CU_ASSERT_EQUAL_FATAL(post("Version=2010-03-31&Name=x", &r), 0);
 	expect_error(&r, 400, "Sender", "MissingAction",
 		     "The request must contain the parameter Action");
@@ -395,7 +401,7 @@ static void test_health_metrics(void)
 			"code=\"OK\"} 2\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(
 		r.body,
-		"herald_requests_total{front=\"http\",op=\"unknown\",code=\"InvalidAction\"} 1\n"));
+		"herald_requests_total{front=\"http\",op=\"unknown\",code=\"InvalidAction\"} 2\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "herald_publish_ack_seconds_count 1\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "herald_in_flight{front=\"http\"} 0\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "herald_in_flight{front=\"native\"} 0\n"));

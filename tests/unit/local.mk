@@ -18,7 +18,8 @@ unit_tests = \
 	tests/unit/test_ops_publish \
 	tests/unit/test_sigv4 \
 	tests/unit/test_query \
-	tests/unit/test_xml
+	tests/unit/test_xml \
+	tests/unit/test_plugin
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -70,3 +71,7 @@ tests_unit_test_query_LDADD = $(UNIT_LDADD)
 tests_unit_test_xml_SOURCES = tests/unit/test_xml.c tests/unit/fixture_run.c tests/unit/fixture.h
 tests_unit_test_xml_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_xml_LDADD = $(UNIT_LDADD)
+# The drivers it loads are check_LTLIBRARIES of tests/drivers/local.mk.
+tests_unit_test_plugin_SOURCES = tests/unit/test_plugin.c $(UNIT_FIXTURE)
+tests_unit_test_plugin_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_plugin_LDADD = $(UNIT_LDADD)

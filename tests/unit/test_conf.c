@@ -93,6 +93,8 @@ static void check_defaults(const struct conf *c)
 	CU_ASSERT_EQUAL(c->n_access_keys, 0);
 	CU_ASSERT_PTR_NULL(c->http_tls_cert);
 	CU_ASSERT_PTR_NULL(c->http_tls_key);
+	CU_ASSERT_EQUAL_FATAL(c->n_driver_dirs, 1);
+	CU_ASSERT_STRING_EQUAL(c->driver_dirs[0], DRIVERDIR);
 	free(state);
 	free(sock);
 }
@@ -304,6 +306,35 @@ static void test_error_bad_values(void)
 		     "1: log_level \"loud\" is not one of debug, info, notice, warning, err, crit");
 }
 
+static void test_driver_dirs(void)
+{
+	const char *path =
+		write_file("drv.conf", "drivers: { dirs = [\"/opt/a\", \"/opt/b\"]; };\n");
+	char *err = NULL;
+	struct conf *c = conf_load(path, &err);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(c->n_driver_dirs, 2);
+	CU_ASSERT_STRING_EQUAL(c->driver_dirs[0], "/opt/a");
+	CU_ASSERT_STRING_EQUAL(c->driver_dirs[1], "/opt/b");
+	conf_free(c);
+	/* [] is "no drivers", not "the default". */
+	path = write_file("drv.conf", "drivers: { dirs = []; };\n");
+	c = conf_load(path, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->n_driver_dirs, 0);
+	conf_free(c);
+	assert_error("drivers: { dirs = \"/opt/a\"; };\n",
+		     "1: drivers.dirs must be an array of directories like "
+		     "[\"/usr/lib/herald/drivers-abi1\"], not a string");
+	assert_error("drivers: { dirs = [\"relative\"]; };\n",
+		     "1: drivers.dirs: \"relative\" is not an absolute path of at most 4096 "
+		     "bytes");
+	assert_error("drivers: { dirs = [1]; };\n",
+		     "1: drivers.dirs must hold directory names, not an integer");
+	assert_error("drivers: { dir = [\"/a\"]; };\n", "1: unknown key 'dir' in group 'drivers'");
+}
+
 static void test_error_unknown_names(void)
 {
 	assert_error("access: {\n  admin_users = [\"root\",\n \"no-such-user-hrld\"];\n};\n",
@@ -422,6 +453,7 @@ static CU_TestInfo tests[] = {
 	{"every key", test_every_key},
 	{"state.dir derives db and key_file", test_state_dir_derives_files},
 	{"socket.mode as an integer", test_mode_as_integer},
+	{"drivers.dirs", test_driver_dirs},
 	{"error: unknown key", test_error_unknown_key},
 	{"error: wrong type", test_error_wrong_type},
 	{"error: bad values", test_error_bad_values},
