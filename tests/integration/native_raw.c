@@ -13,6 +13,7 @@
 
 #include "common/frame.h"
 #include "common/mpjson.h"
+#include "herald/client.h"
 #include "tests/integration/native_raw.h"
 
 int raw_connect(const char *path)
@@ -70,4 +71,26 @@ void raw_expect_error(int fd, uint32_t id, const char *code, int status, const c
 	if (strcmp(got ? got : "", msg))
 		fprintf(stderr, "\n  got \"%s\"\n", got);
 	json_decref(a);
+}
+
+struct herald *lib_connect(const char *path)
+{
+	struct herald_error e;
+	struct herald *h = herald_connect(path, &e);
+
+	if (!h)
+		fprintf(stderr, "connect: %s\n", e.message);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	return h;
+}
+
+json_t *lib_call(struct herald *h, const char *op, const char *args, struct herald_error *e)
+{
+	char *out = NULL;
+	json_t *j = NULL;
+
+	if (herald_call(h, op, args, &out, e) == 0)
+		j = json_loads(out, 0, NULL);
+	herald_free(out);
+	return j;
 }

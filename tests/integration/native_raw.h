@@ -20,4 +20,12 @@ json_t *raw_recv(int fd);
 /* The next answer must be an error with this id, code, status and exact message. */
 void raw_expect_error(int fd, uint32_t id, const char *code, int status, const char *msg);
 
+/* The same tests also talk through libherald: */
+struct herald;
+struct herald_error;
+/* herald_connect(path), fatal assertion on failure. */
+struct herald *lib_connect(const char *path);
+/* herald_call returning the parsed result (new reference), or NULL with *e filled. */
+json_t *lib_call(struct herald *h, const char *op, const char *args, struct herald_error *e);
+
 #endif

@@ -37,25 +37,7 @@ static int suite_clean(void)
 
 static struct herald *client(void)
 {
-	struct herald_error e;
-	struct herald *h = herald_connect(H.socket, &e);
-
-	if (!h)
-		fprintf(stderr, "connect: %s\n", e.message);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	return h;
-}
-
-/* herald_call returning the parsed result, or NULL with *e filled. */
-static json_t *call(struct herald *h, const char *op, const char *args, struct herald_error *e)
-{
-	char *out = NULL;
-	json_t *j = NULL;
-
-	if (herald_call(h, op, args, &out, e) == 0)
-		j = json_loads(out, 0, NULL);
-	herald_free(out);
-	return j;
+	return lib_connect(H.socket);
 }
 
 /* A ListTopics with this id on the raw socket is answered with a result. */
@@ -81,8 +63,8 @@ static void test_call_and_result(void)
 
 	CU_ASSERT_EQUAL_FATAL(herald_create_topic(h, "orders", &arn, &e), 0);
 	CU_ASSERT_STRING_EQUAL(arn, "arn:aws:sns:us-east-1:000000000000:orders");
-	r = call(h, "GetTopicAttributes",
-		 "{\"TopicArn\":\"arn:aws:sns:us-east-1:000000000000:orders\"}", &e);
+	r = lib_call(h, "GetTopicAttributes",
+		     "{\"TopicArn\":\"arn:aws:sns:us-east-1:000000000000:orders\"}", &e);
 	CU_ASSERT_STRING_EQUAL(
 		json_string_value(json_object_get(json_object_get(r, "Attributes"), "TopicArn")),
 		arn);
@@ -240,7 +222,7 @@ static void test_disconnect_in_flight(void)
 		close(fd);
 	}
 	h = client();
-	r = call(h, "ListTopics", NULL, &e);
+	r = lib_call(h, "ListTopics", NULL, &e);
 	CU_ASSERT_TRUE(json_is_array(json_object_get(r, "Topics")));
 	json_decref(r);
 	herald_close(h);

@@ -196,31 +196,14 @@ static int suite_clean(void)
 
 static struct herald *client(void)
 {
-	struct herald_error e;
-	struct herald *h = herald_connect(conf.socket_path, &e);
-
-	if (!h)
-		fprintf(stderr, "connect: %s\n", e.message);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	return h;
-}
-
-static json_t *call(struct herald *h, const char *op, const char *args, struct herald_error *e)
-{
-	char *out = NULL;
-	json_t *j = NULL;
-
-	if (herald_call(h, op, args, &out, e) == 0)
-		j = json_loads(out, 0, NULL);
-	free(out);
-	return j;
+	return lib_connect(conf.socket_path);
 }
 
 static int stat_int(const char *key)
 {
 	struct herald *h = client();
 	struct herald_error e;
-	json_t *r = call(h, "Stats", NULL, &e);
+	json_t *r = lib_call(h, "Stats", NULL, &e);
 	int v = (int)json_integer_value(json_object_get(r, key));
 
 	json_decref(r);
@@ -271,9 +254,9 @@ static void test_call_and_result(void)
 {
 	struct herald *h = client();
 	struct herald_error e;
-	json_t *r =
-		call(h, "Echo",
-		     "{\"Name\":\"t\",\"Attributes\":{\"a\":\"1\"},\"n\":[1,2.5,null,true]}", &e);
+	json_t *r = lib_call(
+		h, "Echo", "{\"Name\":\"t\",\"Attributes\":{\"a\":\"1\"},\"n\":[1,2.5,null,true]}",
+		&e);
 	json_t *want = json_loads(
 		"{\"Name\":\"t\",\"Attributes\":{\"a\":\"1\"},\"n\":[1,2.5,null,true]}", 0, NULL);
 
@@ -281,7 +264,7 @@ static void test_call_and_result(void)
 	json_decref(r);
 	json_decref(want);
 	/* our own user administers */
-	r = call(h, "Whoami", NULL, &e);
+	r = lib_call(h, "Whoami", NULL, &e);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "role")), OP_ROLE_ADMIN);
 	json_decref(r);
 	herald_close(h);
@@ -329,7 +312,7 @@ static void test_pipelining(void)
 	CU_ASSERT_TRUE(await_stat("held", 200));
 	{
 		struct herald *r = client();
-		json_t *x = call(r, "Release", NULL, &e);
+		json_t *x = lib_call(r, "Release", NULL, &e);
 
 		CU_ASSERT_EQUAL(json_integer_value(json_object_get(x, "released")), 200);
 		json_decref(x);
@@ -460,7 +443,7 @@ static void test_disconnect_in_flight(void)
 	herald_close(h);
 	/* answers for a connection that is gone are dropped, nothing else happens */
 	h = client();
-	json_decref(call(h, "Release", NULL, &e));
+	json_decref(lib_call(h, "Release", NULL, &e));
 	/* the Stats request itself is the one in flight */
 	CU_ASSERT_TRUE(await_stat("in_flight", 1));
 	herald_close(h);
@@ -481,10 +464,10 @@ static void test_backpressure(void)
 	usleep(20000);
 	CU_ASSERT_EQUAL(stat_int("held"), 256);
 	r = client();
-	json_decref(call(r, "Release", NULL, &e));
+	json_decref(lib_call(r, "Release", NULL, &e));
 	/* answers free room: the remaining 44 are read */
 	CU_ASSERT_TRUE(await_stat("held", 44));
-	json_decref(call(r, "Release", NULL, &e));
+	json_decref(lib_call(r, "Release", NULL, &e));
 	herald_close(r);
 	while (herald_pending(h) && herald_recv(h, &id, &out, &e) == 0) {
 		got++;
@@ -599,7 +582,7 @@ static void set_access(const char *list)
 	char args[128];
 
 	snprintf(args, sizeof(args), "{\"list\":\"%s\",\"id\":65534}", list);
-	json_decref(call(h, "Access", args, &e));
+	json_decref(lib_call(h, "Access", args, &e));
 	herald_close(h);
 }
 
@@ -640,7 +623,7 @@ static void test_quiesce(void)
 
 	CU_ASSERT_EQUAL(herald_send(h, "Hold", "{\"x\":1}", &held_id, &e), 0);
 	CU_ASSERT_TRUE(await_stat("held", 1));
-	json_decref(call(q, "Quiesce", NULL, &e));
+	json_decref(lib_call(q, "Quiesce", NULL, &e));
 	CU_ASSERT_EQUAL(herald_recv(h, &id, &out, &e), 0);
 	CU_ASSERT_EQUAL(id, held_id);
 	CU_ASSERT_STRING_EQUAL(out, "{\"x\":1}");
