@@ -67,7 +67,9 @@ static void get_requests(struct control *c, struct evhttp_request *req)
 	token = evhttp_find_header(&q, "token");
 	limit = evhttp_find_header(&q, "limit");
 	if (prov && (p = state_provider_parse(prov)) < 0) {
-		reply_error(req, 400, "provider must be apns, fcm or oauth");
+		reply_error(
+			req, 400,
+			"provider must be apns, fcm, oauth, fcm-legacy, adm, adm-oauth, wns, wns-oauth, baidu or mpns");
 		goto out;
 	}
 	if (limit) {

@@ -6,7 +6,9 @@ EMU_LIBS = emulator/libemulator.la common/libcommon.la \
 
 noinst_LTLIBRARIES += emulator/libemulator.la
 emulator_libemulator_la_SOURCES = \
+	emulator/adm.c emulator/adm.h \
 	emulator/apns.c emulator/apns.h \
+	emulator/bearer.c emulator/bearer.h \
 	emulator/settings.c emulator/settings.h \
 	emulator/control.c emulator/control.h \
 	emulator/fcm.c emulator/fcm.h \

@@ -6,10 +6,11 @@ emu_tests = \
 	tests/emulator/test_jwt \
 	tests/emulator/test_apns \
 	tests/emulator/test_fcm \
-	tests/emulator/test_state
+	tests/emulator/test_state \
+	tests/emulator/test_adm
 check_PROGRAMS += $(emu_tests)
-TESTS += $(emu_tests) tests/emulator/test_emulator.sh
-EXTRA_DIST += tests/emulator/test_emulator.sh tests/emulator/keys.h
+TESTS += $(emu_tests) tests/emulator/test_emulator.sh tests/emulator/test_emulator_http1.sh
+EXTRA_DIST += tests/emulator/test_emulator.sh tests/emulator/test_emulator_http1.sh tests/emulator/keys.h
 
 tests_emulator_test_jwt_SOURCES = tests/emulator/test_jwt.c tests/emulator/keys.h
 tests_emulator_test_jwt_CFLAGS = $(EMU_TEST_CFLAGS)
@@ -23,3 +24,6 @@ tests_emulator_test_fcm_LDADD = $(EMU_TEST_LDADD)
 tests_emulator_test_state_SOURCES = tests/emulator/test_state.c
 tests_emulator_test_state_CFLAGS = $(EMU_TEST_CFLAGS)
 tests_emulator_test_state_LDADD = $(EMU_TEST_LDADD)
+tests_emulator_test_adm_SOURCES = tests/emulator/test_adm.c tests/emulator/keys.h
+tests_emulator_test_adm_CFLAGS = $(EMU_TEST_CFLAGS)
+tests_emulator_test_adm_LDADD = $(EMU_TEST_LDADD)

@@ -1,0 +1,260 @@
+#!/bin/sh
+# Integration test of herald-emulator's HTTP/1.1 providers (FCM over
+# HTTP/1.1 and the legacy /fcm/send, ADM, WNS, Baidu, MPNS): `init`, then
+# `run` on ephemeral ports, driven by curl with requests shaped like the real
+# clients', checked through the control API.  test_emulator.sh covers APNs and
+# FCM v1 over HTTP/2.  Skips (exit 77) only when curl or python3 is missing.
+set -u
+
+builddir=${HERALD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+emu="$builddir/herald-emulator"
+
+for tool in curl python3; do
+	if ! command -v $tool >/dev/null 2>&1; then
+		echo "SKIP: $tool is not installed; install it to run this test"
+		exit 77
+	fi
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/herald-emu-http1.XXXXXX") || exit 99
+pid=
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+failures=0
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+ok() {
+	echo "ok: $*"
+}
+
+dir="$tmp/emu"
+"$emu" init "$dir" --project demo-project >"$tmp/init.out" || {
+	echo "FAIL: init"
+	exit 1
+}
+for p in GCM ADM WNS BAIDU; do
+	grep -q -- "--platform $p" "$tmp/init.out" || fail "init prints how to create a $p application"
+done
+[ "$(stat -c %a "$dir/emulator.json")" = 600 ] || fail "emulator.json (shared secrets) is not 0600"
+# conf KEY.PATH: a value from emulator.json
+conf() {
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): d=d[k]
+print(d)' "$dir/emulator.json" "$1"
+}
+server_key=$(conf fcm.server_key)
+grep -q -- "$server_key" "$tmp/init.out" && fail "init prints the FCM server key"
+
+"$emu" run -d "$dir" --apns-port 0 --fcm-port 0 --control-port 0 --adm-port 0 --wns-port 0 \
+	--baidu-port 0 --mpns-port 0 >"$tmp/run.out" 2>"$tmp/run.err" &
+pid=$!
+i=0
+while ! grep -q '^ports ' "$tmp/run.out" 2>/dev/null; do
+	if ! kill -0 "$pid" 2>/dev/null || [ $i -ge 100 ]; then
+		echo "FAIL: the emulator did not start"
+		cat "$tmp/run.err"
+		exit 1
+	fi
+	sleep 0.05
+	i=$((i + 1))
+done
+ports=$(grep '^ports ' "$tmp/run.out")
+port() { echo "$ports" | sed -E "s/.* $1=([0-9]+).*/\1/"; }
+fcm=$(port fcm)
+ctl=$(port control)
+echo "emulator: $ports"
+
+# req ARGS... : one request (HTTP/1.1 unless --http2 is given); status in $status,
+# body in $tmp/body, headers in $tmp/hdrs, protocol in $proto.
+req() {
+	case " $* " in
+	*" --http2 "*) ;;
+	*) set -- --http1.1 "$@" ;;
+	esac
+	out=$(curl -sS --max-time 10 --cacert "$dir/ca.pem" -o "$tmp/body" -D "$tmp/hdrs" \
+		-w '%{http_code} %{http_version}' "$@" 2>"$tmp/curl.err")
+	status=${out% *}
+	proto=${out#* }
+}
+expect() { # STATUS BODY-PATTERN DESCRIPTION; an empty pattern wants an empty body
+	if [ "$status" = "$1" ] && { [ -z "$2" ] && [ ! -s "$tmp/body" ] ||
+		{ [ -n "$2" ] && grep -q -- "$2" "$tmp/body"; }; }; then
+		ok "$3"
+	else
+		fail "$3: got $status $(cat "$tmp/body" "$tmp/curl.err")"
+	fi
+}
+has_header() { # NAME-AND-VALUE-PATTERN (case-insensitive, anchored at the line start)
+	grep -qi "^$1" "$tmp/hdrs"
+}
+rules() { # JSON array
+	curl -sS -X PUT --data-binary "$1" "http://127.0.0.1:$ctl/v1/rules" >"$tmp/rules.out" ||
+		fail "PUT /v1/rules"
+	grep -q '"error"' "$tmp/rules.out" && fail "rules refused: $(cat "$tmp/rules.out")"
+}
+count_of() { # PROVIDER: how many requests it received
+	curl -sS "http://127.0.0.1:$ctl/v1/count" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+
+# ---- FCM v1 over HTTP/1.1 (Google serves both on one host) ----
+grant=urn:ietf:params:oauth:grant-type:jwt-bearer
+assertion=$("$emu" jwt fcm -d "$dir" --aud "https://127.0.0.1:$fcm/token")
+req --http1.1 --data-urlencode "grant_type=$grant" --data-urlencode "assertion=$assertion" \
+	"https://127.0.0.1:$fcm/token"
+expect 200 '"token_type":"Bearer"' "FCM OAuth2 token endpoint over HTTP/1.1"
+[ "$proto" = 1.1 ] || fail "FCM answered over HTTP/$proto, want 1.1"
+access=$(sed -E 's/.*"access_token":"([^"]+)".*/\1/' "$tmp/body")
+req --http1.1 -H "Authorization: Bearer $access" -H "Content-Type: application/json" \
+	-d '{"message":{"token":"good-token","data":{"k":"v"}}}' \
+	"https://127.0.0.1:$fcm/v1/projects/demo-project/messages:send"
+expect 200 '"name":"projects/demo-project/messages/0:' "FCM v1 send over HTTP/1.1"
+
+# ---- FCM legacy /fcm/send ----
+legacy="https://127.0.0.1:$fcm/fcm/send"
+rules '[{"provider":"fcm","token":"dead-token","reason":"UNREGISTERED"},
+	{"provider":"fcm","token":"moved-token","canonical":"new-token"},
+	{"provider":"fcm","token":"busy-token","status":503,"retry_after":7}]'
+lreq() {
+	req -H "Authorization: key=$server_key" -H "Content-Type: application/json" "$@"
+}
+lreq --http1.1 -d '{"to":"good-token","data":{"k":"v"},"time_to_live":60}' "$legacy"
+expect 200 '"success":1,"failure":0,"canonical_ids":0,"results":\[{"message_id":"0:' \
+	"legacy send over HTTP/1.1"
+lreq --http2 -d '{"registration_ids":["good-token","dead-token","moved-token","bad token"]}' "$legacy"
+expect 200 '"success":2,"failure":2,"canonical_ids":1,"results":\[{"message_id":"[^"]*"},{"error":"NotRegistered"},{"message_id":"[^"]*","registration_id":"new-token"},{"error":"InvalidRegistration"}\]' \
+	"legacy multicast over HTTP/2: results in order, NotRegistered from a rule, canonical id"
+[ "$proto" = 2 ] || fail "legacy over --http2 answered over HTTP/$proto"
+req -H "Authorization: key=wrong" -H "Content-Type: application/json" -d '{"to":"t"}' "$legacy"
+expect 401 '<TITLE>Unauthorized</TITLE>' "legacy with a wrong server key: 401 (HTML)"
+req -H "Content-Type: application/json" -d '{"to":"t"}' "$legacy"
+expect 401 'Unauthorized' "legacy without a server key"
+lreq -d '{"to":' "$legacy"
+expect 400 'JSON_PARSING_ERROR' "legacy malformed JSON: 400"
+lreq -d '{}' "$legacy"
+expect 200 '"error":"MissingRegistration"' "legacy MissingRegistration"
+lreq -d '{"to":"t","time_to_live":2419201}' "$legacy"
+expect 200 '"error":"InvalidTtl"' "legacy InvalidTtl"
+lreq -d '{"to":"t","data":{"google.x":"v"}}' "$legacy"
+expect 200 '"error":"InvalidDataKey"' "legacy InvalidDataKey"
+lreq -d "{\"to\":\"t\",\"data\":{\"k\":\"$(head -c 4100 /dev/zero | tr '\0' x)\"}}" "$legacy"
+expect 200 '"error":"MessageTooBig"' "legacy MessageTooBig (and Expect: 100-continue over HTTP/1.1)"
+lreq -d '{"to":"/topics/news","data":{"k":"v"}}' "$legacy"
+expect 200 '{"message_id":[0-9]*}' "legacy topic send"
+lreq -d '{"to":"busy-token"}' "$legacy"
+if [ "$status" = 503 ] && has_header 'retry-after: 7'; then
+	ok "legacy 503 with Retry-After from a rule"
+else
+	fail "legacy 503 rule: $status"
+fi
+lreq -H "Transfer-Encoding: chunked" -d '{"to":"t"}' "$legacy"
+[ "$status" = 411 ] && ok "HTTP/1.1 chunked bodies refused (411)" || fail "chunked: $status"
+n=$(count_of fcm-legacy)
+[ "$n" -ge 14 ] || fail "fcm-legacy count $n"
+out=$(curl -sS "http://127.0.0.1:$ctl/v1/requests?provider=fcm-legacy&token=dead-token")
+echo "$out" | grep -q '"reason":"NotRegistered"' && echo "$out" | grep -q '"authorization":"key=' ||
+	fail "legacy inspection by token: $out"
+
+# ---- ADM ----
+adm="https://127.0.0.1:$(port adm)"
+adm_id=$(conf adm.client_id)
+adm_secret=$(conf adm.client_secret)
+req --data-urlencode grant_type=client_credentials --data-urlencode scope=messaging:push \
+	--data-urlencode "client_id=$adm_id" --data-urlencode "client_secret=$adm_secret" \
+	-H "Content-Type: application/x-www-form-urlencoded;charset=UTF-8" "$adm/auth/O2/token"
+expect 200 '"expires_in":3600,"scope":"messaging:push","token_type":"bearer"' "ADM token endpoint"
+has_header 'x-amzn-requestid: ' || fail "ADM token answer without x-amzn-RequestId"
+adm_token=$(sed -E 's/.*"access_token":"([^"]+)".*/\1/' "$tmp/body")
+req --data-urlencode grant_type=client_credentials --data-urlencode scope=messaging:push \
+	--data-urlencode "client_id=$adm_id" --data-urlencode "client_secret=wrong" "$adm/auth/O2/token"
+expect 401 '"error":"invalid_client"' "ADM token endpoint, wrong client secret"
+req --data-urlencode grant_type=client_credentials --data-urlencode scope=profile \
+	--data-urlencode "client_id=$adm_id" --data-urlencode "client_secret=$adm_secret" "$adm/auth/O2/token"
+expect 400 '"error":"invalid_scope"' "ADM token endpoint, scope other than messaging:push"
+req --data-urlencode grant_type=password --data-urlencode scope=messaging:push \
+	--data-urlencode "client_id=$adm_id" --data-urlencode "client_secret=$adm_secret" "$adm/auth/O2/token"
+expect 400 '"error":"unsupported_grant_type"' "ADM token endpoint, wrong grant type"
+rules '[{"provider":"adm","token":"amzn1.adm-registration.v3.gone","status":400,"reason":"Unregistered"},
+	{"provider":"adm","token":"amzn1.adm-registration.v3.old","canonical":"amzn1.adm-registration.v3.new"},
+	{"provider":"adm","token":"amzn1.adm-registration.v3.busy","status":429,"retry_after":9},
+	{"provider":"adm","token":"amzn1.adm-registration.v3.down","status":503,"retry_after":4},
+	{"provider":"adm","token":"amzn1.adm-registration.v3.slow","delay_ms":300}]'
+send_adm() { # REGISTRATION-ID BODY [CURL-ARGS...]
+	id=$1 body=$2
+	shift 2
+	req -H "Authorization: Bearer $adm_token" -H "Content-Type: application/json" \
+		-H "Accept: application/json" \
+		-H "X-Amzn-Type-Version: com.amazon.device.messaging.ADMMessage@1.0" \
+		-H "X-Amzn-Accept-Type: com.amazon.device.messaging.ADMSendResult@1.0" \
+		-d "$body" "$@" "$adm/messaging/registrations/$id/messages"
+}
+reg=amzn1.adm-registration.v3.good
+send_adm $reg '{"data":{"message":"your message"},"consolidationKey":"c","expiresAfter":86400,"md5":"qzF+HgArKZjJrpfcTbiFxg=="}'
+expect 200 "{\"registrationID\":\"$reg\"}" "ADM send with the md5 from pigeon's doctest"
+has_header 'x-amzn-data-md5: qzF+HgArKZjJrpfcTbiFxg==' || fail "ADM X-Amzn-Data-md5"
+has_header 'x-amzn-requestid: ' || fail "ADM send without x-amzn-RequestId"
+send_adm $reg '{"data":{"b":"2","a":"1"}}' --http2
+expect 200 "registrationID" "ADM send over HTTP/2"
+[ "$proto" = 2 ] || fail "ADM --http2 answered over HTTP/$proto"
+send_adm $reg '{"data":{"a":"1"},"md5":"1B2M2Y8AsgTpgAmY7PhCfg=="}'
+expect 400 '{"reason":"InvalidChecksum"}' "ADM wrong md5: InvalidChecksum"
+send_adm $reg '{"data":{"n":1}}'
+expect 400 '{"reason":"InvalidData"}' "ADM non-string data: InvalidData"
+send_adm $reg '{"data":{"a":"1"},"consolidationKey":"'"$(head -c 65 /dev/zero | tr '\0' k)"'"}'
+expect 400 '{"reason":"InvalidConsolidationKey"}' "ADM consolidationKey over 64: InvalidConsolidationKey"
+send_adm $reg '{"data":{"a":"1"},"expiresAfter":10}'
+expect 400 '{"reason":"InvalidExpiration"}' "ADM expiresAfter below 60: InvalidExpiration"
+send_adm $reg "{\"data\":{\"a\":\"$(head -c 6200 /dev/zero | tr '\0' x)\"}}"
+expect 413 '{"reason":"MessageTooLarge"}' "ADM body over 6144 bytes: 413 MessageTooLarge"
+req -H "Authorization: Bearer $adm_token" -H "X-Amzn-Type-Version: com.amazon.device.messaging.ADMMessage@2.0" \
+	-H "X-Amzn-Accept-Type: com.amazon.device.messaging.ADMSendResult@1.0" \
+	-d '{"data":{"a":"1"}}' "$adm/messaging/registrations/$reg/messages"
+expect 400 '{"reason":"InvalidType"}' "ADM wrong X-Amzn-Type-Version: InvalidType"
+adm_token_saved=$adm_token
+adm_token="Atc|forged"
+send_adm $reg '{"data":{"a":"1"}}'
+expect 401 '{"reason":"AccessTokenExpired"}' "ADM unknown access token: 401 AccessTokenExpired"
+adm_token=$adm_token_saved
+send_adm amzn1.adm-registration.v3.gone '{"data":{"a":"1"}}'
+expect 400 '{"reason":"Unregistered"}' "ADM Unregistered from a rule"
+send_adm amzn1.adm-registration.v3.old '{"data":{"a":"1"}}'
+expect 200 '{"registrationID":"amzn1.adm-registration.v3.new"}' "ADM canonical registration id from a rule"
+send_adm amzn1.adm-registration.v3.busy '{"data":{"a":"1"}}'
+[ "$status" = 429 ] && has_header 'retry-after: 9' && grep -q MaxRateExceeded "$tmp/body" &&
+	ok "ADM 429 MaxRateExceeded with Retry-After" || fail "ADM 429 rule: $status"
+send_adm amzn1.adm-registration.v3.down '{"data":{"a":"1"}}'
+[ "$status" = 503 ] && has_header 'retry-after: 4' && ok "ADM 503 with Retry-After" ||
+	fail "ADM 503 rule: $status"
+start=$(date +%s%N)
+send_adm amzn1.adm-registration.v3.slow '{"data":{"a":"1"}}'
+elapsed=$((($(date +%s%N) - start) / 1000000))
+[ "$status" = 200 ] && [ "$elapsed" -ge 300 ] && ok "ADM delay_ms from a rule (${elapsed} ms)" ||
+	fail "ADM delay rule: $status after $elapsed ms"
+out=$(curl -sS "http://127.0.0.1:$ctl/v1/requests?provider=adm&token=amzn1.adm-registration.v3.gone")
+echo "$out" | grep -q '"reason":"Unregistered"' && echo "$out" | grep -q '"x-amzn-type-version"' ||
+	fail "ADM inspection by registration id: $out"
+[ "$(count_of adm-oauth)" = 4 ] || fail "adm-oauth count $(count_of adm-oauth)"
+
+# ---- clean stop ----
+kill "$pid"
+wait "$pid"
+rc=$?
+pid=
+[ $rc -eq 0 ] || fail "the emulator exited with $rc on SIGTERM"
+
+if [ $failures -ne 0 ]; then
+	echo "$failures failure(s)"
+	exit 1
+fi
+echo "all HTTP/1.1 provider checks passed"
+exit 0
