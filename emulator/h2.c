@@ -11,6 +11,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <event2/buffer.h>
@@ -806,8 +807,12 @@ static void on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct soc
 	struct h2_conn *conn = calloc(1, sizeof(*conn));
 	SSL *ssl = SSL_new(srv->opts.tls);
 
+	int one = 1;
+
 	if (!conn || !ssl)
 		goto fail;
+	/* Answers are small and latency-bound: do not let Nagle hold them back. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	conn->bev = bufferevent_openssl_socket_new(srv->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
 						   BEV_OPT_CLOSE_ON_FREE);
 	if (!conn->bev) {

@@ -15,7 +15,8 @@ emulator_libemulator_la_SOURCES = \
 	emulator/h2.c emulator/h2.h \
 	emulator/init.c \
 	emulator/jwt.c emulator/jwt.h \
-	emulator/state.c emulator/state.h
+	emulator/state.c emulator/state.h \
+	emulator/wns.c emulator/wns.h
 emulator_libemulator_la_CFLAGS = $(EMU_CFLAGS)
 
 bin_PROGRAMS += herald-emulator

@@ -27,6 +27,7 @@
 #include "emulator/fcm.h"
 #include "emulator/jwt.h"
 #include "emulator/state.h"
+#include "emulator/wns.h"
 
 #define RUN_FILE "run.json"
 
@@ -274,15 +275,16 @@ static int load_rules_file(struct emu_state *st, const char *path)
 }
 
 struct ports {
-	int apns, fcm, control, adm;
+	int apns, fcm, control, adm, wns;
 };
 
 /* DIR/run.json tells the other sub-commands where the running emulator listens. */
 static int write_run_file(const char *dir, const struct ports *p)
 {
 	char path[EMU_PATH_MAX], tmp[EMU_PATH_MAX + 8];
-	json_t *obj = json_pack("{s:i, s:i, s:i, s:i, s:i}", "pid", (int)getpid(), "apns", p->apns,
-				"fcm", p->fcm, "control", p->control, "adm", p->adm);
+	json_t *obj =
+		json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "pid", (int)getpid(), "apns", p->apns,
+			  "fcm", p->fcm, "control", p->control, "adm", p->adm, "wns", p->wns);
 	int rc = -1;
 
 	if (obj && snprintf(path, sizeof(path), "%s/%s", dir, RUN_FILE) < (int)sizeof(path) &&
@@ -310,6 +312,7 @@ static int cmd_run(const struct args *a)
 	struct apns_server *apns = NULL;
 	struct fcm_server *fcm = NULL;
 	struct adm_server *adm = NULL;
+	struct wns_server *wns = NULL;
 	struct control *ctl = NULL;
 	struct ports ports;
 	char err[512];
@@ -340,7 +343,10 @@ static int cmd_run(const struct args *a)
 	adm = fcm ? adm_server_new(base, &cfg, st, a->adm_port >= 0 ? a->adm_port : cfg.adm_port,
 				   err, sizeof(err))
 		  : NULL;
-	ctl = adm ? control_new(base, a->control_port >= 0 ? a->control_port : cfg.control_port, st,
+	wns = adm ? wns_server_new(base, &cfg, st, a->wns_port >= 0 ? a->wns_port : cfg.wns_port,
+				   err, sizeof(err))
+		  : NULL;
+	ctl = wns ? control_new(base, a->control_port >= 0 ? a->control_port : cfg.control_port, st,
 				fcm, err, sizeof(err))
 		  : NULL;
 	if (!ctl) {
@@ -355,13 +361,13 @@ static int cmd_run(const struct args *a)
 		goto out;
 	}
 	ports = (struct ports){apns_server_port(apns), fcm_server_port(fcm), control_port(ctl),
-			       adm_server_port(adm)};
+			       adm_server_port(adm), wns_server_port(wns)};
 	if (write_run_file(a->dir, &ports) != 0)
 		log_warning("cannot write %s/%s; give the other commands --control-port", a->dir,
 			    RUN_FILE);
 	/* One machine-readable line; scripts wait for it. */
-	printf("ports apns=%d fcm=%d control=%d adm=%d\n", ports.apns, ports.fcm, ports.control,
-	       ports.adm);
+	printf("ports apns=%d fcm=%d control=%d adm=%d wns=%d\n", ports.apns, ports.fcm,
+	       ports.control, ports.adm, ports.wns);
 	fflush(stdout);
 	log_info("herald-emulator: serving from %s", a->dir);
 	event_base_dispatch(base);
@@ -373,6 +379,7 @@ out:
 	if (sigterm)
 		event_free(sigterm);
 	control_free(ctl);
+	wns_server_free(wns);
 	adm_server_free(adm);
 	fcm_server_free(fcm);
 	apns_server_free(apns);

@@ -3,13 +3,13 @@
 # HTTP/1.1 and the legacy /fcm/send, ADM, WNS, Baidu, MPNS): `init`, then
 # `run` on ephemeral ports, driven by curl with requests shaped like the real
 # clients', checked through the control API.  test_emulator.sh covers APNs and
-# FCM v1 over HTTP/2.  Skips (exit 77) only when curl or python3 is missing.
+# FCM v1 over HTTP/2.  Skips (exit 77) only when curl is missing.
 set -u
 
 builddir=${HERALD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 emu="$builddir/herald-emulator"
 
-for tool in curl python3; do
+for tool in curl; do
 	if ! command -v $tool >/dev/null 2>&1; then
 		echo "SKIP: $tool is not installed; install it to run this test"
 		exit 77
@@ -46,13 +46,11 @@ for p in GCM ADM WNS BAIDU; do
 	grep -q -- "--platform $p" "$tmp/init.out" || fail "init prints how to create a $p application"
 done
 [ "$(stat -c %a "$dir/emulator.json")" = 600 ] || fail "emulator.json (shared secrets) is not 0600"
-# conf KEY.PATH: a value from emulator.json
+# conf KEY: a string from emulator.json (the keys used here are unique in it)
 conf() {
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."): d=d[k]
-print(d)' "$dir/emulator.json" "$1"
+	sed -n -E "s/.*\"$1\": \"([^\"]*)\".*/\1/p" "$dir/emulator.json"
 }
-server_key=$(conf fcm.server_key)
+server_key=$(conf server_key)
 grep -q -- "$server_key" "$tmp/init.out" && fail "init prints the FCM server key"
 
 "$emu" run -d "$dir" --apns-port 0 --fcm-port 0 --control-port 0 --adm-port 0 --wns-port 0 \
@@ -81,10 +79,12 @@ req() {
 	*" --http2 "*) ;;
 	*) set -- --http1.1 "$@" ;;
 	esac
+	t0=$(date +%s%N)
 	out=$(curl -sS --max-time 10 --cacert "$dir/ca.pem" -o "$tmp/body" -D "$tmp/hdrs" \
 		-w '%{http_code} %{http_version}' "$@" 2>"$tmp/curl.err")
 	status=${out% *}
 	proto=${out#* }
+	[ -n "${TIMING:-}" ] && echo "time $((($(date +%s%N) - t0) / 1000000)) ms: $*" >&2
 }
 expect() { # STATUS BODY-PATTERN DESCRIPTION; an empty pattern wants an empty body
 	if [ "$status" = "$1" ] && { [ -z "$2" ] && [ ! -s "$tmp/body" ] ||
@@ -103,8 +103,7 @@ rules() { # JSON array
 	grep -q '"error"' "$tmp/rules.out" && fail "rules refused: $(cat "$tmp/rules.out")"
 }
 count_of() { # PROVIDER: how many requests it received
-	curl -sS "http://127.0.0.1:$ctl/v1/count" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+	curl -sS "http://127.0.0.1:$ctl/v1/count" | sed -E "s/.*\"$1\":([0-9]+).*/\1/"
 }
 
 # ---- FCM v1 over HTTP/1.1 (Google serves both on one host) ----
@@ -167,8 +166,8 @@ echo "$out" | grep -q '"reason":"NotRegistered"' && echo "$out" | grep -q '"auth
 
 # ---- ADM ----
 adm="https://127.0.0.1:$(port adm)"
-adm_id=$(conf adm.client_id)
-adm_secret=$(conf adm.client_secret)
+adm_id=$(conf client_id)
+adm_secret=$(conf client_secret)
 req --data-urlencode grant_type=client_credentials --data-urlencode scope=messaging:push \
 	--data-urlencode "client_id=$adm_id" --data-urlencode "client_secret=$adm_secret" \
 	-H "Content-Type: application/x-www-form-urlencoded;charset=UTF-8" "$adm/auth/O2/token"
@@ -244,6 +243,95 @@ out=$(curl -sS "http://127.0.0.1:$ctl/v1/requests?provider=adm&token=amzn1.adm-r
 echo "$out" | grep -q '"reason":"Unregistered"' && echo "$out" | grep -q '"x-amzn-type-version"' ||
 	fail "ADM inspection by registration id: $out"
 [ "$(count_of adm-oauth)" = 4 ] || fail "adm-oauth count $(count_of adm-oauth)"
+
+# ---- WNS ----
+wns="https://127.0.0.1:$(port wns)"
+grep -q "channels like https://127.0.0.1:[0-9]*/?token=" "$tmp/init.out" ||
+	fail "init prints an example WNS channel URI"
+wns_sid=$(conf package_sid)
+wns_secret=$(conf secret)
+req --data-urlencode grant_type=client_credentials --data-urlencode "client_id=$wns_sid" \
+	--data-urlencode "client_secret=$wns_secret" --data-urlencode scope=notify.windows.com \
+	"$wns/accesstoken.srf"
+expect 200 '"token_type":"bearer","expires_in":86400' "WNS token endpoint"
+has_header 'cache-control: no-store' || fail "WNS token answer without Cache-Control: no-store"
+wns_token=$(sed -E 's/.*"access_token":"([^"]+)".*/\1/' "$tmp/body")
+req --data-urlencode grant_type=client_credentials --data-urlencode "client_id=$wns_sid" \
+	--data-urlencode "client_secret=nope" --data-urlencode scope=notify.windows.com \
+	"$wns/accesstoken.srf"
+expect 400 '"error":"invalid_client"' "WNS token endpoint, wrong secret: 400 invalid_client"
+req --data-urlencode grant_type=client_credentials --data-urlencode "client_id=$wns_sid" \
+	--data-urlencode "client_secret=$wns_secret" --data-urlencode scope=graph.windows.net \
+	"$wns/accesstoken.srf"
+expect 400 '"error":"invalid_scope"' "WNS token endpoint, wrong scope"
+rules '[{"provider":"wns","token":"gone","status":410},
+	{"provider":"wns","token":"unknown","status":404},
+	{"provider":"wns","token":"throttled","reason":"channelthrottled"},
+	{"provider":"wns","token":"busy","status":406,"retry_after":60}]'
+toast='<toast><visual><binding template="ToastGeneric"><text>Hi</text></binding></visual></toast>'
+wns_send() { # CHANNEL TYPE CONTENT-TYPE BODY [CURL-ARGS...]
+	ch=$1 type=$2 ct=$3 body=$4
+	shift 4
+	req -H "Authorization: Bearer $wns_token" -H "X-WNS-Type: $type" -H "Content-Type: $ct" \
+		--data-binary "$body" "$@" "$wns/?token=$ch"
+}
+wns_send AwYAAAD1 wns/toast text/xml "$toast" -H "X-WNS-RequestForStatus: true" -H "MS-CV: abc.1"
+if [ "$status" = 200 ] && has_header 'x-wns-status: received' &&
+	has_header 'x-wns-notificationstatus: received' && has_header 'x-wns-msg-id: [0-9a-f]\{16\}' &&
+	has_header 'x-wns-debug-trace: ' && has_header 'ms-cv: abc.1' &&
+	has_header 'x-wns-deviceconnectionstatus: connected'; then
+	ok "WNS toast: 200 with both status spellings, msg id, debug trace, MS-CV echoed, device status"
+else
+	fail "WNS toast: $status $(cat "$tmp/hdrs")"
+fi
+wns_send AwYAAAD1 wns/tile "text/xml; charset=utf-8" '<?xml version="1.0"?><tile><visual/></tile>' \
+	-H "X-WNS-Tag: score1" -H "X-WNS-TTL: 600" -H "X-WNS-Cache-Policy: cache" --http2
+[ "$status" = 200 ] && [ "$proto" = 2 ] && ok "WNS tile over HTTP/2" || fail "WNS tile: $status/$proto"
+wns_send AwYAAAD1 wns/badge text/xml '<badge value="7"/>'
+expect 200 '' "WNS badge"
+wns_send AwYAAAD1 wns/raw application/octet-stream 'raw bytes' -H "X-WNS-Cache-Policy: no-cache"
+expect 200 '' "WNS raw"
+wns_send AwYAAAD1 wns/raw text/xml 'raw bytes'
+[ "$status" = 400 ] && has_header 'x-wns-error-description: Content-Type' &&
+	ok "WNS raw with text/xml: 400" || fail "WNS raw content type: $status"
+wns_send AwYAAAD1 wns/toast application/octet-stream "$toast"
+expect 400 '' "WNS toast with application/octet-stream: 400"
+wns_send AwYAAAD1 wns/popup text/xml "$toast"
+expect 400 '' "WNS unknown X-WNS-Type: 400"
+wns_send AwYAAAD1 wns/toast text/xml "$toast" -H "X-WNS-Cache-Policy: cache"
+expect 400 '' "WNS cache policy on a toast: 400"
+wns_send AwYAAAD1 wns/tile text/xml '<tile/>' -H "X-WNS-Tag: 12345678901234567"
+expect 400 '' "WNS X-WNS-Tag over 16 characters: 400"
+wns_send AwYAAAD1 wns/tile text/xml '<tile/>' -H "X-WNS-TTL: soon"
+expect 400 '' "WNS non-numeric X-WNS-TTL: 400"
+wns_send AwYAAAD1 wns/tile text/xml "$toast"
+expect 400 '' "WNS tile with a toast payload: 400"
+wns_send AwYAAAD1 wns/raw application/octet-stream "$(head -c 5001 /dev/zero | tr '\0' r)"
+expect 413 '' "WNS payload over 5000 bytes: 413"
+req -H "Authorization: Bearer forged" -H "X-WNS-Type: wns/toast" -H "Content-Type: text/xml" \
+	--data-binary "$toast" "$wns/?token=AwYAAAD1"
+expect 401 '' "WNS unknown access token: 401"
+req -H "X-WNS-Type: wns/toast" -H "Content-Type: text/xml" --data-binary "$toast" "$wns/?token=AwYAAAD1"
+expect 401 '' "WNS without an access token: 401"
+wns_send gone wns/toast text/xml "$toast"
+expect 410 '' "WNS expired channel from a rule: 410"
+wns_send unknown wns/toast text/xml "$toast"
+expect 404 '' "WNS unknown channel from a rule: 404"
+wns_send throttled wns/toast text/xml "$toast"
+[ "$status" = 200 ] && has_header 'x-wns-status: channelthrottled' &&
+	has_header 'x-wns-notificationstatus: channelthrottled' && ok "WNS 200 channelthrottled from a rule" ||
+	fail "WNS channelthrottled: $status"
+wns_send busy wns/toast text/xml "$toast"
+[ "$status" = 406 ] && has_header 'retry-after: 60' && ok "WNS 406 with Retry-After from a rule" ||
+	fail "WNS 406 rule: $status"
+req -H "Authorization: Bearer $wns_token" -X GET "$wns/?token=AwYAAAD1"
+expect 405 '' "WNS GET: 405"
+req -H "Authorization: Bearer $wns_token" -X DELETE -H "X-WNS-Match: type:wns/toast;all" "$wns/?token=AwYAAAD1"
+expect 200 '' "WNS DELETE with X-WNS-Match"
+out=$(curl -sS "http://127.0.0.1:$ctl/v1/requests?provider=wns&token=gone")
+echo "$out" | grep -q '"status":410' && echo "$out" | grep -q '"x-wns-type":"wns/toast"' ||
+	fail "WNS inspection by channel: $out"
+[ "$(count_of wns-oauth)" = 3 ] || fail "wns-oauth count $(count_of wns-oauth)"
 
 # ---- clean stop ----
 kill "$pid"
