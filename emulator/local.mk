@@ -8,6 +8,7 @@ noinst_LTLIBRARIES += emulator/libemulator.la
 emulator_libemulator_la_SOURCES = \
 	emulator/adm.c emulator/adm.h \
 	emulator/apns.c emulator/apns.h \
+	emulator/baidu.c emulator/baidu.h \
 	emulator/bearer.c emulator/bearer.h \
 	emulator/settings.c emulator/settings.h \
 	emulator/control.c emulator/control.h \

@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "emulator/adm.h"
 #include "emulator/apns.h"
+#include "emulator/baidu.h"
 #include "emulator/settings.h"
 #include "emulator/control.h"
 #include "emulator/fcm.h"
@@ -275,16 +276,16 @@ static int load_rules_file(struct emu_state *st, const char *path)
 }
 
 struct ports {
-	int apns, fcm, control, adm, wns;
+	int apns, fcm, control, adm, wns, baidu;
 };
 
 /* DIR/run.json tells the other sub-commands where the running emulator listens. */
 static int write_run_file(const char *dir, const struct ports *p)
 {
 	char path[EMU_PATH_MAX], tmp[EMU_PATH_MAX + 8];
-	json_t *obj =
-		json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "pid", (int)getpid(), "apns", p->apns,
-			  "fcm", p->fcm, "control", p->control, "adm", p->adm, "wns", p->wns);
+	json_t *obj = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "pid", (int)getpid(), "apns",
+				p->apns, "fcm", p->fcm, "control", p->control, "adm", p->adm, "wns",
+				p->wns, "baidu", p->baidu);
 	int rc = -1;
 
 	if (obj && snprintf(path, sizeof(path), "%s/%s", dir, RUN_FILE) < (int)sizeof(path) &&
@@ -313,6 +314,7 @@ static int cmd_run(const struct args *a)
 	struct fcm_server *fcm = NULL;
 	struct adm_server *adm = NULL;
 	struct wns_server *wns = NULL;
+	struct baidu_server *baidu = NULL;
 	struct control *ctl = NULL;
 	struct ports ports;
 	char err[512];
@@ -346,9 +348,13 @@ static int cmd_run(const struct args *a)
 	wns = adm ? wns_server_new(base, &cfg, st, a->wns_port >= 0 ? a->wns_port : cfg.wns_port,
 				   err, sizeof(err))
 		  : NULL;
-	ctl = wns ? control_new(base, a->control_port >= 0 ? a->control_port : cfg.control_port, st,
-				fcm, err, sizeof(err))
-		  : NULL;
+	baidu = wns ? baidu_server_new(base, &cfg, st,
+				       a->baidu_port >= 0 ? a->baidu_port : cfg.baidu_port, err,
+				       sizeof(err))
+		    : NULL;
+	ctl = baidu ? control_new(base, a->control_port >= 0 ? a->control_port : cfg.control_port,
+				  st, fcm, err, sizeof(err))
+		    : NULL;
 	if (!ctl) {
 		fprintf(stderr, "herald-emulator: %s\n", err);
 		goto out;
@@ -360,14 +366,15 @@ static int cmd_run(const struct args *a)
 		fprintf(stderr, "herald-emulator: cannot install signal handlers\n");
 		goto out;
 	}
-	ports = (struct ports){apns_server_port(apns), fcm_server_port(fcm), control_port(ctl),
-			       adm_server_port(adm), wns_server_port(wns)};
+	ports = (struct ports){apns_server_port(apns), fcm_server_port(fcm),
+			       control_port(ctl),      adm_server_port(adm),
+			       wns_server_port(wns),   baidu_server_port(baidu)};
 	if (write_run_file(a->dir, &ports) != 0)
 		log_warning("cannot write %s/%s; give the other commands --control-port", a->dir,
 			    RUN_FILE);
 	/* One machine-readable line; scripts wait for it. */
-	printf("ports apns=%d fcm=%d control=%d adm=%d wns=%d\n", ports.apns, ports.fcm,
-	       ports.control, ports.adm, ports.wns);
+	printf("ports apns=%d fcm=%d control=%d adm=%d wns=%d baidu=%d\n", ports.apns, ports.fcm,
+	       ports.control, ports.adm, ports.wns, ports.baidu);
 	fflush(stdout);
 	log_info("herald-emulator: serving from %s", a->dir);
 	event_base_dispatch(base);
@@ -379,6 +386,7 @@ out:
 	if (sigterm)
 		event_free(sigterm);
 	control_free(ctl);
+	baidu_server_free(baidu);
 	wns_server_free(wns);
 	adm_server_free(adm);
 	fcm_server_free(fcm);

@@ -8,7 +8,8 @@ emu_tests = \
 	tests/emulator/test_fcm \
 	tests/emulator/test_state \
 	tests/emulator/test_adm \
-	tests/emulator/test_wns
+	tests/emulator/test_wns \
+	tests/emulator/test_baidu
 check_PROGRAMS += $(emu_tests)
 TESTS += $(emu_tests) tests/emulator/test_emulator.sh tests/emulator/test_emulator_http1.sh
 EXTRA_DIST += tests/emulator/test_emulator.sh tests/emulator/test_emulator_http1.sh tests/emulator/keys.h
@@ -31,3 +32,6 @@ tests_emulator_test_adm_LDADD = $(EMU_TEST_LDADD)
 tests_emulator_test_wns_SOURCES = tests/emulator/test_wns.c tests/emulator/keys.h
 tests_emulator_test_wns_CFLAGS = $(EMU_TEST_CFLAGS)
 tests_emulator_test_wns_LDADD = $(EMU_TEST_LDADD)
+tests_emulator_test_baidu_SOURCES = tests/emulator/test_baidu.c tests/emulator/keys.h
+tests_emulator_test_baidu_CFLAGS = $(EMU_TEST_CFLAGS)
+tests_emulator_test_baidu_LDADD = $(EMU_TEST_LDADD)

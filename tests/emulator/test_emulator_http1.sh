@@ -333,6 +333,69 @@ echo "$out" | grep -q '"status":410' && echo "$out" | grep -q '"x-wns-type":"wns
 	fail "WNS inspection by channel: $out"
 [ "$(count_of wns-oauth)" = 3 ] || fail "wns-oauth count $(count_of wns-oauth)"
 
+# ---- Baidu v3 ----
+baidu_port=$(port baidu)
+baidu_url="https://127.0.0.1:$baidu_port/rest/3.0/push/single_device"
+baidu_key=$(conf api_key)
+baidu_secret=$(conf secret_key)
+# jenc STRING: Java URLEncoder encoding (providers.md §6.3 step 4)
+jenc() {
+	printf '%s' "$1" | od -An -v -tu1 | awk '{ for (i = 1; i <= NF; i++) { c = $i
+		if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ||
+		    c == 45 || c == 95 || c == 46) printf "%c", c
+		else if (c == 32) printf "+"
+		else printf "%%%02X", c } }'
+}
+# baidu_send URL-SIGNED SECRET NAME=VALUE... (names in byte order): sign and POST to $baidu_url
+baidu_send() {
+	signed_url=$1 secret=$2
+	shift 2
+	base="POST$signed_url" body=
+	for kv in "$@"; do
+		base="$base$kv"
+		body="$body$(jenc "${kv%%=*}")=$(jenc "${kv#*=}")&"
+	done
+	sign=$(jenc "$base$secret" | md5sum | cut -c1-32)
+	req -H "Content-Type: application/x-www-form-urlencoded;charset=utf-8" \
+		-H "User-Agent: BCCS_SDK/3.0 (Linux) sh/1 (Baidu Push Server SDK V3.0.0)" \
+		--data-binary "${body}sign=$sign" "$baidu_url"
+}
+now=$(date +%s)
+msg='{"title":"Hi","description":"你好 world"}'
+baidu_send "$baidu_url" "$baidu_secret" "apikey=$baidu_key" channel_id=3812345678901234567 \
+	device_type=3 "msg=$msg" msg_expires=3600 msg_type=1 "timestamp=$now"
+expect 200 '"response_params":{"msg_id":"[0-9]*","send_time":' "Baidu push/single_device, signed (UTF-8 and spaces in msg)"
+baidu_send "http://127.0.0.1:$baidu_port/rest/3.0/push/single_device" "$baidu_secret" \
+	"apikey=$baidu_key" channel_id=3812345678901234567 "msg=hello" "timestamp=$now"
+[ "$status" = 401 ] && grep -q '"error_code":30603,"error_msg":"Authentication Failed"' "$tmp/body" &&
+	ok "Baidu signature over another URL (http://): 401 30603" || fail "Baidu wrong URL: $status $(cat "$tmp/body")"
+baidu_send "$baidu_url" "0000$baidu_secret" "apikey=$baidu_key" channel_id=3812345678901234567 \
+	"msg=hello" "timestamp=$now"
+expect 401 '"error_code":30603' "Baidu forged signature (wrong secret): 30603"
+baidu_send "$baidu_url" "$baidu_secret" "apikey=$baidu_key" channel_id=3812345678901234567 \
+	"msg=hello" "timestamp=$((now - 3600))"
+expect 401 '"error_code":30606' "Baidu stale timestamp: 30606"
+baidu_send "$baidu_url" "$baidu_secret" "apikey=$baidu_key" channel_id=3812345678901234567 \
+	"expires=$((now - 1))" "msg=hello" "timestamp=$now"
+expect 401 '"error_code":30606' "Baidu expires in the past: 30606"
+baidu_send "$baidu_url" "$baidu_secret" "apikey=$baidu_key" "msg=hello" "timestamp=$now"
+expect 400 '"error_code":30602,"error_msg":"Request Params Not Valid"' "Baidu without channel_id: 30602"
+baidu_send "$baidu_url" "$baidu_secret" "apikey=$baidu_key" channel_id=3812345678901234567 \
+	device_type=4 "msg=hello" "timestamp=$now"
+expect 400 '"error_code":30602' "Baidu iOS without deploy_status: 30602"
+rules '[{"provider":"baidu","token":"1111","reason":"30608"},
+	{"provider":"baidu","token":"2222","status":503,"retry_after":5}]'
+baidu_send "$baidu_url" "$baidu_secret" "apikey=$baidu_key" channel_id=1111 "msg=hello" "timestamp=$now"
+expect 400 '"error_code":30608,"error_msg":"Bind Relation Not Found"' "Baidu unbound channel from a rule: 30608"
+baidu_send "$baidu_url" "$baidu_secret" "apikey=$baidu_key" channel_id=2222 "msg=hello" "timestamp=$now"
+[ "$status" = 503 ] && has_header 'retry-after: 5' && grep -q '"error_code":30600' "$tmp/body" &&
+	ok "Baidu 503 30600 with Retry-After from a rule" || fail "Baidu 503 rule: $status"
+req -X GET "$baidu_url"
+expect 405 '"error_code":30601' "Baidu GET: 30601"
+out=$(curl -sS "http://127.0.0.1:$ctl/v1/requests?provider=baidu&token=1111")
+echo "$out" | grep -q '"reason":"30608"' && echo "$out" | grep -q 'user-agent":"BCCS_SDK/3.0' ||
+	fail "Baidu inspection by channel: $out"
+
 # ---- clean stop ----
 kill "$pid"
 wait "$pid"
