@@ -19,6 +19,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include "emulator/mpns.h"
 #include "emulator/settings.h"
 
 #define CA_DAYS	  3650
@@ -327,9 +328,13 @@ static void print_usage_hint(const char *dir, const struct emu_init_opts *o, con
 	       "    --attr PlatformCredential=\"$(jq -r .wns.secret %s/emulator.json)\"\n"
 	       "Baidu (https://127.0.0.1:%d/rest/3.0/push/single_device):\n"
 	       "  herald app create --platform BAIDU --name emu-baidu --attr PlatformPrincipal=%s \\\n"
-	       "    --attr PlatformCredential=\"$(jq -r .baidu.secret_key %s/emulator.json)\"\n",
+	       "    --attr PlatformCredential=\"$(jq -r .baidu.secret_key %s/emulator.json)\"\n"
+	       "MPNS (channels https://127.0.0.1:%d/throttledthirdparty/01.00/ID; the\n"
+	       "  unthrottledthirdparty ones need this client certificate):\n"
+	       "  herald app create --platform MPNS --name emu-mpns \\\n"
+	       "    --attr PlatformPrincipal=@%s/mpns-cert.pem --attr PlatformCredential=@%s/mpns-cert-key.pem\n",
 	       dir, o->adm_port, sec->adm_id, dir, o->wns_port, o->wns_port, sec->wns_sid, dir,
-	       o->baidu_port, sec->baidu_key, dir);
+	       o->baidu_port, sec->baidu_key, dir, o->mpns_port, dir, dir);
 }
 
 int settings_init_dir(const char *dir, const struct emu_init_opts *opts, char *err, size_t errlen)
@@ -367,8 +372,18 @@ int settings_init_dir(const char *dir, const struct emu_init_opts *opts, char *e
 						  NULL};
 	struct init_ctx ctx = {.dir = dir, .force = opts->force, .err = err, .errlen = errlen};
 	struct emu_init_opts o = *opts;
-	EVP_PKEY *ca_key = NULL, *srv_key = NULL, *apns_key = NULL, *cli_key = NULL, *sa_key = NULL;
-	X509 *ca = NULL, *srv = NULL, *cli = NULL;
+	static const char *const mpns_exts[] = {"basicConstraints",
+						"critical,CA:FALSE",
+						"keyUsage",
+						"critical,digitalSignature,keyEncipherment",
+						"extendedKeyUsage",
+						"clientAuth",
+						"authorityKeyIdentifier",
+						"keyid",
+						NULL};
+	EVP_PKEY *ca_key = NULL, *srv_key = NULL, *apns_key = NULL, *cli_key = NULL, *sa_key = NULL,
+		 *mpns_key = NULL;
+	X509 *ca = NULL, *srv = NULL, *cli = NULL, *mpns = NULL;
 	char kid[EMU_ID_LEN + 1], team[EMU_ID_LEN + 1], sa_kid[41], subject[768], email[256],
 		token_uri[128];
 	struct init_secrets sec;
@@ -411,8 +426,9 @@ int settings_init_dir(const char *dir, const struct emu_init_opts *opts, char *e
 	srv_key = EVP_EC_gen("P-256");
 	apns_key = EVP_EC_gen("P-256");
 	cli_key = EVP_RSA_gen(2048);
+	mpns_key = EVP_EC_gen("P-256");
 	sa_key = EVP_RSA_gen(2048);
-	if (!ca_key || !srv_key || !apns_key || !cli_key || !sa_key) {
+	if (!ca_key || !srv_key || !apns_key || !cli_key || !sa_key || !mpns_key) {
 		snprintf(err, errlen, "key generation failed");
 		goto out;
 	}
@@ -426,7 +442,11 @@ int settings_init_dir(const char *dir, const struct emu_init_opts *opts, char *e
 		 "UID=%s\nCN=Apple Push Services: %s\nOU=%s\nO=herald-emulator\nC=US", bundle,
 		 bundle, team);
 	cli = srv ? make_cert(cli_key, ca, ca_key, subject, client_exts, CERT_DAYS) : NULL;
-	if (!cli) {
+	/* MPNS authenticated mode: the CN is the service name the phone app registers. */
+	mpns = cli ? make_cert(mpns_key, ca, ca_key, "CN=" MPNS_SERVICE_NAME "\nO=herald-emulator",
+			       mpns_exts, CERT_DAYS)
+		   : NULL;
+	if (!mpns) {
 		snprintf(err, errlen, "certificate generation failed");
 		goto out;
 	}
@@ -435,6 +455,8 @@ int settings_init_dir(const char *dir, const struct emu_init_opts *opts, char *e
 	    write_key(&ctx, "apns-key.p8", apns_key) ||
 	    write_key(&ctx, "apns-cert-key.pem", cli_key) ||
 	    write_cert(&ctx, "apns-cert.pem", cli) ||
+	    write_key(&ctx, "mpns-cert-key.pem", mpns_key) ||
+	    write_cert(&ctx, "mpns-cert.pem", mpns) ||
 	    write_service_account(&ctx, sa_key, project, sa_kid, email, token_uri) ||
 	    write_config(&ctx, &o, kid, team, bundle, &sec))
 		goto out;
@@ -445,6 +467,8 @@ out:
 	EVP_PKEY_free(srv_key);
 	EVP_PKEY_free(apns_key);
 	EVP_PKEY_free(cli_key);
+	EVP_PKEY_free(mpns_key);
+	X509_free(mpns);
 	EVP_PKEY_free(sa_key);
 	X509_free(ca);
 	X509_free(srv);

@@ -16,6 +16,7 @@ emulator_libemulator_la_SOURCES = \
 	emulator/h2.c emulator/h2.h \
 	emulator/init.c \
 	emulator/jwt.c emulator/jwt.h \
+	emulator/mpns.c emulator/mpns.h \
 	emulator/state.c emulator/state.h \
 	emulator/wns.c emulator/wns.h
 emulator_libemulator_la_CFLAGS = $(EMU_CFLAGS)

@@ -27,6 +27,7 @@
 #include "emulator/control.h"
 #include "emulator/fcm.h"
 #include "emulator/jwt.h"
+#include "emulator/mpns.h"
 #include "emulator/state.h"
 #include "emulator/wns.h"
 
@@ -276,16 +277,16 @@ static int load_rules_file(struct emu_state *st, const char *path)
 }
 
 struct ports {
-	int apns, fcm, control, adm, wns, baidu;
+	int apns, fcm, control, adm, wns, baidu, mpns;
 };
 
 /* DIR/run.json tells the other sub-commands where the running emulator listens. */
 static int write_run_file(const char *dir, const struct ports *p)
 {
 	char path[EMU_PATH_MAX], tmp[EMU_PATH_MAX + 8];
-	json_t *obj = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "pid", (int)getpid(), "apns",
-				p->apns, "fcm", p->fcm, "control", p->control, "adm", p->adm, "wns",
-				p->wns, "baidu", p->baidu);
+	json_t *obj = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "pid", (int)getpid(),
+				"apns", p->apns, "fcm", p->fcm, "control", p->control, "adm",
+				p->adm, "wns", p->wns, "baidu", p->baidu, "mpns", p->mpns);
 	int rc = -1;
 
 	if (obj && snprintf(path, sizeof(path), "%s/%s", dir, RUN_FILE) < (int)sizeof(path) &&
@@ -315,6 +316,7 @@ static int cmd_run(const struct args *a)
 	struct adm_server *adm = NULL;
 	struct wns_server *wns = NULL;
 	struct baidu_server *baidu = NULL;
+	struct mpns_server *mpns = NULL;
 	struct control *ctl = NULL;
 	struct ports ports;
 	char err[512];
@@ -352,9 +354,13 @@ static int cmd_run(const struct args *a)
 				       a->baidu_port >= 0 ? a->baidu_port : cfg.baidu_port, err,
 				       sizeof(err))
 		    : NULL;
-	ctl = baidu ? control_new(base, a->control_port >= 0 ? a->control_port : cfg.control_port,
-				  st, fcm, err, sizeof(err))
-		    : NULL;
+	mpns = baidu ? mpns_server_new(base, &cfg, st,
+				       a->mpns_port >= 0 ? a->mpns_port : cfg.mpns_port, err,
+				       sizeof(err))
+		     : NULL;
+	ctl = mpns ? control_new(base, a->control_port >= 0 ? a->control_port : cfg.control_port,
+				 st, fcm, err, sizeof(err))
+		   : NULL;
 	if (!ctl) {
 		fprintf(stderr, "herald-emulator: %s\n", err);
 		goto out;
@@ -368,13 +374,14 @@ static int cmd_run(const struct args *a)
 	}
 	ports = (struct ports){apns_server_port(apns), fcm_server_port(fcm),
 			       control_port(ctl),      adm_server_port(adm),
-			       wns_server_port(wns),   baidu_server_port(baidu)};
+			       wns_server_port(wns),   baidu_server_port(baidu),
+			       mpns_server_port(mpns)};
 	if (write_run_file(a->dir, &ports) != 0)
 		log_warning("cannot write %s/%s; give the other commands --control-port", a->dir,
 			    RUN_FILE);
 	/* One machine-readable line; scripts wait for it. */
-	printf("ports apns=%d fcm=%d control=%d adm=%d wns=%d baidu=%d\n", ports.apns, ports.fcm,
-	       ports.control, ports.adm, ports.wns, ports.baidu);
+	printf("ports apns=%d fcm=%d control=%d adm=%d wns=%d baidu=%d mpns=%d\n", ports.apns,
+	       ports.fcm, ports.control, ports.adm, ports.wns, ports.baidu, ports.mpns);
 	fflush(stdout);
 	log_info("herald-emulator: serving from %s", a->dir);
 	event_base_dispatch(base);
@@ -386,6 +393,7 @@ out:
 	if (sigterm)
 		event_free(sigterm);
 	control_free(ctl);
+	mpns_server_free(mpns);
 	baidu_server_free(baidu);
 	wns_server_free(wns);
 	adm_server_free(adm);

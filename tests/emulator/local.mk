@@ -9,7 +9,8 @@ emu_tests = \
 	tests/emulator/test_state \
 	tests/emulator/test_adm \
 	tests/emulator/test_wns \
-	tests/emulator/test_baidu
+	tests/emulator/test_baidu \
+	tests/emulator/test_mpns
 check_PROGRAMS += $(emu_tests)
 TESTS += $(emu_tests) tests/emulator/test_emulator.sh tests/emulator/test_emulator_http1.sh
 EXTRA_DIST += tests/emulator/test_emulator.sh tests/emulator/test_emulator_http1.sh tests/emulator/keys.h
@@ -35,3 +36,6 @@ tests_emulator_test_wns_LDADD = $(EMU_TEST_LDADD)
 tests_emulator_test_baidu_SOURCES = tests/emulator/test_baidu.c tests/emulator/keys.h
 tests_emulator_test_baidu_CFLAGS = $(EMU_TEST_CFLAGS)
 tests_emulator_test_baidu_LDADD = $(EMU_TEST_LDADD)
+tests_emulator_test_mpns_SOURCES = tests/emulator/test_mpns.c tests/emulator/keys.h
+tests_emulator_test_mpns_CFLAGS = $(EMU_TEST_CFLAGS)
+tests_emulator_test_mpns_LDADD = $(EMU_TEST_LDADD)

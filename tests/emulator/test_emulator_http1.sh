@@ -396,6 +396,89 @@ out=$(curl -sS "http://127.0.0.1:$ctl/v1/requests?provider=baidu&token=1111")
 echo "$out" | grep -q '"reason":"30608"' && echo "$out" | grep -q 'user-agent":"BCCS_SDK/3.0' ||
 	fail "Baidu inspection by channel: $out"
 
+# ---- MPNS ----
+mpns="https://127.0.0.1:$(port mpns)"
+grep -q -- "--platform MPNS" "$tmp/init.out" || fail "init prints how to create an MPNS application"
+[ "$(stat -c %a "$dir/mpns-cert-key.pem")" = 600 ] || fail "mpns-cert-key.pem is not 0600"
+mtoast='<?xml version="1.0" encoding="utf-8"?><wp:Notification xmlns:wp="WPNotification"><wp:Toast><wp:Text1>Bold</wp:Text1><wp:Text2>Normal</wp:Text2></wp:Toast></wp:Notification>'
+mtile='<?xml version="1.0" encoding="utf-8"?><wp:Notification xmlns:wp="WPNotification"><wp:Tile><wp:Count>3</wp:Count><wp:Title>T</wp:Title></wp:Tile></wp:Notification>'
+mpns_statuses() { # NOTIFICATION DEVICE SUBSCRIPTION ("-" = absent)
+	for pair in "x-notificationstatus:$1" "x-deviceconnectionstatus:$2" "x-subscriptionstatus:$3"; do
+		name=${pair%%:*} value=${pair#*:}
+		if [ "$value" = - ]; then
+			has_header "$name:" && return 1
+		else
+			has_header "$name: $value" || return 1
+		fi
+	done
+	return 0
+}
+uuid=123e4567-e89b-12d3-a456-426614174000
+req -H "Content-Type: text/xml" -H "X-NotificationClass: 2" -H "X-WindowsPhone-Target: toast" \
+	-H "X-MessageID: $uuid" --data-binary "$mtoast" "$mpns/throttledthirdparty/01.00/CH1"
+[ "$status" = 200 ] && mpns_statuses Received Connected Active && has_header "x-messageid: $uuid" &&
+	ok "MPNS toast: 200 Received/Connected/Active, X-MessageID echoed" || fail "MPNS toast: $status $(cat "$tmp/hdrs")"
+req -H "Content-Type: text/xml" -H "X-NotificationClass: 11" -H "X-WindowsPhone-Target: token" \
+	--data-binary "$mtile" --http2 "$mpns/throttledthirdparty/01.00/CH1"
+[ "$status" = 200 ] && [ "$proto" = 2 ] && ok "MPNS tile (class 11) over HTTP/2" || fail "MPNS tile: $status"
+req -H "Content-Type: application/octet-stream" -H "X-NotificationClass: 23" --data-binary 'raw' \
+	"$mpns/throttledthirdparty/01.00/CH1"
+expect 200 '' "MPNS raw (class 23, no target)"
+req -H "Content-Type: text/xml" -H "X-NotificationClass: 2" -H "X-WindowsPhone-Target: token" \
+	--data-binary "$mtoast" "$mpns/throttledthirdparty/01.00/CH1"
+[ "$status" = 400 ] && mpns_statuses - - - && ok "MPNS toast with target token: 400" || fail "MPNS target: $status"
+req -H "Content-Type: text/xml" -H "X-NotificationClass: 4" -H "X-WindowsPhone-Target: toast" \
+	--data-binary "$mtoast" "$mpns/throttledthirdparty/01.00/CH1"
+expect 400 '' "MPNS X-NotificationClass 4: 400"
+req -H "Content-Type: text/xml" -H "X-NotificationClass: 3" -H "X-WindowsPhone-Target: toast" \
+	--data-binary 'raw' "$mpns/throttledthirdparty/01.00/CH1"
+expect 400 '' "MPNS raw with a target: 400"
+req -H "Content-Type: text/xml" -H "X-NotificationClass: 1" -H "X-WindowsPhone-Target: token" \
+	--data-binary "$mtoast" "$mpns/throttledthirdparty/01.00/CH1"
+expect 400 '' "MPNS tile class with a toast payload: 400"
+req -H "Content-Type: application/octet-stream" -H "X-NotificationClass: 3" \
+	--data-binary "$(head -c 3073 /dev/zero | tr '\0' r)" "$mpns/throttledthirdparty/01.00/CH1"
+expect 400 '' "MPNS payload over 3 KB: 400"
+req -X GET "$mpns/throttledthirdparty/01.00/CH1"
+expect 405 '' "MPNS GET: 405"
+# Authenticated mode
+req -H "Content-Type: text/xml" -H "X-NotificationClass: 2" -H "X-WindowsPhone-Target: toast" \
+	--data-binary "$mtoast" "$mpns/unthrottledthirdparty/01.00/CH2"
+expect 403 '' "MPNS authenticated channel without a client certificate: 403"
+req --cert "$dir/apns-cert.pem" --key "$dir/apns-cert-key.pem" -H "Content-Type: text/xml" \
+	-H "X-NotificationClass: 2" -H "X-WindowsPhone-Target: toast" \
+	--data-binary "$mtoast" "$mpns/unthrottledthirdparty/01.00/CH2"
+expect 403 '' "MPNS authenticated channel with another service's certificate: 403"
+req --cert "$dir/mpns-cert.pem" --key "$dir/mpns-cert-key.pem" -H "Content-Type: text/xml" \
+	-H "X-NotificationClass: 2" -H "X-WindowsPhone-Target: toast" \
+	--data-binary "$mtoast" "$mpns/unthrottledthirdparty/01.00/CH2"
+[ "$status" = 200 ] && mpns_statuses Received Connected Active &&
+	ok "MPNS authenticated channel with init's client certificate: 200" || fail "MPNS authenticated: $status"
+rules '[{"provider":"mpns","token":"EXPIRED","status":404},
+	{"provider":"mpns","token":"INACTIVE","status":412},
+	{"provider":"mpns","token":"FULL","reason":"QueueFull"},
+	{"provider":"mpns","token":"OFF","reason":"Suppressed"},
+	{"provider":"mpns","token":"AWAY","reason":"TempDisconnected"},
+	{"provider":"mpns","token":"CAPPED","status":406},
+	{"provider":"mpns","token":"DOWN","status":503,"retry_after":300}]'
+mpns_rule() { # CHANNEL STATUS NOTIFICATION DEVICE SUBSCRIPTION
+	req -H "Content-Type: text/xml" -H "X-NotificationClass: 2" -H "X-WindowsPhone-Target: toast" \
+		--data-binary "$mtoast" "$mpns/throttledthirdparty/01.00/$1"
+	[ "$status" = "$2" ] && mpns_statuses "$3" "$4" "$5" && ok "MPNS $2 $3/$4/$5 from a rule" ||
+		fail "MPNS rule $1: $status $(tr '\r\n' '  ' <"$tmp/hdrs")"
+}
+mpns_rule EXPIRED 404 Dropped - Expired
+mpns_rule INACTIVE 412 Dropped InActive -
+mpns_rule FULL 200 QueueFull Connected Active
+mpns_rule OFF 200 Suppressed Connected Active
+mpns_rule AWAY 200 Received TempDisconnected Active
+mpns_rule CAPPED 406 Dropped - Active
+mpns_rule DOWN 503 - - -
+has_header 'retry-after: 300' || fail "MPNS 503 rule without Retry-After"
+out=$(curl -sS "http://127.0.0.1:$ctl/v1/requests?provider=mpns&token=EXPIRED")
+echo "$out" | grep -q '"status":404' && echo "$out" | grep -q '"x-notificationclass":"2"' ||
+	fail "MPNS inspection by channel: $out"
+
 # ---- clean stop ----
 kill "$pid"
 wait "$pid"
