@@ -50,7 +50,8 @@ int adm_md5(const json_t *data, char out[25])
 		keys[i++] = key;
 	}
 	/* strcmp orders by unsigned bytes: the UTF-8 byte order ADM uses. */
-	qsort(keys, n, sizeof(*keys), cmp_keys);
+	if (n) /* qsort wants a valid pointer even for no elements */
+		qsort(keys, n, sizeof(*keys), cmp_keys);
 	if (EVP_DigestInit_ex(md, EVP_md5(), NULL) != 1)
 		goto out;
 	for (i = 0; i < n; i++) {

@@ -135,7 +135,8 @@ int baidu_sign(const char *method, const char *url, const json_t *params, const 
 	json_object_foreach ((json_t *)params, key, v)
 		if (strcmp(key, "sign") != 0)
 			keys[k++] = key;
-	qsort(keys, k, sizeof(*keys), cmp_keys);
+	if (k)
+		qsort(keys, k, sizeof(*keys), cmp_keys);
 	/* Encoding the concatenation equals concatenating the encodings. */
 	if (java_urlencode(enc, method, strlen(method)) || java_urlencode(enc, url, strlen(url)))
 		goto out;

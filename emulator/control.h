@@ -1,7 +1,8 @@
 /*
  * The control and inspection API: HTTP/1.1 on 127.0.0.1 (libevent evhttp),
  * JSON in and out.
- *   GET  /v1/requests?provider=apns|fcm|oauth&token=T&limit=N
+ *   GET  /v1/requests?provider=P&token=T&limit=N   (P: apns, fcm, oauth, fcm-legacy,
+ *                                                  adm, adm-oauth, wns, wns-oauth, baidu, mpns)
  *   GET  /v1/count
  *   POST /v1/reset
  *   GET  /v1/rules      PUT /v1/rules  ({"rules": [...]} or a bare array)

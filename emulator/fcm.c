@@ -1040,7 +1040,7 @@ static void handle_legacy(struct fcm_server *srv, struct h2_req *req)
 	}
 	status = fcm_legacy_check(body, &targets, &msg_error, why, sizeof(why));
 	if (status != 0) {
-		strcat(why, "\n");
+		strncat(why, "\n", sizeof(why) - strlen(why) - 1);
 		legacy_plain(srv, req, status, "text/plain; charset=UTF-8", why, "InvalidRequest");
 		goto out;
 	}

@@ -457,7 +457,7 @@ static void http1_refuse(struct h2_conn *conn, struct stream *s, int status, con
 static int http1_parse_head(struct h2_conn *conn, struct stream *s, char *head,
 			    long long *content_length)
 {
-	char *line = head, *next, *sp1, *sp2, *colon, *v, *end;
+	char *line = head, *next, *sp1, *sp2, *colon, *ws, *v, *end;
 	const char *host = NULL;
 	size_t host_len = 0;
 	int te = 0;
@@ -481,8 +481,9 @@ static int http1_parse_head(struct h2_conn *conn, struct stream *s, char *head,
 		if (next)
 			*next = '\0';
 		colon = strchr(line, ':');
-		if (!colon || colon == line || strpbrk(line, " \t") < colon)
-			return 400;
+		ws = strpbrk(line, " \t");
+		if (!colon || colon == line || (ws && ws < colon))
+			return 400; /* no name, or white space inside it (RFC 9112 5.1) */
 		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
 			;
 		for (end = v + strlen(v); end > v && (end[-1] == ' ' || end[-1] == '\t'); end--)

@@ -1,6 +1,7 @@
 /*
  * `herald-emulator init DIR`: every credential the emulated providers accept,
- * made with OpenSSL (no shelling out), and DIR/emulator.json naming them.
+ * made with OpenSSL (no shelling out), and DIR/emulator.json naming them
+ * (and holding the shared secrets: FCM server key, ADM, WNS, Baidu).
  * Files holding private keys are created 0600 with O_EXCL semantics unless
  * --force; certificates are 0644.  Single-threaded, run once.
  */

@@ -1,6 +1,7 @@
 /*
  * herald-emulator: a local stand-in for the push providers (APNs, FCM HTTP
- * v1 and its OAuth endpoint) with an inspection and control API.  This file
+ * v1 and legacy with the OAuth endpoint, ADM, WNS, Baidu, MPNS) with an
+ * inspection and control API.  This file
  * is the command line: init, run, jwt and the control-API sub-commands.
  * `run` is single-threaded: one libevent loop serves every port.
  */
@@ -96,7 +97,8 @@ static void usage(FILE *out)
 	      "  run -d DIR [--PROVIDER-port N] [--control-port N] (0 = any free port)\n"
 	      "           PROVIDER: apns fcm adm wns baidu mpns\n"
 	      "           [--rules FILE] [--max-records N] [--log-level LEVEL]\n"
-	      "  requests -d DIR [--provider apns|fcm|oauth] [--token T] [--limit N]\n"
+	      "  requests -d DIR [--provider P] [--token T] [--limit N]   P: apns fcm oauth\n"
+	      "           fcm-legacy adm adm-oauth wns wns-oauth baidu mpns\n"
 	      "  count -d DIR        reset -d DIR        rules -d DIR [FILE|-]\n"
 	      "  jwt apns|fcm -d DIR [--iat SECONDS] [--aud URL]   print a signed token\n"
 	      "The control-API commands take --control-port N instead of -d DIR if wanted.\n"

@@ -1,7 +1,9 @@
 /*
  * The emulator's directory: what `herald-emulator init DIR` creates (CA,
  * server certificate, APNs token key and client certificate, FCM service
- * account) and the config file DIR/emulator.json that records them, which
+ * account, MPNS client certificate; the FCM server key and the ADM, WNS and
+ * Baidu shared secrets live in the file itself, 0600) and the config file
+ * DIR/emulator.json that records them, which
  * `run` and the other sub-commands load.  Loaded once at start; read-only
  * afterwards, so the loop may use it freely.
  */
