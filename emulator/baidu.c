@@ -285,6 +285,7 @@ static void respond_error(struct baidu_server *srv, struct h2_req *req, const ch
 static void handle_push(struct baidu_server *srv, struct h2_req *req, const char *path)
 {
 	const char *host = h2_req_header(req, ":authority", NULL), *channel = NULL;
+	const char *scheme = h2_req_header(req, ":scheme", NULL);
 	struct baidu_error e;
 	struct emu_rule rule = {.retry_after = -1};
 	json_t *params = NULL, *obj;
@@ -297,8 +298,9 @@ static void handle_push(struct baidu_server *srv, struct h2_req *req, const char
 		goto fail;
 	}
 	channel = json_string_value(json_object_get(params, "channel_id"));
-	/* The URL as the client addressed it: our scheme, its Host, the path. */
-	snprintf(url, sizeof(url), "https://%.200s%.700s", host, path);
+	/* The URL as the client addressed it: the scheme it connected with, its Host, the path. */
+	snprintf(url, sizeof(url), "%s://%.200s%.700s",
+		 scheme && strcmp(scheme, "http") == 0 ? "http" : "https", host, path);
 	if (baidu_check_push(srv->cfg, url, params, now, &e) != 0)
 		goto fail;
 	if (state_rule(srv->st, EMU_BAIDU, channel, &rule) &&
@@ -360,6 +362,7 @@ struct baidu_server *baidu_server_new(struct event_base *base, const struct emu_
 		.max_body = BAIDU_MAX_BODY,
 		.on_request = on_request,
 		.http1 = 1,
+		.plain_http = 1, /* the real service's URLs are http:// */
 	};
 
 	if (!srv) {

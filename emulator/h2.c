@@ -45,10 +45,12 @@ struct h2_conn {
 	nghttp2_session *ng;
 	void *data;
 	uint32_t max_streams;
-	int in_recv;	    /* inside nghttp2_session_mem_recv: sending must wait */
-	int http1;	    /* ALPN gave http/1.1 (or nothing): one request at a time */
-	struct stream *cur; /* HTTP/1.1: the request being read or answered */
-	int close_after;    /* HTTP/1.1: close once the output is written */
+	int in_recv;	     /* inside nghttp2_session_mem_recv: sending must wait */
+	int http1;	     /* ALPN gave http/1.1 (or nothing): one request at a time */
+	struct stream *cur;  /* HTTP/1.1: the request being read or answered */
+	int close_after;     /* HTTP/1.1: close once the output is written */
+	int plain;	     /* plaintext HTTP/1.1 (a plain_http server) */
+	struct event *sniff; /* plain_http: waiting for the first byte */
 	TAILQ_HEAD(, stream) streams;
 	TAILQ_ENTRY(h2_conn) link;
 };
@@ -146,7 +148,12 @@ static void conn_free(struct h2_conn *conn)
 	nghttp2_session_del(conn->ng);
 	if (srv->opts.on_conn_close && conn->data)
 		srv->opts.on_conn_close(conn->data, srv->opts.arg);
-	bufferevent_free(conn->bev);
+	if (conn->sniff) { /* still waiting for the first byte: the socket is ours */
+		evutil_closesocket(event_get_fd(conn->sniff));
+		event_free(conn->sniff);
+	}
+	if (conn->bev)
+		bufferevent_free(conn->bev);
 	TAILQ_REMOVE(&srv->conns, conn, link);
 	free(conn);
 }
@@ -473,7 +480,8 @@ static int http1_parse_head(struct h2_conn *conn, struct stream *s, char *head,
 	if (strcmp(sp2 + 1, "HTTP/1.0") == 0)
 		conn->close_after = 1;
 	if (http1_add_header(s, ":method", 7, line, (size_t)(sp1 - line)) != 0 ||
-	    http1_add_header(s, ":scheme", 7, "https", 5) != 0 ||
+	    http1_add_header(s, ":scheme", 7, conn->plain ? "http" : "https",
+			     conn->plain ? 4 : 5) != 0 ||
 	    http1_add_header(s, ":path", 5, sp1 + 1, (size_t)(sp2 - sp1 - 1)) != 0)
 		return 500;
 	for (line = next ? next + 2 : NULL; line && *line; line = next ? next + 2 : NULL) {
@@ -800,38 +808,90 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
-static void on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
-		      int salen, void *arg)
+/* Put TLS on fd (conn is on the server's list). */
+static int conn_start_tls(struct h2_conn *conn, evutil_socket_t fd)
 {
 	static const struct timeval handshake_timeout = {HANDSHAKE_TIMEOUT_S, 0};
-	struct h2_server *srv = arg;
-	struct h2_conn *conn = calloc(1, sizeof(*conn));
+	struct h2_server *srv = conn->srv;
 	SSL *ssl = SSL_new(srv->opts.tls);
 
-	int one = 1;
-
-	if (!conn || !ssl)
-		goto fail;
-	/* Answers are small and latency-bound: do not let Nagle hold them back. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (!ssl)
+		return -1;
 	conn->bev = bufferevent_openssl_socket_new(srv->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
 						   BEV_OPT_CLOSE_ON_FREE);
-	if (!conn->bev) {
-		ssl = NULL; /* bufferevent_openssl_socket_new frees it on failure */
-		goto fail;
-	}
+	if (!conn->bev)
+		return -1; /* bufferevent_openssl_socket_new freed ssl */
 	bufferevent_openssl_set_allow_dirty_shutdown(conn->bev, 1);
-	conn->srv = srv;
-	TAILQ_INIT(&conn->streams);
-	TAILQ_INSERT_TAIL(&srv->conns, conn, link);
 	bufferevent_setcb(conn->bev, on_read, on_write, on_event, conn);
 	bufferevent_set_timeouts(conn->bev, &handshake_timeout, NULL);
 	bufferevent_enable(conn->bev, EV_READ | EV_WRITE);
-	return;
-fail:
-	SSL_free(ssl);
-	free(conn);
-	evutil_closesocket(fd);
+	return 0;
+}
+
+/*
+ * Servers with plain_http take both on one port: a TLS ClientHello starts
+ * with a handshake record (0x16); anything else is plaintext HTTP/1.1.
+ */
+static void on_sniff(evutil_socket_t fd, short what, void *arg)
+{
+	struct h2_conn *conn = arg;
+	unsigned char first;
+	int rc = 0;
+
+	event_free(conn->sniff);
+	conn->sniff = NULL;
+	if (!(what & EV_READ) || recv(fd, &first, 1, MSG_PEEK) != 1) {
+		rc = -1;
+	} else if (first == 0x16) {
+		rc = conn_start_tls(conn, fd);
+	} else {
+		conn->bev = bufferevent_socket_new(conn->srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+		if (!conn->bev) {
+			rc = -1;
+		} else {
+			conn->http1 = 1;
+			conn->plain = 1;
+			if (conn->srv->opts.on_conn_open)
+				conn->data =
+					conn->srv->opts.on_conn_open(conn, conn->srv->opts.arg);
+			bufferevent_setcb(conn->bev, on_read, on_write, on_event, conn);
+			bufferevent_enable(conn->bev, EV_READ | EV_WRITE);
+		}
+	}
+	if (rc != 0) {
+		if (!conn->bev)
+			evutil_closesocket(fd);
+		conn_free(conn);
+	}
+}
+
+static void on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
+		      int salen, void *arg)
+{
+	static const struct timeval sniff_timeout = {HANDSHAKE_TIMEOUT_S, 0};
+	struct h2_server *srv = arg;
+	struct h2_conn *conn = calloc(1, sizeof(*conn));
+	int one = 1;
+
+	if (!conn) {
+		evutil_closesocket(fd);
+		return;
+	}
+	/* Answers are small and latency-bound: do not let Nagle hold them back. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	conn->srv = srv;
+	TAILQ_INIT(&conn->streams);
+	TAILQ_INSERT_TAIL(&srv->conns, conn, link);
+	if (srv->opts.plain_http) {
+		conn->sniff = event_new(srv->base, fd, EV_READ, on_sniff, conn);
+		if (conn->sniff && event_add(conn->sniff, &sniff_timeout) == 0)
+			return;
+	} else if (conn_start_tls(conn, fd) == 0) {
+		return;
+	}
+	if (!conn->bev)
+		evutil_closesocket(fd);
+	conn_free(conn);
 }
 
 struct h2_server *h2_server_new(struct event_base *base, int port,
@@ -894,7 +954,7 @@ SSL *h2_conn_ssl(const struct h2_conn *conn)
 X509 *h2_conn_peer_cert(const struct h2_conn *conn)
 {
 	SSL *ssl = h2_conn_ssl(conn);
-	X509 *cert = SSL_get0_peer_certificate(ssl);
+	X509 *cert = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
 
 	/* The handshake fails on a bad certificate; this is a second look. */
 	return cert && SSL_get_verify_result(ssl) == X509_V_OK ? cert : NULL;

@@ -62,6 +62,7 @@ struct h2_server_opts {
 	h2_conn_open_fn on_conn_open;	/* optional */
 	h2_conn_close_fn on_conn_close; /* optional */
 	int http1; /* also serve HTTP/1.1 (ALPN http/1.1 or none); needs h2_tls_ctx_allow_http1 */
+	int plain_http; /* also plaintext HTTP/1.1 on the same port (:scheme "http") */
 	void *arg;
 };
 
@@ -95,6 +96,7 @@ int h2_respond(struct h2_req *req, int status, const struct h2_out_header *hdrs,
 	       const char *body, size_t body_len, unsigned delay_ms);
 
 void *h2_conn_data(const struct h2_conn *conn);
+/* NULL for a plaintext connection. */
 SSL *h2_conn_ssl(const struct h2_conn *conn);
 /* The verified client certificate (borrowed) or NULL. */
 X509 *h2_conn_peer_cert(const struct h2_conn *conn);

@@ -244,6 +244,7 @@ struct mpns_server *mpns_server_new(struct event_base *base, const struct emu_co
 		.max_body = MPNS_MAX_PAYLOAD + 1,
 		.on_request = on_request,
 		.http1 = 1,
+		.plain_http = 1, /* the real service's URLs are http:// */
 	};
 
 	if (!srv) {

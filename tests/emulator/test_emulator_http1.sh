@@ -358,7 +358,7 @@ baidu_send() {
 	sign=$(jenc "$base$secret" | md5sum | cut -c1-32)
 	req -H "Content-Type: application/x-www-form-urlencoded;charset=utf-8" \
 		-H "User-Agent: BCCS_SDK/3.0 (Linux) sh/1 (Baidu Push Server SDK V3.0.0)" \
-		--data-binary "${body}sign=$sign" "$baidu_url"
+		--data-binary "${body}sign=$sign" "${post_url:-$baidu_url}"
 }
 now=$(date +%s)
 msg='{"title":"Hi","description":"你好 world"}'
@@ -369,6 +369,13 @@ baidu_send "http://127.0.0.1:$baidu_port/rest/3.0/push/single_device" "$baidu_se
 	"apikey=$baidu_key" channel_id=3812345678901234567 "msg=hello" "timestamp=$now"
 [ "$status" = 401 ] && grep -q '"error_code":30603,"error_msg":"Authentication Failed"' "$tmp/body" &&
 	ok "Baidu signature over another URL (http://): 401 30603" || fail "Baidu wrong URL: $status $(cat "$tmp/body")"
+post_url="http://127.0.0.1:$baidu_port/rest/3.0/push/single_device"
+baidu_send "$post_url" "$baidu_secret" "apikey=$baidu_key" channel_id=3812345678901234567 \
+	"msg=hello" "timestamp=$now"
+[ "$status" = 200 ] && [ "$proto" = 1.1 ] &&
+	ok "Baidu over plain HTTP on the same port, signed for its http:// URL" ||
+	fail "Baidu plain HTTP: $status $(cat "$tmp/body" "$tmp/curl.err")"
+post_url=
 baidu_send "$baidu_url" "0000$baidu_secret" "apikey=$baidu_key" channel_id=3812345678901234567 \
 	"msg=hello" "timestamp=$now"
 expect 401 '"error_code":30603' "Baidu forged signature (wrong secret): 30603"
@@ -441,6 +448,14 @@ req -H "Content-Type: application/octet-stream" -H "X-NotificationClass: 3" \
 expect 400 '' "MPNS payload over 3 KB: 400"
 req -X GET "$mpns/throttledthirdparty/01.00/CH1"
 expect 405 '' "MPNS GET: 405"
+plain="http://127.0.0.1:$(port mpns)"
+req -H "Content-Type: text/xml" -H "X-NotificationClass: 2" -H "X-WindowsPhone-Target: toast" \
+	--data-binary "$mtoast" "$plain/throttledthirdparty/01.00/CH1"
+[ "$status" = 200 ] && mpns_statuses Received Connected Active &&
+	ok "MPNS unauthenticated channel over plain http://" || fail "MPNS plain HTTP: $status"
+req -H "Content-Type: text/xml" -H "X-NotificationClass: 2" -H "X-WindowsPhone-Target: toast" \
+	--data-binary "$mtoast" "$plain/unthrottledthirdparty/01.00/CH1"
+expect 403 '' "MPNS authenticated channel over plain http://: 403"
 # Authenticated mode
 req -H "Content-Type: text/xml" -H "X-NotificationClass: 2" -H "X-WindowsPhone-Target: toast" \
 	--data-binary "$mtoast" "$mpns/unthrottledthirdparty/01.00/CH2"
