@@ -367,6 +367,7 @@ static int cmd_run(const struct args *a)
 		fprintf(stderr, "herald-emulator: %s\n", err);
 		goto out;
 	}
+	control_set_token_servers(ctl, adm, wns);
 	sigint = evsignal_new(base, SIGINT, on_signal, base);
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
 	if (!sigint || !sigterm || evsignal_add(sigint, NULL) != 0 ||

@@ -356,6 +356,11 @@ int wns_server_port(const struct wns_server *srv)
 	return h2_server_port(srv->h2);
 }
 
+void wns_server_revoke_tokens(struct wns_server *srv)
+{
+	bearer_revoke_all(srv->tokens);
+}
+
 void wns_server_free(struct wns_server *srv)
 {
 	if (!srv)

@@ -61,6 +61,7 @@ struct wns_server;
 struct wns_server *wns_server_new(struct event_base *base, const struct emu_config *cfg,
 				  struct emu_state *st, int port, char *err, size_t errlen);
 int wns_server_port(const struct wns_server *srv);
+void wns_server_revoke_tokens(struct wns_server *srv);
 void wns_server_free(struct wns_server *srv);
 
 #endif

@@ -224,6 +224,12 @@ adm_token="Atc|forged"
 send_adm $reg '{"data":{"a":"1"}}'
 expect 401 '{"reason":"AccessTokenExpired"}' "ADM unknown access token: 401 AccessTokenExpired"
 adm_token=$adm_token_saved
+curl -sS -X POST "http://127.0.0.1:$ctl/v1/adm/revoke" | grep -q '"revoked":true' || fail "POST /v1/adm/revoke"
+send_adm $reg '{"data":{"a":"1"}}'
+expect 401 '{"reason":"AccessTokenExpired"}' "ADM token revoked through the control API: 401 AccessTokenExpired"
+req --data-urlencode grant_type=client_credentials --data-urlencode scope=messaging:push \
+	--data-urlencode "client_id=$adm_id" --data-urlencode "client_secret=$adm_secret" "$adm/auth/O2/token"
+adm_token=$(sed -E 's/.*"access_token":"([^"]+)".*/\1/' "$tmp/body")
 send_adm amzn1.adm-registration.v3.gone '{"data":{"a":"1"}}'
 expect 400 '{"reason":"Unregistered"}' "ADM Unregistered from a rule"
 send_adm amzn1.adm-registration.v3.old '{"data":{"a":"1"}}'
@@ -242,7 +248,7 @@ elapsed=$((($(date +%s%N) - start) / 1000000))
 out=$(curl -sS "http://127.0.0.1:$ctl/v1/requests?provider=adm&token=amzn1.adm-registration.v3.gone")
 echo "$out" | grep -q '"reason":"Unregistered"' && echo "$out" | grep -q '"x-amzn-type-version"' ||
 	fail "ADM inspection by registration id: $out"
-[ "$(count_of adm-oauth)" = 4 ] || fail "adm-oauth count $(count_of adm-oauth)"
+[ "$(count_of adm-oauth)" = 5 ] || fail "adm-oauth count $(count_of adm-oauth)"
 
 # ---- WNS ----
 wns="https://127.0.0.1:$(port wns)"
@@ -313,6 +319,13 @@ req -H "Authorization: Bearer forged" -H "X-WNS-Type: wns/toast" -H "Content-Typ
 expect 401 '' "WNS unknown access token: 401"
 req -H "X-WNS-Type: wns/toast" -H "Content-Type: text/xml" --data-binary "$toast" "$wns/?token=AwYAAAD1"
 expect 401 '' "WNS without an access token: 401"
+curl -sS -X POST "http://127.0.0.1:$ctl/v1/wns/revoke" | grep -q '"revoked":true' || fail "POST /v1/wns/revoke"
+wns_send AwYAAAD1 wns/badge text/xml '<badge value="1"/>'
+expect 401 '' "WNS token revoked through the control API: 401"
+req --data-urlencode grant_type=client_credentials --data-urlencode "client_id=$wns_sid" \
+	--data-urlencode "client_secret=$wns_secret" --data-urlencode scope=notify.windows.com \
+	"$wns/accesstoken.srf"
+wns_token=$(sed -E 's/.*"access_token":"([^"]+)".*/\1/' "$tmp/body")
 wns_send gone wns/toast text/xml "$toast"
 expect 410 '' "WNS expired channel from a rule: 410"
 wns_send unknown wns/toast text/xml "$toast"
@@ -331,7 +344,7 @@ expect 200 '' "WNS DELETE with X-WNS-Match"
 out=$(curl -sS "http://127.0.0.1:$ctl/v1/requests?provider=wns&token=gone")
 echo "$out" | grep -q '"status":410' && echo "$out" | grep -q '"x-wns-type":"wns/toast"' ||
 	fail "WNS inspection by channel: $out"
-[ "$(count_of wns-oauth)" = 3 ] || fail "wns-oauth count $(count_of wns-oauth)"
+[ "$(count_of wns-oauth)" = 4 ] || fail "wns-oauth count $(count_of wns-oauth)"
 
 # ---- Baidu v3 ----
 baidu_port=$(port baidu)
