@@ -8,7 +8,9 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "broker/api.h"
 #include "common/log.h"
@@ -21,6 +23,13 @@ struct api {
 	api_effect_fn effect_fn;
 	void *effect_arg;
 	atomic_uint pending;
+	struct api_local {
+		const char *name;
+		enum op_role role;
+		api_local_fn fn;
+		void *arg;
+	} local[API_LOCAL_MAX];
+	unsigned int n_local;
 };
 
 struct api_req {
@@ -55,6 +64,40 @@ void api_set_effect_hook(struct api *api, api_effect_fn fn, void *arg)
 {
 	api->effect_fn = fn;
 	api->effect_arg = arg;
+}
+
+int api_add_local(struct api *api, const char *name, enum op_role role, api_local_fn fn, void *arg)
+{
+	if (api->n_local >= API_LOCAL_MAX)
+		return -1;
+	api->local[api->n_local++] = (struct api_local){name, role, fn, arg};
+	return 0;
+}
+
+/* Run a local operation now; false if op is not one. */
+static bool api_call_local(struct api *api, enum op_role role, const char *op, json_t *args,
+			   api_reply_fn reply, void *arg)
+{
+	struct op_error err = {0};
+	json_t *result;
+
+	for (unsigned int i = 0; i < api->n_local; i++) {
+		const struct api_local *l = &api->local[i];
+
+		if (strcmp(l->name, op))
+			continue;
+		if (role < l->role) {
+			op_fail(&err, "AuthorizationError", 403,
+				"User is not authorized to perform: SNS:%s", op);
+			reply(arg, NULL, &err);
+			return true;
+		}
+		result = l->fn(l->arg, args, &err);
+		reply(arg, result, result ? NULL : &err);
+		json_decref(result);
+		return true;
+	}
+	return false;
 }
 
 unsigned int api_pending(const struct api *api)
@@ -115,6 +158,13 @@ static void api_done(void *arg, int status)
 
 void api_call(struct api *api, enum op_role role, const char *op, json_t *args, api_reply_fn reply,
 	      void *arg)
+{
+	if (!api_call_local(api, role, op, args, reply, arg))
+		api_call_sns(api, role, op, args, reply, arg);
+}
+
+void api_call_sns(struct api *api, enum op_role role, const char *op, json_t *args,
+		  api_reply_fn reply, void *arg)
 {
 	const struct op_def *def = op_find(op);
 	struct op_error err = {0};

@@ -42,6 +42,24 @@ void api_set_effect_hook(struct api *api, api_effect_fn fn, void *arg);
 void api_call(struct api *api, enum op_role role, const char *op, json_t *args, api_reply_fn reply,
 	      void *arg);
 
+/*
+ * An operation on state the loop thread owns rather than the store (the
+ * loaded drivers): fn(arg, args, err) runs on the loop thread inside
+ * api_call() and returns a new reference to the result, or NULL with err
+ * filled.  It is found before the store's operations; name is borrowed and
+ * must outlive the api.  At most API_LOCAL_MAX; 0 or -1.
+ */
+#define API_LOCAL_MAX 8
+typedef json_t *(*api_local_fn)(void *arg, json_t *args, struct op_error *err);
+int api_add_local(struct api *api, const char *name, enum op_role role, api_local_fn fn, void *arg);
+
+/*
+ * api_call() restricted to the SNS operation table: the SNS HTTP API uses it,
+ * so that herald's own local operations (drivers) stay on the Unix socket.
+ */
+void api_call_sns(struct api *api, enum op_role role, const char *op, json_t *args,
+		  api_reply_fn reply, void *arg);
+
 /* Requests submitted and not yet answered. */
 unsigned int api_pending(const struct api *api);
 

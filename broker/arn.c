@@ -4,47 +4,33 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "broker/arn.h"
-
-static char *arn_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *arn_format(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	return n < 0 ? NULL : s;
-}
+#include "common/util.h"
 
 char *arn_app(const struct conf *conf, const char *platform, const char *name)
 {
-	return arn_format("arn:aws:sns:%s:%s:app/%s/%s", conf->region, conf->account, platform,
-			  name);
+	return util_strdupf("arn:aws:sns:%s:%s:app/%s/%s", conf->region, conf->account, platform,
+			    name);
 }
 
 char *arn_endpoint(const struct conf *conf, const char *platform, const char *app, const char *uuid)
 {
-	return arn_format("arn:aws:sns:%s:%s:endpoint/%s/%s/%s", conf->region, conf->account,
-			  platform, app, uuid);
+	return util_strdupf("arn:aws:sns:%s:%s:endpoint/%s/%s/%s", conf->region, conf->account,
+			    platform, app, uuid);
 }
 
 char *arn_topic(const struct conf *conf, const char *name)
 {
-	return arn_format("arn:aws:sns:%s:%s:%s", conf->region, conf->account, name);
+	return util_strdupf("arn:aws:sns:%s:%s:%s", conf->region, conf->account, name);
 }
 
 char *arn_subscription(const char *topic_arn, const char *uuid)
 {
-	return arn_format("%s:%s", topic_arn, uuid);
+	return util_strdupf("%s:%s", topic_arn, uuid);
 }
 
 static int arn_bad(struct op_error *err, const char *param, const char *reason)

@@ -29,13 +29,17 @@
 #include "common/log.h"
 #include "common/paths.h"
 
-#define CONF_MAX_FRAME_MIN    4096u
-#define CONF_MAX_FRAME_MAX    (64u << 20)
-#define CONF_MAX_CLIENTS_MAX  65536u
-#define CONF_COMMIT_BATCH_MAX 100000u
-#define CONF_PATH_MAX	      4096u
-#define CONF_REGION_MAX	      32u
-#define CONF_SOCKET_PATH_MAX  (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+#define CONF_MAX_FRAME_MIN     4096u
+#define CONF_MAX_FRAME_MAX     (64u << 20)
+#define CONF_MAX_CLIENTS_MAX   65536u
+#define CONF_COMMIT_BATCH_MAX  100000u
+#define CONF_HTTP_MAX_BODY_MIN 1024u
+#define CONF_HTTP_MAX_BODY_MAX (64u << 20)
+#define CONF_ACCESS_KEYS_MAX   1024
+#define CONF_PATH_MAX	       4096u
+#define CONF_REGION_MAX	       32u
+#define CONF_DRIVER_DIRS_MAX   16u
+#define CONF_SOCKET_PATH_MAX   (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
 struct conf_loader {
 	struct conf *conf;
@@ -57,6 +61,19 @@ struct conf_key {
  * The file a setting came from as a user can find it: libconfig records an
  * @include'd file by the name written in the directive, relative to incdir.
  */
+static void conf_free_access_keys(struct conf *c)
+{
+	for (size_t i = 0; c->access_keys && i < c->n_access_keys; i++) {
+		free(c->access_keys[i].id);
+		if (c->access_keys[i].secret)
+			explicit_bzero(c->access_keys[i].secret, strlen(c->access_keys[i].secret));
+		free(c->access_keys[i].secret);
+	}
+	free(c->access_keys);
+	c->access_keys = NULL;
+	c->n_access_keys = 0;
+}
+
 static void conf_file_name(const struct conf_loader *ld, const char *file, char *buf, size_t n)
 {
 	if (!file)
@@ -458,7 +475,212 @@ static int conf_set_publish_groups(struct conf_loader *ld, const config_setting_
 	return conf_set_idlist(ld, s, &ld->conf->publish_groups, true);
 }
 
-static const char *const conf_groups[] = {"state", "socket", "access"};
+static int conf_get_bool(struct conf_loader *ld, const config_setting_t *s, bool *out)
+{
+	char key[128];
+
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return conf_fail(ld, s, "%s must be true or false, not %s",
+				 conf_key_name(s, key, sizeof(key)), conf_type_name(s));
+	*out = config_setting_get_bool(s);
+	return 0;
+}
+
+static int conf_set_http_enabled(struct conf_loader *ld, const config_setting_t *s)
+{
+	return conf_get_bool(ld, s, &ld->conf->http_enabled);
+}
+
+static int conf_set_http_address(struct conf_loader *ld, const config_setting_t *s)
+{
+	return conf_set_str(ld, s, &ld->conf->http_address, 255);
+}
+
+static int conf_set_http_port(struct conf_loader *ld, const config_setting_t *s)
+{
+	unsigned long long v;
+
+	if (conf_get_uint(ld, s, 0, 65535, &v) < 0)
+		return -1;
+	ld->conf->http_port = (unsigned int)v;
+	return 0;
+}
+
+static int conf_set_http_allow_unsigned(struct conf_loader *ld, const config_setting_t *s)
+{
+	return conf_get_bool(ld, s, &ld->conf->http_allow_unsigned);
+}
+
+static int conf_set_http_max_body(struct conf_loader *ld, const config_setting_t *s)
+{
+	unsigned long long v;
+
+	if (conf_get_uint(ld, s, CONF_HTTP_MAX_BODY_MIN, CONF_HTTP_MAX_BODY_MAX, &v) < 0)
+		return -1;
+	ld->conf->http_max_body = (size_t)v;
+	return 0;
+}
+
+static int conf_set_http_tls(struct conf_loader *ld, const config_setting_t *s)
+{
+	char **field = !strcmp(config_setting_name(s), "tls_cert") ? &ld->conf->http_tls_cert
+								   : &ld->conf->http_tls_key;
+	const char *v = NULL;
+
+	if (conf_get_string(ld, s, &v) < 0)
+		return -1;
+	if (!*v) { /* "" is the documented "no TLS" */
+		free(*field);
+		*field = NULL;
+		return 0;
+	}
+	return conf_set_str(ld, s, field, CONF_PATH_MAX);
+}
+
+/* One { id = "..."; secret = "..."; role = "admin" | "publish"; } of http.access_keys. */
+static int conf_access_key(struct conf_loader *ld, const config_setting_t *e,
+			   struct conf_access_key *k)
+{
+	const config_setting_t *c;
+	const char *v = NULL;
+	int m;
+
+	if (!config_setting_is_group(e))
+		return conf_fail(ld, e,
+				 "http.access_keys entries must be groups like { id = \"...\"; "
+				 "secret = \"...\"; role = \"admin\"; }, not %s",
+				 conf_type_name(e));
+	k->role = 2; /* OP_ROLE_ADMIN */
+	m = config_setting_length(e);
+	for (int j = 0; j < m; j++) {
+		c = config_setting_get_elem(e, (unsigned int)j);
+		if (conf_get_string(ld, c, &v) < 0)
+			return -1;
+		if (!strcmp(config_setting_name(c), "id")) {
+			if (!*v || strlen(v) > 128 ||
+			    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(v))
+				return conf_fail(ld, c,
+						 "http.access_keys id must be 1 to 128 letters "
+						 "and digits");
+			free(k->id);
+			if (!(k->id = strdup(v)))
+				return conf_fail(ld, c, "out of memory");
+		} else if (!strcmp(config_setting_name(c), "secret")) {
+			/* the value itself never goes into a message */
+			if (strlen(v) < 16 || strlen(v) > 128)
+				return conf_fail(ld, c,
+						 "http.access_keys secret must be 16 to 128 "
+						 "characters long");
+			free(k->secret);
+			if (!(k->secret = strdup(v)))
+				return conf_fail(ld, c, "out of memory");
+		} else if (!strcmp(config_setting_name(c), "role")) {
+			if (!strcmp(v, "admin"))
+				k->role = 2;
+			else if (!strcmp(v, "publish"))
+				k->role = 1;
+			else
+				return conf_fail(ld, c,
+						 "http.access_keys role must be \"admin\" or "
+						 "\"publish\", not \"%.32s\"",
+						 v);
+		} else {
+			return conf_fail(ld, c, "unknown key '%s' in http.access_keys",
+					 config_setting_name(c));
+		}
+	}
+	if (!k->id || !k->secret)
+		return conf_fail(ld, e, "http.access_keys entries need an id and a secret");
+	return 0;
+}
+
+static int conf_set_http_access_keys(struct conf_loader *ld, const config_setting_t *s)
+{
+	struct conf *c = ld->conf;
+	int n;
+
+	if (!config_setting_is_list(s))
+		return conf_fail(ld, s,
+				 "http.access_keys must be a list like ( { id = \"...\"; secret = "
+				 "\"...\"; role = \"admin\"; } ), not %s",
+				 conf_type_name(s));
+	n = config_setting_length(s);
+	if (n > CONF_ACCESS_KEYS_MAX)
+		return conf_fail(ld, s, "http.access_keys has more than %d keys",
+				 CONF_ACCESS_KEYS_MAX);
+	conf_free_access_keys(c);
+	c->access_keys = calloc((size_t)n + 1, sizeof(*c->access_keys));
+	if (!c->access_keys)
+		return conf_fail(ld, s, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
+
+		c->n_access_keys++;
+		if (conf_access_key(ld, e, &c->access_keys[i]) < 0)
+			return -1;
+		for (int j = 0; j < i; j++)
+			if (!strcmp(c->access_keys[j].id, c->access_keys[i].id))
+				return conf_fail(ld, e, "http.access_keys: id %s appears twice",
+						 c->access_keys[i].id);
+	}
+	return 0;
+}
+
+static void conf_free_dirs(char **dirs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(dirs[i]);
+	free(dirs);
+}
+
+/* drivers.dirs: absolute directory paths; [] loads no driver at all. */
+static int conf_set_driver_dirs(struct conf_loader *ld, const config_setting_t *s)
+{
+	int n = config_setting_length(s);
+	char **dirs = NULL;
+
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(s) != CONFIG_TYPE_LIST)
+		return conf_fail(ld, s,
+				 "drivers.dirs must be an array of directories like "
+				 "[\"/usr/lib/herald/drivers-abi1\"], not %s",
+				 conf_type_name(s));
+	if (n > (int)CONF_DRIVER_DIRS_MAX)
+		return conf_fail(ld, s, "drivers.dirs has %d directories; at most %u", n,
+				 CONF_DRIVER_DIRS_MAX);
+	if (n > 0 && !(dirs = calloc((size_t)n, sizeof(*dirs))))
+		return conf_fail(ld, s, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
+		const config_setting_t *at = e->line ? e : s;
+		const char *v;
+
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			conf_free_dirs(dirs, (size_t)n);
+			return conf_fail(ld, at, "drivers.dirs must hold directory names, not %s",
+					 conf_type_name(e));
+		}
+		v = config_setting_get_string(e);
+		if (v[0] != '/' || strlen(v) > CONF_PATH_MAX) {
+			conf_free_dirs(dirs, (size_t)n);
+			return conf_fail(ld, at,
+					 "drivers.dirs: \"%.64s\" is not an absolute path of at "
+					 "most %u bytes",
+					 v, CONF_PATH_MAX);
+		}
+		if (!(dirs[i] = strdup(v))) {
+			conf_free_dirs(dirs, (size_t)n);
+			return conf_fail(ld, s, "out of memory");
+		}
+	}
+	conf_free_dirs(ld->conf->driver_dirs, ld->conf->n_driver_dirs);
+	ld->conf->driver_dirs = dirs;
+	ld->conf->n_driver_dirs = (size_t)n;
+	return 0;
+}
+
+static const char *const conf_groups[] = {"state", "socket", "access", "http", "drivers"};
 
 static const struct conf_key conf_keys[] = {
 	{NULL, "region", conf_set_region},
@@ -478,6 +700,15 @@ static const struct conf_key conf_keys[] = {
 	{"access", "admin_groups", conf_set_admin_groups},
 	{"access", "publish_users", conf_set_publish_users},
 	{"access", "publish_groups", conf_set_publish_groups},
+	{"http", "enabled", conf_set_http_enabled},
+	{"http", "address", conf_set_http_address},
+	{"http", "port", conf_set_http_port},
+	{"http", "allow_unsigned", conf_set_http_allow_unsigned},
+	{"http", "max_body", conf_set_http_max_body},
+	{"http", "access_keys", conf_set_http_access_keys},
+	{"http", "tls_cert", conf_set_http_tls},
+	{"http", "tls_key", conf_set_http_tls},
+	{"drivers", "dirs", conf_set_driver_dirs},
 };
 
 static const struct conf_key *conf_key_find(const char *group, const char *name)
@@ -561,7 +792,14 @@ static int conf_defaults(struct conf_loader *ld)
 	c->max_frame = 1u << 20;
 	c->max_clients = 1024;
 	c->log_level = LOG_INFO;
-	if (!c->region || !c->account || !c->state_dir || !c->socket_path)
+	c->http_address = strdup("127.0.0.1");
+	c->http_port = 9911;
+	c->http_max_body = 1u << 20;
+	c->driver_dirs = calloc(1, sizeof(*c->driver_dirs));
+	if (!c->driver_dirs || !(c->driver_dirs[0] = strdup(DRIVERDIR)))
+		return conf_fail(ld, NULL, "out of memory");
+	c->n_driver_dirs = 1;
+	if (!c->http_address || !c->region || !c->account || !c->state_dir || !c->socket_path)
 		return conf_fail(ld, NULL, "out of memory");
 	return 0;
 }
@@ -581,6 +819,10 @@ static int conf_finish(struct conf_loader *ld)
 	}
 	if (!c->db_path || !c->key_file)
 		return conf_fail(ld, NULL, "out of memory");
+	if (!c->http_tls_cert != !c->http_tls_key)
+		return conf_fail(
+			ld, NULL,
+			"http.tls_cert and http.tls_key must be set together (or neither)");
 	/* A default socket path (from $XDG_RUNTIME_DIR) can be too long too. */
 	if (strlen(c->socket_path) > CONF_SOCKET_PATH_MAX)
 		return conf_fail(
@@ -678,5 +920,10 @@ void conf_free(struct conf *conf)
 	free(conf->admin_groups.ids);
 	free(conf->publish_users.ids);
 	free(conf->publish_groups.ids);
+	free(conf->http_address);
+	free(conf->http_tls_cert);
+	free(conf->http_tls_key);
+	conf_free_access_keys(conf);
+	conf_free_dirs(conf->driver_dirs, conf->n_driver_dirs);
 	free(conf);
 }

@@ -21,6 +21,13 @@ struct conf_idlist {
 	unsigned int *ids; /* uids or gids, resolved from names when loading */
 };
 
+/* One SigV4 access key of the HTTP API (role: OP_ROLE_ADMIN or OP_ROLE_PUBLISH, see op.h). */
+struct conf_access_key {
+	char *id;
+	char *secret; /* never logged */
+	int role;
+};
+
 struct conf {
 	char *path; /* file the configuration came from; NULL for built-in defaults */
 
@@ -45,6 +52,20 @@ struct conf {
 	/* access by peer credentials; root and the daemon's own user always administer */
 	struct conf_idlist admin_users, admin_groups;
 	struct conf_idlist publish_users, publish_groups;
+
+	/* SNS-compatible HTTP API (front_http.h) */
+	bool http_enabled;	  /* default false */
+	char *http_address;	  /* "127.0.0.1" */
+	unsigned int http_port;	  /* 9911; 0 picks a free port (logged) */
+	bool http_allow_unsigned; /* accept requests without SigV4 as admin; default false */
+	size_t http_max_body;	  /* bytes, default 1 MiB */
+	size_t n_access_keys;
+	struct conf_access_key *access_keys;
+	char *http_tls_cert; /* PEM certificate chain; NULL: plain HTTP */
+	char *http_tls_key;  /* PEM private key, set exactly when http_tls_cert is */
+	/* provider drivers: directories scanned for *.so, in order */
+	char **driver_dirs;
+	size_t n_driver_dirs;
 
 	/* logging */
 	int log_level; /* syslog priority */

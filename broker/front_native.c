@@ -110,20 +110,6 @@ struct front_native {
 
 static const char *const role_names[] = {"none", "publish", "admin"};
 
-static char *fn_strerr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *fn_strerr(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
-
 /* ---- roles ---- */
 
 static bool idlist_has(const struct conf_idlist *l, unsigned int id)
@@ -676,33 +662,33 @@ static int fn_clear_stale(const char *path, const struct sockaddr_un *sun, char 
 	int fd, rc;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT
-			       ? 0
-			       : (*err = fn_strerr("cannot examine %s: %s", path, strerror(errno)),
-				  -1);
+		return errno == ENOENT ? 0
+				       : (*err = util_strdupf("cannot examine %s: %s", path,
+							      strerror(errno)),
+					  -1);
 	if (!S_ISSOCK(st.st_mode)) {
-		*err = fn_strerr("%s exists and is not a socket; refusing to replace it", path);
+		*err = util_strdupf("%s exists and is not a socket; refusing to replace it", path);
 		return -1;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
-		*err = fn_strerr("cannot create a socket: %s", strerror(errno));
+		*err = util_strdupf("cannot create a socket: %s", strerror(errno));
 		return -1;
 	}
 	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
 	if (rc == 0 || errno == EAGAIN || errno == EINPROGRESS) {
 		close(fd);
-		*err = fn_strerr("another heraldd is listening on %s", path);
+		*err = util_strdupf("another heraldd is listening on %s", path);
 		return -1;
 	}
 	close(fd);
 	if (errno != ECONNREFUSED) {
-		*err = fn_strerr("cannot check whether %s is in use: %s", path, strerror(errno));
+		*err = util_strdupf("cannot check whether %s is in use: %s", path, strerror(errno));
 		return -1;
 	}
 	log_notice("native: removing the stale socket %s", path);
 	if (unlink(path) < 0 && errno != ENOENT) {
-		*err = fn_strerr("cannot remove the stale socket %s: %s", path, strerror(errno));
+		*err = util_strdupf("cannot remove the stale socket %s: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -715,13 +701,13 @@ static int fn_set_group(const char *path, const char *group, char **err)
 	int rc = getgrnam_r(group, &gr, buf, sizeof(buf), &res);
 
 	if (!res) {
-		*err = fn_strerr("cannot give %s to group \"%s\" (socket.group): %s", path, group,
-				 rc ? strerror(rc) : "no such group");
+		*err = util_strdupf("cannot give %s to group \"%s\" (socket.group): %s", path,
+				    group, rc ? strerror(rc) : "no such group");
 		return -1;
 	}
 	if (chown(path, (uid_t)-1, gr.gr_gid) < 0) {
-		*err = fn_strerr("cannot give %s to group \"%s\" (socket.group): %s", path, group,
-				 strerror(errno));
+		*err = util_strdupf("cannot give %s to group \"%s\" (socket.group): %s", path,
+				    group, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -737,8 +723,8 @@ static int fn_listen(struct front_native *fn, char **err)
 	int fd = -1, rc;
 
 	if (len == 0 || len >= sizeof(sun.sun_path)) {
-		*err = fn_strerr("socket path \"%s\" must be 1 to %zu bytes long",
-				 conf->socket_path, sizeof(sun.sun_path) - 1);
+		*err = util_strdupf("socket path \"%s\" must be 1 to %zu bytes long",
+				    conf->socket_path, sizeof(sun.sun_path) - 1);
 		return -1;
 	}
 	memcpy(sun.sun_path, conf->socket_path, len + 1);
@@ -750,8 +736,8 @@ static int fn_listen(struct front_native *fn, char **err)
 		*slash = '\0';
 		rc = paths_mkdir_p(dir, 0750);
 		if (rc < 0) {
-			*err = fn_strerr("cannot create the socket directory %s: %s", dir,
-					 strerror(-rc));
+			*err = util_strdupf("cannot create the socket directory %s: %s", dir,
+					    strerror(-rc));
 			goto fail;
 		}
 	}
@@ -759,24 +745,24 @@ static int fn_listen(struct front_native *fn, char **err)
 		goto fail;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
-		*err = fn_strerr("cannot create a socket: %s", strerror(errno));
+		*err = util_strdupf("cannot create a socket: %s", strerror(errno));
 		goto fail;
 	}
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		*err = fn_strerr("cannot bind %s: %s", conf->socket_path, strerror(errno));
+		*err = util_strdupf("cannot bind %s: %s", conf->socket_path, strerror(errno));
 		goto fail;
 	}
 	/* Mode and group are set before listen(): no one connects through a wider mode. */
 	if (chmod(conf->socket_path, conf->socket_mode) < 0) {
-		*err = fn_strerr("cannot set the mode of %s: %s", conf->socket_path,
-				 strerror(errno));
+		*err = util_strdupf("cannot set the mode of %s: %s", conf->socket_path,
+				    strerror(errno));
 		goto fail_unlink;
 	}
 	if (conf->socket_group && *conf->socket_group &&
 	    fn_set_group(conf->socket_path, conf->socket_group, err) < 0)
 		goto fail_unlink;
 	if (stat(conf->socket_path, &st) < 0 || listen(fd, SOMAXCONN) < 0) {
-		*err = fn_strerr("cannot listen on %s: %s", conf->socket_path, strerror(errno));
+		*err = util_strdupf("cannot listen on %s: %s", conf->socket_path, strerror(errno));
 		goto fail_unlink;
 	}
 	fn->dev = st.st_dev;
@@ -784,14 +770,14 @@ static int fn_listen(struct front_native *fn, char **err)
 	fn->lev = evconnlistener_new(fn->base, fn_on_accept, fn,
 				     LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
 	if (!fn->lev) {
-		*err = fn_strerr("cannot listen on %s: out of memory", conf->socket_path);
+		*err = util_strdupf("cannot listen on %s: out of memory", conf->socket_path);
 		goto fail_unlink;
 	}
 	evconnlistener_set_error_cb(fn->lev, fn_on_accept_error);
 	free(dir);
 	return 0;
 nomem:
-	*err = fn_strerr("out of memory");
+	*err = util_strdupf("out of memory");
 	goto fail;
 fail_unlink:
 	unlink(conf->socket_path);
@@ -828,7 +814,8 @@ struct front_native *front_native_start(struct event_base *base, struct api *api
 	return fn;
 nomem:
 	if (!*err)
-		*err = fn_strerr(conf->socket_path ? "out of memory" : "no socket path configured");
+		*err = util_strdupf(conf->socket_path ? "out of memory"
+						      : "no socket path configured");
 fail:
 	if (fn) {
 		if (fn->accept_retry)

@@ -13,7 +13,12 @@ broker_libbroker_la_SOURCES = \
 	broker/ops_publish.c \
 	broker/msgattr.c broker/msgattr.h \
 	broker/front_native.c broker/front_native.h \
-	broker/sigv4.c broker/sigv4.h
+	broker/sigv4.c broker/sigv4.h \
+	broker/query.c broker/query.h \
+	broker/xml.c broker/xml.h \
+	broker/metrics.c broker/metrics.h \
+	broker/front_http.c broker/front_http.h \
+	broker/plugin.c broker/plugin.h
 BROKER_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(MSGPACK_CFLAGS) \
 	$(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
 broker_libbroker_la_CFLAGS = $(BROKER_CFLAGS)
@@ -24,3 +29,6 @@ sbin_PROGRAMS += heraldd
 heraldd_SOURCES = broker/main.c
 heraldd_CFLAGS = $(BROKER_CFLAGS)
 heraldd_LDADD = broker/libbroker.la
+
+# The driver SDK: <herald/driver.h>, with herald-driver.pc (see herald-driver(7)).
+pkginclude_HEADERS += include/herald/driver.h

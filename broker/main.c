@@ -1,6 +1,6 @@
 /*
  * heraldd: loads the configuration, opens the state (sealing key, store),
- * starts the native front-end and runs the event loop until SIGTERM/SIGINT.
+ * starts the native front-end (and the SNS HTTP API when http.enabled) and runs the event loop until SIGTERM/SIGINT.
  *
  * Shutdown is graceful: stop accepting and reading, wait (bounded) until
  * every request read has been answered, then close the store, which commits
@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <getopt.h>
@@ -28,7 +29,10 @@
 
 #include "broker/api.h"
 #include "broker/conf.h"
+#include "broker/front_http.h"
 #include "broker/front_native.h"
+#include "broker/metrics.h"
+#include "broker/plugin.h"
 #include "broker/store.h"
 #include "common/log.h"
 #include "common/paths.h"
@@ -48,6 +52,9 @@ struct heraldd {
 	struct store *store;
 	struct api *api;
 	struct front_native *front;
+	struct front_http *http; /* NULL unless http.enabled */
+	struct metrics *metrics;
+	struct plugin_host *plugins;
 	struct event *ev_term, *ev_int, *ev_hup, *ev_stop;
 	int64_t stop_deadline_ms;
 	bool stopping;
@@ -113,6 +120,61 @@ static void heraldd_log_restart_only(const struct conf *old, const struct conf *
 			    old->socket_group ? old->socket_group : "the daemon's group");
 }
 
+/* The HTTP listener's settings that only a restart applies. */
+static void heraldd_log_http_restart_only(const struct conf *old, const struct conf *new)
+{
+	if (old->http_enabled != new->http_enabled || old->http_port != new->http_port ||
+	    !heraldd_streq(old->http_address, new->http_address) ||
+	    !heraldd_streq(old->http_tls_cert, new->http_tls_cert) ||
+	    !heraldd_streq(old->http_tls_key, new->http_tls_key))
+		log_warning("reload: http.enabled, address, port, tls_cert or tls_key changed; it "
+			    "needs a restart, keeping the running listener");
+}
+
+/*
+ * Build a driver generation from conf's directories and switch to it if it
+ * came up complete; a refused driver is logged by the host and never stops
+ * the broker.  (Apps are created by the delivery engine once it exists.)
+ */
+static int heraldd_load_drivers(struct heraldd *d, const struct conf *conf, char **err)
+{
+	char *e = NULL;
+
+	if (plugin_reload(d->plugins, conf->driver_dirs, conf->n_driver_dirs, NULL, 0, &e) == 0)
+		return 0;
+	log_err("drivers: %s", e ? e : "out of memory");
+	if (err)
+		*err = e;
+	else
+		free(e);
+	return -1;
+}
+
+/* ListPlugins (native only): the drivers of the current generation. */
+static json_t *heraldd_list_plugins(void *arg, json_t *args, struct op_error *err)
+{
+	struct heraldd *d = arg;
+	json_t *out = plugin_list_json(d->plugins);
+
+	(void)args;
+	return out ? out : op_internal(err, "out of memory");
+}
+
+/* ReloadPlugins (native only): what SIGHUP does to drivers, with the latest configuration. */
+static json_t *heraldd_reload_plugins(void *arg, json_t *args, struct op_error *err)
+{
+	struct heraldd *d = arg;
+	char *e = NULL;
+
+	(void)args;
+	if (heraldd_load_drivers(d, d->reload ? d->reload : d->conf, &e) < 0) {
+		op_fail(err, "DriverReloadFailed", 500, "%s", e ? e : "out of memory");
+		free(e);
+		return NULL;
+	}
+	return heraldd_list_plugins(d, NULL, err);
+}
+
 static void heraldd_reload(struct heraldd *d)
 {
 	const char *path = heraldd_conf_path(d->conf_arg);
@@ -127,18 +189,24 @@ static void heraldd_reload(struct heraldd *d)
 		return;
 	}
 	heraldd_log_restart_only(d->conf, conf);
+	heraldd_log_http_restart_only(d->conf, conf);
 	log_set_level(conf->log_level);
+	heraldd_load_drivers(d, conf, NULL);
 	front_native_set_conf(d->front, conf);
+	if (d->http)
+		front_http_set_conf(d->http, conf);
 	/* The front-end has let go of the previous reload: it borrows only the latest. */
 	conf_free(d->reload);
 	d->reload = conf;
-	log_notice("reload done: log_level, access lists and socket limits applied");
+	log_notice("reload done: log_level, access lists, socket limits, HTTP access keys and "
+		   "drivers applied");
 }
 
 static void heraldd_stop_poll(evutil_socket_t fd, short what, void *arg)
 {
 	struct heraldd *d = arg;
-	unsigned int in_flight = front_native_in_flight(d->front);
+	unsigned int in_flight =
+		front_native_in_flight(d->front) + (d->http ? front_http_in_flight(d->http) : 0);
 	unsigned int pending = api_pending(d->api);
 	struct timeval tv = {0, HERALDD_STOP_POLL_MS * 1000};
 
@@ -174,6 +242,8 @@ static void heraldd_on_signal(evutil_socket_t sig, short what, void *arg)
 	d->stopping = true;
 	log_notice("%s: stopping; answering the requests in flight", name);
 	front_native_quiesce(d->front);
+	if (d->http)
+		front_http_quiesce(d->http);
 	d->stop_deadline_ms = util_mono_ms() + HERALDD_STOP_MAX_MS;
 	heraldd_stop_poll(-1, 0, d);
 }
@@ -221,6 +291,47 @@ static int heraldd_open_state(struct heraldd *d)
 	return 0;
 }
 
+/* /metrics gauges and counters owned by others than the HTTP front-end. */
+static void heraldd_gauges(void *arg, struct evbuffer *out)
+{
+	struct heraldd *d = arg;
+	uint64_t commits = 0, jobs = 0;
+
+	store_stats(d->store, &commits, &jobs);
+	evbuffer_add_printf(
+		out,
+		"herald_in_flight{front=\"native\"} %u\n"
+		"# HELP herald_api_pending Operations submitted to the store and not yet "
+		"answered\n# TYPE herald_api_pending gauge\nherald_api_pending %u\n"
+		"# HELP herald_store_commits_total Store transactions committed\n"
+		"# TYPE herald_store_commits_total counter\n"
+		"herald_store_commits_total %llu\n"
+		"# HELP herald_store_jobs_total Store jobs run\n"
+		"# TYPE herald_store_jobs_total counter\nherald_store_jobs_total %llu\n",
+		front_native_in_flight(d->front), api_pending(d->api), (unsigned long long)commits,
+		(unsigned long long)jobs);
+}
+
+/* Private copies of the drivers live in {state.dir}/drivers (see plugin.h). */
+static int heraldd_start_plugins(struct heraldd *d)
+{
+	char *dir = NULL, *err = NULL;
+
+	if (asprintf(&dir, "%s/drivers", d->conf->state_dir) < 0) {
+		log_err("cannot start: out of memory");
+		return -1;
+	}
+	d->plugins = plugin_host_new(d->base, dir, &err);
+	free(dir);
+	if (!d->plugins) {
+		log_err("cannot start: %s", err ? err : "out of memory");
+		free(err);
+		return -1;
+	}
+	heraldd_load_drivers(d, d->conf, NULL);
+	return 0;
+}
+
 static int heraldd_start(struct heraldd *d)
 {
 	char *err = NULL;
@@ -245,8 +356,12 @@ static int heraldd_start(struct heraldd *d)
 	umask(077);
 	if (heraldd_open_state(d) < 0)
 		return -1;
+	if (heraldd_start_plugins(d) < 0)
+		return -1;
 	d->api = api_new(d->store, d->conf, d->seal);
-	if (!d->api) {
+	if (!d->api ||
+	    api_add_local(d->api, "ListPlugins", OP_ROLE_ADMIN, heraldd_list_plugins, d) < 0 ||
+	    api_add_local(d->api, "ReloadPlugins", OP_ROLE_ADMIN, heraldd_reload_plugins, d) < 0) {
 		log_err("cannot start: out of memory");
 		return -1;
 	}
@@ -258,6 +373,17 @@ static int heraldd_start(struct heraldd *d)
 		log_err("cannot start: socket %s: %s", d->conf->socket_path, err ? err : "?");
 		free(err);
 		return -1;
+	}
+	if (d->conf->http_enabled) {
+		d->metrics = metrics_new();
+		d->http = d->metrics ? front_http_start(d->base, d->api, d->metrics, d->conf, &err)
+				     : NULL;
+		if (!d->http) {
+			log_err("cannot start: http: %s", err ? err : "out of memory");
+			free(err);
+			return -1;
+		}
+		front_http_set_gauges(d->http, heraldd_gauges, d);
 	}
 	log_notice("heraldd %s ready: socket %s, state %s, durability %s", PACKAGE_VERSION,
 		   d->conf->socket_path, d->conf->state_dir,
@@ -277,7 +403,10 @@ static void heraldd_finish(struct heraldd *d)
 		store_close(d->store);
 	if (d->front)
 		front_native_free(d->front);
+	front_http_free(d->http);
+	metrics_free(d->metrics);
 	api_free(d->api);
+	plugin_host_free(d->plugins);
 	seal_free(d->seal);
 	if (d->ev_term)
 		event_free(d->ev_term);

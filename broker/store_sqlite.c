@@ -198,20 +198,6 @@ struct store {
 	uint64_t commits, jobs;
 };
 
-static void store_set_err(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void store_set_err(char **err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(err, fmt, ap) < 0)
-		*err = NULL;
-	va_end(ap);
-}
-
 /* Log a storage error on what was being done; returns -EIO. */
 static int store_fail(struct store *st, const char *what)
 {
@@ -460,7 +446,7 @@ static int store_exec(struct store *st, const char *sql, const char *what, char 
 
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) == SQLITE_OK)
 		return 0;
-	store_set_err(err, "%s: %s: %s", st->path, what, msg ? msg : sqlite3_errmsg(st->db));
+	util_set_err(err, "%s: %s: %s", st->path, what, msg ? msg : sqlite3_errmsg(st->db));
 	sqlite3_free(msg);
 	return -1;
 }
@@ -478,10 +464,10 @@ static int store_schema_version(struct store *st, int64_t *version, char **err)
 	switch (sqlite3_step(s)) {
 	case SQLITE_ROW:
 		if (sqlite3_column_type(s, 0) != SQLITE_INTEGER) {
-			store_set_err(err,
-				      "%s: the schema version is not a number; not a herald "
-				      "database?",
-				      st->path);
+			util_set_err(err,
+				     "%s: the schema version is not a number; not a herald "
+				     "database?",
+				     st->path);
 			goto out;
 		}
 		*version = sqlite3_column_int64(s, 0);
@@ -494,8 +480,8 @@ static int store_schema_version(struct store *st, int64_t *version, char **err)
 	rc = 0;
 	goto out;
 fail:
-	store_set_err(err, "%s: cannot read the schema version: %s", st->path,
-		      sqlite3_errmsg(st->db));
+	util_set_err(err, "%s: cannot read the schema version: %s", st->path,
+		     sqlite3_errmsg(st->db));
 out:
 	sqlite3_finalize(s);
 	return rc;
@@ -518,11 +504,10 @@ static int store_migrate(struct store *st, char **err)
 		    store_schema_version(st, &version, err) < 0)
 			goto fail;
 		if (version < 0 || version > STORE_SCHEMA_VERSION) {
-			store_set_err(err,
-				      "%s: the database has schema version %lld but this heraldd "
-				      "knows versions up to %lld; use a newer heraldd",
-				      st->path, (long long)version,
-				      (long long)STORE_SCHEMA_VERSION);
+			util_set_err(err,
+				     "%s: the database has schema version %lld but this heraldd "
+				     "knows versions up to %lld; use a newer heraldd",
+				     st->path, (long long)version, (long long)STORE_SCHEMA_VERSION);
 			goto fail;
 		}
 		if (version == STORE_SCHEMA_VERSION)
@@ -566,13 +551,13 @@ static int store_configure(struct store *st, enum store_durability durability, c
 	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
 	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK ||
 	    sqlite3_step(s) != SQLITE_ROW) {
-		store_set_err(err, "cannot open database %s: %s", st->path, sqlite3_errmsg(st->db));
+		util_set_err(err, "cannot open database %s: %s", st->path, sqlite3_errmsg(st->db));
 		goto out;
 	}
 	mode = (const char *)sqlite3_column_text(s, 0);
 	if (!mode || strcmp(mode, "wal")) {
-		store_set_err(err, "cannot open database %s: cannot switch to WAL mode (got %s)",
-			      st->path, mode ? mode : "nothing");
+		util_set_err(err, "cannot open database %s: cannot switch to WAL mode (got %s)",
+			     st->path, mode ? mode : "nothing");
 		goto out;
 	}
 	if (store_exec(st,
@@ -613,7 +598,7 @@ struct store *store_open(const struct store_conf *conf, struct event_base *base,
 		*err = NULL;
 	st = calloc(1, sizeof(*st));
 	if (!st) {
-		store_set_err(err, "out of memory");
+		util_set_err(err, "out of memory");
 		return NULL;
 	}
 	pthread_mutex_init(&st->mu, NULL);
@@ -625,11 +610,11 @@ struct store *store_open(const struct store_conf *conf, struct event_base *base,
 	st->max_batch = conf->max_batch ? conf->max_batch : STORE_DEFAULT_BATCH;
 	st->path = strdup(conf->db_path ? conf->db_path : "");
 	if (!st->path) {
-		store_set_err(err, "out of memory");
+		util_set_err(err, "out of memory");
 		goto fail;
 	}
 	if (!conf->db_path || !*conf->db_path) {
-		store_set_err(err, "no database path configured");
+		util_set_err(err, "no database path configured");
 		goto fail;
 	}
 	/*
@@ -644,8 +629,8 @@ struct store *store_open(const struct store_conf *conf, struct event_base *base,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			     NULL);
 	if (rc != SQLITE_OK) {
-		store_set_err(err, "cannot open database %s: %s", st->path,
-			      st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		util_set_err(err, "cannot open database %s: %s", st->path,
+			     st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
 	if (store_configure(st, conf->durability, err) < 0 || store_migrate(st, err) < 0)
@@ -654,7 +639,7 @@ struct store *store_open(const struct store_conf *conf, struct event_base *base,
 		return st;
 	st->ev = event_new(base, -1, EV_PERSIST, store_on_done, st);
 	if (!st->ev) {
-		store_set_err(err, "cannot create the store's completion event");
+		util_set_err(err, "cannot create the store's completion event");
 		goto fail;
 	}
 	/* Signals are for the loop thread. */
@@ -663,7 +648,7 @@ struct store *store_open(const struct store_conf *conf, struct event_base *base,
 	rc = pthread_create(&st->thread, NULL, store_thread_main, st);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
-		store_set_err(err, "cannot start the store thread: %s", strerror(rc));
+		util_set_err(err, "cannot start the store thread: %s", strerror(rc));
 		goto fail;
 	}
 	st->thread_started = true;

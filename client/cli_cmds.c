@@ -526,6 +526,27 @@ static const struct cmd cmds[] = {
 	 NULL,
 	 {NULL, NULL}},
 
+	{"plugins",
+	 "list",
+	 "ListPlugins",
+	 "list the loaded provider drivers",
+	 "List the provider drivers heraldd has loaded: name, version, driver ABI, platforms, "
+	 "the file each came from and the SHA-256 of its content.",
+	 opts_none,
+	 "Plugins",
+	 NULL,
+	 {NULL, NULL}},
+	{"plugins",
+	 "reload",
+	 "ReloadPlugins",
+	 "load the drivers again (as SIGHUP does)",
+	 "Load the drivers again from drivers.dirs as a new generation, switched to only if "
+	 "every driver is accepted, and list them; on failure the running drivers stay.",
+	 opts_none,
+	 NULL,
+	 NULL,
+	 {NULL, NULL}},
+
 	{NULL,
 	 "call",
 	 NULL,
@@ -546,6 +567,7 @@ static const char *const groups[][2] = {
 	{"topic", "topics"},
 	{"subscription", "subscriptions of endpoints to topics"},
 	{"tag", "tags of topics"},
+	{"plugins", "provider drivers loaded by heraldd"},
 	{NULL, NULL},
 };
 

@@ -29,7 +29,7 @@ static int run_connect(struct cli *cli)
 	if (cli->conn)
 		return 0;
 	/* Say which socket was tried if the library did not: a daemon elsewhere is a common cause. */
-	path = cli->socket ? strdup(cli->socket) : paths_default_socket();
+	path = cli->socket ? strdup(cli->socket) : paths_client_socket();
 	if (path && !strstr(err.message, path))
 		cli_error("%s (socket %s)", err.message, path);
 	else

@@ -123,7 +123,7 @@ struct herald *herald_connect(const char *socket_path, struct herald_error *err)
 	h->fd = -1;
 	h->next_id = 1;
 	frame_decoder_init(&h->dec, CLIENT_MAX_FRAME);
-	h->path = socket_path ? strdup(socket_path) : paths_default_socket();
+	h->path = socket_path ? strdup(socket_path) : paths_client_socket();
 	if (!h->path) {
 		set_err(err, "ConnectionError", 0, "out of memory");
 		goto fail;

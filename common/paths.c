@@ -36,6 +36,24 @@ char *paths_default_socket(void)
 	return strdup(buf);
 }
 
+char *paths_client_socket(void)
+{
+	const char *env = getenv("HERALD_SOCKET");
+	char *own;
+	struct stat st;
+
+	if ((env && *env) || geteuid() == 0)
+		return paths_default_socket();
+	own = paths_default_socket();
+	if (!own || stat(own, &st) == 0)
+		return own;
+	if (stat(RUNSTATEDIR "/herald/heraldd.sock", &st) == 0 && S_ISSOCK(st.st_mode)) {
+		free(own);
+		return strdup(RUNSTATEDIR "/herald/heraldd.sock");
+	}
+	return own;
+}
+
 char *paths_default_state_dir(void)
 {
 	const char *xdg = getenv("XDG_STATE_HOME");

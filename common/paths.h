@@ -9,8 +9,16 @@
 #ifndef HERALD_COMMON_PATHS_H
 #define HERALD_COMMON_PATHS_H
 
-/* malloc'd default socket path; caller frees. */
+/* malloc'd default socket path of a daemon run by this user; caller frees. */
 char *paths_default_socket(void);
+
+/*
+ * malloc'd socket path a client should use when none is given: $HERALD_SOCKET,
+ * else this user's own daemon's socket if it exists, else the system daemon's
+ * (RUNSTATEDIR/herald/heraldd.sock, where the systemd unit puts it) if that
+ * exists, else this user's path (so that the error names the expected place).
+ */
+char *paths_client_socket(void);
 
 /* malloc'd default state directory; caller frees. */
 char *paths_default_state_dir(void);

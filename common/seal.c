@@ -24,6 +24,7 @@
 #include <openssl/rand.h>
 
 #include "common/seal.h"
+#include "common/util.h"
 
 #define SEAL_VERSION   0x01
 #define SEAL_KEY_LEN   32
@@ -34,20 +35,6 @@
 struct seal {
 	unsigned char key[SEAL_KEY_LEN];
 };
-
-static void seal_set_err(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void seal_set_err(char **err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(err, fmt, ap) < 0)
-		*err = NULL;
-	va_end(ap);
-}
 
 /* Make the new key file's directory entry durable too. */
 static int seal_fsync_dir(const char *path)
@@ -101,33 +88,33 @@ static int seal_create_key(struct seal *seal, const char *path, char **err)
 		struct stat sb;
 
 		if (e == EEXIST && lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
-			seal_set_err(err,
+			util_set_err(err,
 				     "cannot create key file %s: it is a symbolic link to a "
 				     "missing file",
 				     path);
 			return -1;
 		}
-		seal_set_err(err, "cannot create key file %s: %s", path, strerror(e));
+		util_set_err(err, "cannot create key file %s: %s", path, strerror(e));
 		return e == EEXIST ? -EEXIST : -1;
 	}
 	if (RAND_bytes(seal->key, SEAL_KEY_LEN) != 1) {
-		seal_set_err(err, "cannot generate a key for %s: no randomness", path);
+		util_set_err(err, "cannot generate a key for %s: no randomness", path);
 		goto out;
 	}
 	/* The umask may have cleared bits but never adds any; still, be explicit. */
 	if (fchmod(fd, 0600) < 0 || seal_write_all(fd, seal->key, SEAL_KEY_LEN) < 0 ||
 	    fsync(fd) < 0) {
-		seal_set_err(err, "cannot write key file %s: %s", path, strerror(errno));
+		util_set_err(err, "cannot write key file %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		seal_set_err(err, "cannot write key file %s: %s", path, strerror(errno));
+		util_set_err(err, "cannot write key file %s: %s", path, strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (seal_fsync_dir(path) < 0) {
-		seal_set_err(err, "cannot sync the directory of key file %s: %s", path,
+		util_set_err(err, "cannot sync the directory of key file %s: %s", path,
 			     strerror(errno));
 		goto out;
 	}
@@ -147,22 +134,22 @@ static int seal_load_key(struct seal *seal, int fd, const char *path, char **err
 	size_t got = 0;
 
 	if (fstat(fd, &sb) < 0) {
-		seal_set_err(err, "cannot stat key file %s: %s", path, strerror(errno));
+		util_set_err(err, "cannot stat key file %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		seal_set_err(err, "key file %s is not a regular file", path);
+		util_set_err(err, "key file %s is not a regular file", path);
 		return -1;
 	}
 	if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
-		seal_set_err(err,
+		util_set_err(err,
 			     "key file %s is accessible by group or others (mode %04o); "
 			     "it must be 0600 or stricter",
 			     path, (unsigned int)(sb.st_mode & 07777));
 		return -1;
 	}
 	if (sb.st_size != SEAL_KEY_LEN) {
-		seal_set_err(err, "key file %s has %lld bytes; a key file holds exactly %d", path,
+		util_set_err(err, "key file %s has %lld bytes; a key file holds exactly %d", path,
 			     (long long)sb.st_size, SEAL_KEY_LEN);
 		return -1;
 	}
@@ -172,14 +159,14 @@ static int seal_load_key(struct seal *seal, int fd, const char *path, char **err
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			seal_set_err(err, "cannot read key file %s: %s", path,
+			util_set_err(err, "cannot read key file %s: %s", path,
 				     n < 0 ? strerror(errno) : "file shrank while reading");
 			return -1;
 		}
 		got += (size_t)n;
 	}
 	if (read(fd, &extra, 1) != 0) {
-		seal_set_err(err, "key file %s has more than %d bytes", path, SEAL_KEY_LEN);
+		util_set_err(err, "key file %s has more than %d bytes", path, SEAL_KEY_LEN);
 		return -1;
 	}
 	return 0;
@@ -196,7 +183,7 @@ struct seal *seal_open(const char *path, char **err)
 	*err = NULL;
 	seal = OPENSSL_secure_zalloc(sizeof(*seal));
 	if (!seal) {
-		seal_set_err(err, "out of memory");
+		util_set_err(err, "out of memory");
 		goto fail;
 	}
 	/* Twice: another process may create the file between our open and our create. */
@@ -210,7 +197,7 @@ struct seal *seal_open(const char *path, char **err)
 			return seal;
 		}
 		if (errno != ENOENT) {
-			seal_set_err(err, "cannot open key file %s: %s", path, strerror(errno));
+			util_set_err(err, "cannot open key file %s: %s", path, strerror(errno));
 			goto fail;
 		}
 		rc = seal_create_key(seal, path, err);
@@ -221,7 +208,7 @@ struct seal *seal_open(const char *path, char **err)
 		free(*err);
 		*err = NULL;
 	}
-	seal_set_err(err, "cannot open key file %s: it keeps appearing and vanishing", path);
+	util_set_err(err, "cannot open key file %s: it keeps appearing and vanishing", path);
 fail:
 	free(local_err);
 	seal_free(seal);

@@ -1,6 +1,7 @@
 /* Identifiers, base64 and time helpers; see util.h. */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,30 @@ unsigned char *util_base64_decode(const char *text, size_t text_len, size_t *out
 	}
 	*out_len = (size_t)n - pad;
 	return out;
+}
+
+char *util_strdupf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+void util_set_err(char **err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(err, fmt, ap) < 0)
+		*err = NULL;
+	va_end(ap);
 }
 
 int64_t util_now_ms(void)

@@ -22,6 +22,12 @@ char *util_base64_encode(const void *data, size_t len);
  */
 unsigned char *util_base64_decode(const char *text, size_t text_len, size_t *out_len);
 
+/* printf into a new string the caller frees; NULL on OOM. */
+char *util_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* For "char **err" out-parameters: *err = util_strdupf(fmt, ...) unless err is NULL. */
+void util_set_err(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Milliseconds since the Unix epoch (CLOCK_REALTIME). */
 int64_t util_now_ms(void);
 

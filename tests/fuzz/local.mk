@@ -5,7 +5,8 @@
 # binaries with clang (-fsanitize=fuzzer,address,undefined) when clang is
 # installed; run one with its corpus, e.g.
 #   make fuzz && ./tests/fuzz/fuzz_frame -max_total_time=300 tests/fuzz/corpus/frame
-FUZZ_REPLAYS = tests/fuzz/fuzz_frame_replay
+#   ./tests/fuzz/fuzz_query -max_total_time=300 tests/fuzz/corpus/query
+FUZZ_REPLAYS = tests/fuzz/fuzz_frame_replay tests/fuzz/fuzz_query_replay
 check_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
 EXTRA_DIST += tests/fuzz/corpus
@@ -13,6 +14,10 @@ EXTRA_DIST += tests/fuzz/corpus
 tests_fuzz_fuzz_frame_replay_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_frame.c
 tests_fuzz_fuzz_frame_replay_CFLAGS = $(AM_CFLAGS) $(MSGPACK_CFLAGS) $(JANSSON_CFLAGS)
 tests_fuzz_fuzz_frame_replay_LDADD = common/libcommon.la $(MSGPACK_LIBS) $(JANSSON_LIBS)
+
+tests_fuzz_fuzz_query_replay_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_query.c
+tests_fuzz_fuzz_query_replay_CFLAGS = $(BROKER_CFLAGS) -DFUZZ_CORPUS='"query"'
+tests_fuzz_fuzz_query_replay_LDADD = broker/libbroker.la
 
 FUZZ_CC = clang
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -I$(top_builddir) -I$(top_srcdir) \
@@ -27,5 +32,8 @@ fuzz: config.h
 	@$(MKDIR_P) tests/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o tests/fuzz/fuzz_frame \
 		$(top_srcdir)/tests/fuzz/fuzz_frame.c $(FUZZ_COMMON) $(FUZZ_LIBS)
-CLEANFILES += tests/fuzz/fuzz_frame
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -DFUZZ_STANDALONE -o tests/fuzz/fuzz_query \
+		$(top_srcdir)/tests/fuzz/fuzz_query.c $(top_srcdir)/broker/query.c \
+		$(top_srcdir)/broker/xml.c $(FUZZ_LIBS)
+CLEANFILES += tests/fuzz/fuzz_frame tests/fuzz/fuzz_query
 .PHONY: fuzz

@@ -1,7 +1,7 @@
 /*
  * Runs the fuzz target over every file of a corpus directory, so that
  * `make check` exercises it without clang or libFuzzer.  The directory is
- * argv[1], else $HERALD_SRCDIR/tests/fuzz/corpus/frame.  Fails if it finds
+ * argv[1], else $HERALD_SRCDIR/tests/fuzz/corpus/FUZZ_CORPUS.  Fails if it finds
  * no input (a replay that reads nothing proves nothing).
  */
 #include "config.h"
@@ -11,6 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The corpus of the target linked in: tests/fuzz/corpus/FUZZ_CORPUS. */
+#ifndef FUZZ_CORPUS
+#define FUZZ_CORPUS "frame"
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -45,7 +50,7 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		snprintf(dir, sizeof(dir), "%s", argv[1]);
 	else
-		snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/frame", src ? src : ".");
+		snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/" FUZZ_CORPUS, src ? src : ".");
 	d = opendir(dir);
 	if (!d) {
 		perror(dir);

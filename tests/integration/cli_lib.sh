@@ -1,8 +1,9 @@
 # Shell helpers for the herald CLI integration test (sourced by test_cli.sh).
 #
 # cli_daemon_start  runs the real heraldd from $HERALD_BUILDDIR on a fresh
-#                   temporary directory (config, state, socket) and waits
-#                   until it answers; an EXIT trap stops it and removes the
+#                   temporary directory (config, state, socket; plus the
+#                   settings in $cli_extra_conf, if set) and waits until it
+#                   answers; an EXIT trap stops it and removes the
 #                   directory, so the daemon never outlives the test.
 # cli ARGS...       runs the herald CLI against it; sets $rc, $out, $err.
 # ok / fail / check / is / like / has / unlike / status_is: TAP results;
@@ -122,6 +123,7 @@ account = "000000000000";
 log_level = "info";
 state: { dir = "$cli_dir/state"; durability = "process"; };
 socket: { path = "$cli_dir/heraldd.sock"; };
+${cli_extra_conf:-}
 EOF
 	mkdir "$cli_dir/state" || exit 1
 	"$HERALDD" -c "$cli_dir/herald.conf" 2>"$cli_dir/heraldd.log" &

@@ -6,10 +6,15 @@ INTEG_HARNESS = tests/integration/harness.c tests/integration/harness.h
 
 integ_tests = \
 	tests/integration/test_daemon \
-	tests/integration/test_client
+	tests/integration/test_client \
+	tests/integration/test_http
 check_PROGRAMS += $(integ_tests)
 TESTS += $(integ_tests) tests/integration/test_cli.sh
 EXTRA_DIST += tests/integration/test_cli.sh tests/integration/cli_lib.sh
+# The real AWS clients (awscli, python3-boto3) against the SNS HTTP API.
+TESTS += tests/integration/test_aws.sh tests/integration/test_boto3.sh
+EXTRA_DIST += tests/integration/test_aws.sh tests/integration/test_boto3.sh \
+	tests/integration/test_boto3.py tests/integration/sns_lib.sh
 
 # test_daemon also opens the store after the daemon is gone (libbroker, the unit fixture's runner).
 tests_integration_test_daemon_SOURCES = tests/integration/test_daemon.c $(INTEG_HARNESS) \
@@ -17,6 +22,11 @@ tests_integration_test_daemon_SOURCES = tests/integration/test_daemon.c $(INTEG_
 tests_integration_test_daemon_CFLAGS = $(INTEG_CFLAGS)
 tests_integration_test_daemon_LDADD = broker/libbroker.la $(INTEG_LDADD)
 tests_integration_test_client_SOURCES = tests/integration/test_client.c $(INTEG_HARNESS) \
-	tests/integration/native_raw.c tests/integration/native_raw.h
+	tests/integration/native_raw.c tests/integration/native_raw.h \
+	tests/unit/fixture_run.c tests/unit/run.h
 tests_integration_test_client_CFLAGS = $(INTEG_CFLAGS) $(MSGPACK_CFLAGS)
 tests_integration_test_client_LDADD = $(INTEG_LDADD)
+tests_integration_test_http_SOURCES = tests/integration/test_http.c $(INTEG_HARNESS) \
+	tests/unit/fixture_run.c tests/unit/fixture.h
+tests_integration_test_http_CFLAGS = $(INTEG_CFLAGS) $(OPENSSL_CFLAGS)
+tests_integration_test_http_LDADD = $(INTEG_LDADD) $(OPENSSL_LIBS)

@@ -19,6 +19,7 @@
 #include "herald/client.h"
 #include "tests/integration/native_raw.h"
 #include "tests/integration/harness.h"
+#include "tests/unit/run.h"
 
 static struct harness H;
 
@@ -325,18 +326,5 @@ int main(void)
 		{"daemon stopping", test_daemon_stops},
 		CU_TEST_INFO_NULL,
 	};
-	CU_SuiteInfo suites[] = {
-		{"client", suite_init, suite_clean, NULL, NULL, tests},
-		CU_SUITE_INFO_NULL,
-	};
-	unsigned int failed;
-
-	if (CU_initialize_registry() != CUE_SUCCESS || CU_register_suites(suites) != CUE_SUCCESS)
-		return 1;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed() +
-		 CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return fx_run_suite("client", suite_init, suite_clean, tests);
 }

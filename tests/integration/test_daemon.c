@@ -639,6 +639,97 @@ static void test_sighup_bad_config_keeps_running_one(void)
 	harness_cleanup(&h);
 }
 
+/* Copy tests/drivers' built name.so to dir/file through a rename, as an installer would. */
+static void install_driver(const char *name, const char *dir, const char *file)
+{
+	const char *b = getenv("HERALD_BUILDDIR");
+	char *from = NULL, *part = NULL, *to = NULL, *cmd = NULL;
+
+	CU_ASSERT_FATAL(asprintf(&from, "%s/tests/drivers/.libs/%s.so", b ? b : ".", name) > 0);
+	CU_ASSERT_FATAL(asprintf(&part, "%s/.%s.part", dir, file) > 0);
+	CU_ASSERT_FATAL(asprintf(&to, "%s/%s", dir, file) > 0);
+	CU_ASSERT_FATAL(asprintf(&cmd, "cp '%s' '%s'", from, part) > 0);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	CU_ASSERT_EQUAL(rename(part, to), 0);
+	free(from);
+	free(part);
+	free(to);
+	free(cmd);
+}
+
+/*
+ * heraldd loads the configured driver directory, refuses a bad driver with
+ * one log line and keeps serving; a driver replaced in place is picked up by
+ * SIGHUP (new code, new generation) and the old generation is freed.
+ */
+static void test_drivers_load_and_reload(void)
+{
+	char ddir[] = "/tmp/herald-drivers-XXXXXX", *conf = NULL, *line = NULL, *out = NULL;
+	json_t *list, *plugin;
+	struct harness h;
+	struct herald *c;
+	struct herald_error err;
+	char *arn = NULL;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(ddir));
+	install_driver("good", ddir, "good.so");
+	install_driver("bad_abi_major", ddir, "old.so");
+	CU_ASSERT_FATAL(asprintf(&conf, "drivers: { dirs = [\"%s\"]; };", ddir) > 0);
+	CU_ASSERT_FATAL(harness_start(&h, conf) == 0);
+	CU_ASSERT(asprintf(&line, "driver %s/old.so refused: built for driver ABI 2.0", ddir) > 0);
+	CU_ASSERT(log_wait(&h, line, 1));
+	free(line);
+	CU_ASSERT(asprintf(&line, "driver good 1.0 (ABI 1.0) loaded from %s/good.so", ddir) > 0);
+	CU_ASSERT(log_count(&h, line) == 1);
+	free(line);
+	CU_ASSERT(log_count(&h, "driver generation 1 is current (1 refused)") == 1);
+
+	/* A new build at the same path, the bad one gone: SIGHUP runs the new code. */
+	install_driver("good2", ddir, "good.so");
+	CU_ASSERT_FATAL(asprintf(&line, "%s/old.so", ddir) > 0);
+	unlink(line);
+	free(line);
+	CU_ASSERT_EQUAL(kill(h.pid, SIGHUP), 0);
+	CU_ASSERT(log_wait(&h, "reload done", 1));
+	CU_ASSERT(asprintf(&line, "driver good 2.0 (ABI 1.0) loaded from %s/good.so", ddir) > 0);
+	CU_ASSERT(log_count(&h, line) == 1);
+	free(line);
+	CU_ASSERT(log_count(&h, "driver generation 2 is current (0 refused)") == 1);
+	CU_ASSERT(log_wait(&h, "driver generation 1 freed", 1));
+
+	/* herald plugins list shows the running generation. */
+	CU_ASSERT_EQUAL(harness_cli(&h, &out, NULL, "plugins", "list", NULL), 0);
+	list = json_loads(out ? out : "", 0, NULL);
+	CU_ASSERT_EQUAL_FATAL(json_array_size(json_object_get(list, "Plugins")), 1);
+	plugin = json_array_get(json_object_get(list, "Plugins"), 0);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(plugin, "Name")), "good");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(plugin, "Version")), "2.0");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(plugin, "Abi")), "1.0");
+	CU_ASSERT_STRING_EQUAL(
+		json_string_value(json_array_get(json_object_get(plugin, "Platforms"), 1)),
+		"APNS_SANDBOX");
+	CU_ASSERT(strstr(json_string_value(json_object_get(plugin, "File")), "/good.so") != NULL);
+	json_decref(list);
+	free(out);
+	/* herald plugins reload refuses a generation with a bad driver and keeps this one. */
+	install_driver("bad_abi_major", ddir, "old.so");
+	CU_ASSERT_EQUAL(harness_cli(&h, NULL, &out, "plugins", "reload", NULL), 1);
+	CU_ASSERT(out && strstr(out, "1 driver refused; keeping driver generation 2"));
+	free(out);
+
+	c = connect_or_fail(&h);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(herald_create_topic(c, "with-drivers", &arn, &err), 0);
+	herald_free(arn);
+	herald_close(c);
+	CU_ASSERT_EQUAL(harness_stop(&h), 0);
+	harness_cleanup(&h);
+	CU_ASSERT_FATAL(asprintf(&line, "rm -rf '%s'", ddir) > 0);
+	CU_ASSERT_EQUAL(system(line), 0);
+	free(line);
+	free(conf);
+}
+
 static CU_TestInfo tests[] = {
 	{"starts, answers, stops on SIGTERM", test_starts_answers_and_stops},
 	{"-t checks a configuration", test_check_config},
@@ -651,6 +742,7 @@ static CU_TestInfo tests[] = {
 	{"SIGHUP reloads log_level", test_sighup_reload},
 	{"SIGHUP with a bad config keeps the running one",
 	 test_sighup_bad_config_keeps_running_one},
+	{"drivers load, refuse, and reload on SIGHUP", test_drivers_load_and_reload},
 	CU_TEST_INFO_NULL,
 };
 

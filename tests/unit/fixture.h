@@ -16,6 +16,7 @@
 #include "broker/op.h"
 #include "broker/store.h"
 #include "common/seal.h"
+#include "tests/unit/run.h"
 
 struct fixture {
 	char dir[256]; /* removed with everything in it by fx_teardown() */
@@ -58,8 +59,30 @@ json_t *fx_call_as(struct fixture *fx, enum op_role role, const char *op, struct
 				(err).message);                                             \
 	} while (0)
 
-/* Run the given suite (setup/teardown are CUnit suite-level, may be NULL); returns the exit status. */
-int fx_run_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean,
-		 CU_TestInfo *tests);
+/*
+ * Call op (arguments as for fx_call) and assert that it succeeds; evaluates to
+ * the result, a new reference the caller decrefs.  A failure is printed and
+ * ends the test.
+ */
+#define FX_OK(fx, op, ...)                                                                         \
+	({                                                                                         \
+		struct op_error e_;                                                                \
+		json_t *r_ = fx_call((fx), (op), &e_, __VA_ARGS__);                                \
+		if (!r_)                                                                           \
+			fprintf(stderr, "\n  %s failed: %s %d \"%s\"\n", (op), e_.code, e_.status, \
+				e_.message);                                                       \
+		CU_ASSERT_PTR_NOT_NULL_FATAL(r_);                                                  \
+		r_;                                                                                \
+	})
+
+/* Call op and assert that it fails with exactly this code, status and message. */
+#define FX_FAILS(fx, code, status, msg, op, ...)                    \
+	do {                                                        \
+		struct op_error e_;                                 \
+		json_t *r_ = fx_call((fx), (op), &e_, __VA_ARGS__); \
+		CU_ASSERT_PTR_NULL(r_);                             \
+		json_decref(r_);                                    \
+		FX_ASSERT_ERROR(e_, code, status, msg);             \
+	} while (0)
 
 #endif

@@ -1,7 +1,7 @@
-/* Running a CUnit suite; see fixture.h. */
+/* Running a CUnit suite; see run.h. */
 #include "config.h"
 
-#include "tests/unit/fixture.h"
+#include "tests/unit/run.h"
 
 int fx_run_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean, CU_TestInfo *tests)
 {

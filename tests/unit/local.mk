@@ -1,7 +1,7 @@
 # tests/unit/: one CUnit program per module.
 UNIT_CFLAGS = $(BROKER_CFLAGS) $(CUNIT_CFLAGS)
 UNIT_LDADD = broker/libbroker.la $(CUNIT_LIBS)
-UNIT_FIXTURE = tests/unit/fixture.c tests/unit/fixture_run.c tests/unit/fixture.h
+UNIT_FIXTURE = tests/unit/fixture.c tests/unit/fixture_run.c tests/unit/fixture.h tests/unit/run.h
 
 unit_tests = \
 	tests/unit/test_arn \
@@ -15,7 +15,11 @@ unit_tests = \
 	tests/unit/test_ops_platform \
 	tests/unit/test_ops_topic \
 	tests/unit/test_ops_tag \
-	tests/unit/test_ops_publish
+	tests/unit/test_ops_publish \
+	tests/unit/test_sigv4 \
+	tests/unit/test_query \
+	tests/unit/test_xml \
+	tests/unit/test_plugin
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -52,8 +56,22 @@ tests_unit_test_ops_tag_LDADD = $(UNIT_LDADD)
 tests_unit_test_ops_publish_SOURCES = tests/unit/test_ops_publish.c $(UNIT_FIXTURE)
 tests_unit_test_ops_publish_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ops_publish_LDADD = $(UNIT_LDADD)
+tests_unit_test_sigv4_SOURCES = tests/unit/test_sigv4.c tests/unit/fixture_run.c tests/unit/fixture.h
+tests_unit_test_sigv4_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sigv4_LDADD = $(UNIT_LDADD)
+EXTRA_DIST += tests/unit/sigv4_vectors.py
 # Not fixture.c: this test replaces api.c with a scripted api_call().
 tests_unit_test_front_native_SOURCES = tests/unit/test_front_native.c tests/unit/fixture_run.c \
 	tests/unit/fixture.h tests/integration/native_raw.c tests/integration/native_raw.h
 tests_unit_test_front_native_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_front_native_LDADD = client/libherald.la $(UNIT_LDADD)
+tests_unit_test_query_SOURCES = tests/unit/test_query.c tests/unit/fixture_run.c tests/unit/fixture.h
+tests_unit_test_query_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_query_LDADD = $(UNIT_LDADD)
+tests_unit_test_xml_SOURCES = tests/unit/test_xml.c tests/unit/fixture_run.c tests/unit/fixture.h
+tests_unit_test_xml_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_xml_LDADD = $(UNIT_LDADD)
+# The drivers it loads are check_LTLIBRARIES of tests/drivers/local.mk.
+tests_unit_test_plugin_SOURCES = tests/unit/test_plugin.c $(UNIT_FIXTURE)
+tests_unit_test_plugin_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_plugin_LDADD = $(UNIT_LDADD)

@@ -85,6 +85,16 @@ static void check_defaults(const struct conf *c)
 	CU_ASSERT_EQUAL(c->publish_users.n, 0);
 	CU_ASSERT_EQUAL(c->publish_groups.n, 0);
 	CU_ASSERT_EQUAL(c->log_level, LOG_INFO);
+	CU_ASSERT_FALSE(c->http_enabled);
+	CU_ASSERT_STRING_EQUAL(c->http_address, "127.0.0.1");
+	CU_ASSERT_EQUAL(c->http_port, 9911);
+	CU_ASSERT_FALSE(c->http_allow_unsigned);
+	CU_ASSERT_EQUAL(c->http_max_body, 1048576);
+	CU_ASSERT_EQUAL(c->n_access_keys, 0);
+	CU_ASSERT_PTR_NULL(c->http_tls_cert);
+	CU_ASSERT_PTR_NULL(c->http_tls_key);
+	CU_ASSERT_EQUAL_FATAL(c->n_driver_dirs, 1);
+	CU_ASSERT_STRING_EQUAL(c->driver_dirs[0], DRIVERDIR);
 	free(state);
 	free(sock);
 }
@@ -296,6 +306,35 @@ static void test_error_bad_values(void)
 		     "1: log_level \"loud\" is not one of debug, info, notice, warning, err, crit");
 }
 
+static void test_driver_dirs(void)
+{
+	const char *path =
+		write_file("drv.conf", "drivers: { dirs = [\"/opt/a\", \"/opt/b\"]; };\n");
+	char *err = NULL;
+	struct conf *c = conf_load(path, &err);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(c->n_driver_dirs, 2);
+	CU_ASSERT_STRING_EQUAL(c->driver_dirs[0], "/opt/a");
+	CU_ASSERT_STRING_EQUAL(c->driver_dirs[1], "/opt/b");
+	conf_free(c);
+	/* [] is "no drivers", not "the default". */
+	path = write_file("drv.conf", "drivers: { dirs = []; };\n");
+	c = conf_load(path, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->n_driver_dirs, 0);
+	conf_free(c);
+	assert_error("drivers: { dirs = \"/opt/a\"; };\n",
+		     "1: drivers.dirs must be an array of directories like "
+		     "[\"/usr/lib/herald/drivers-abi1\"], not a string");
+	assert_error("drivers: { dirs = [\"relative\"]; };\n",
+		     "1: drivers.dirs: \"relative\" is not an absolute path of at most 4096 "
+		     "bytes");
+	assert_error("drivers: { dirs = [1]; };\n",
+		     "1: drivers.dirs must hold directory names, not an integer");
+	assert_error("drivers: { dir = [\"/a\"]; };\n", "1: unknown key 'dir' in group 'drivers'");
+}
+
 static void test_error_unknown_names(void)
 {
 	assert_error("access: {\n  admin_users = [\"root\",\n \"no-such-user-hrld\"];\n};\n",
@@ -348,6 +387,64 @@ static void test_error_in_include(void)
 	free(want);
 }
 
+/* The http group: every key, and a secret never appears in a message. */
+static void test_http(void)
+{
+	const char *path = write_file(
+		"http.conf",
+		"http: {\n enabled = true;\n address = \"0.0.0.0\";\n port = 0;\n"
+		" allow_unsigned = true;\n max_body = 4096;\n tls_cert = \"/c.pem\";\n"
+		" tls_key = \"/k.pem\";\n"
+		" access_keys = (\n  { id = \"AKID1\"; secret = \"0123456789abcdef\"; },\n"
+		"  { id = \"AKID2\"; secret = \"fedcba9876543210\"; role = \"publish\"; }\n );\n};\n");
+	char *err = NULL;
+	struct conf *c = conf_load(path, &err);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_TRUE(c->http_enabled);
+	CU_ASSERT_STRING_EQUAL(c->http_address, "0.0.0.0");
+	CU_ASSERT_EQUAL(c->http_port, 0);
+	CU_ASSERT_TRUE(c->http_allow_unsigned);
+	CU_ASSERT_EQUAL(c->http_max_body, 4096);
+	CU_ASSERT_EQUAL_FATAL(c->n_access_keys, 2);
+	CU_ASSERT_STRING_EQUAL(c->access_keys[0].id, "AKID1");
+	CU_ASSERT_STRING_EQUAL(c->access_keys[0].secret, "0123456789abcdef");
+	CU_ASSERT_EQUAL(c->access_keys[0].role, 2);
+	CU_ASSERT_EQUAL(c->access_keys[1].role, 1);
+	CU_ASSERT_STRING_EQUAL(c->http_tls_cert, "/c.pem");
+	CU_ASSERT_STRING_EQUAL(c->http_tls_key, "/k.pem");
+	conf_free(c);
+
+	assert_error("http: { port = 70000; };\n",
+		     "1: http.port must be between 0 and 65535, not 70000");
+	assert_error("http: { enabled = 1; };\n",
+		     "1: http.enabled must be true or false, not an integer");
+	assert_error("http: { max_body = 10; };\n",
+		     "1: http.max_body must be between 1024 and 67108864, not 10");
+	assert_error("http: { tls_cert = \"/etc/cert.pem\"; };\n",
+		     " http.tls_cert and http.tls_key must be set together (or neither)");
+	assert_error("http: { tls_cert = \"\"; tls_key = \"/etc/key.pem\"; };\n",
+		     " http.tls_cert and http.tls_key must be set together (or neither)");
+	assert_error("http: { access_keys = \"x\"; };\n",
+		     "1: http.access_keys must be a list like ( { id = \"...\"; secret = \"...\"; "
+		     "role = \"admin\"; } ), not a string");
+	assert_error(
+		"http: {\n access_keys = ( { id = \"A\"; secret = \"short-secret\"; } );\n};\n",
+		"2: http.access_keys secret must be 16 to 128 characters long");
+	assert_error(
+		"http: {\n access_keys = ( { id = \"A-1\"; secret = \"0123456789abcdef\"; } );\n};\n",
+		"2: http.access_keys id must be 1 to 128 letters and digits");
+	assert_error("http: {\n access_keys = ( { id = \"A\"; secret = \"0123456789abcdef\"; "
+		     "role = \"root\"; } );\n};\n",
+		     "2: http.access_keys role must be \"admin\" or \"publish\", not \"root\"");
+	assert_error("http: {\n access_keys = ( { id = \"A\"; } );\n};\n",
+		     "2: http.access_keys entries need an id and a secret");
+	assert_error("http: {\n access_keys = ( { id = \"A\"; secret = \"0123456789abcdef\"; },\n"
+		     " { id = \"A\"; secret = \"0123456789abcdeX\"; } );\n};\n",
+		     "3: http.access_keys: id A appears twice");
+	assert_error("http: { listen = 1; };\n", "1: unknown key 'listen' in group 'http'");
+}
+
 static CU_TestInfo tests[] = {
 	{"defaults without a file", test_defaults_without_file},
 	{"an empty file is the defaults", test_empty_file_is_defaults},
@@ -356,6 +453,7 @@ static CU_TestInfo tests[] = {
 	{"every key", test_every_key},
 	{"state.dir derives db and key_file", test_state_dir_derives_files},
 	{"socket.mode as an integer", test_mode_as_integer},
+	{"drivers.dirs", test_driver_dirs},
 	{"error: unknown key", test_error_unknown_key},
 	{"error: wrong type", test_error_wrong_type},
 	{"error: bad values", test_error_bad_values},
@@ -363,6 +461,7 @@ static CU_TestInfo tests[] = {
 	{"error: syntax", test_error_syntax},
 	{"error: missing file", test_error_missing_file},
 	{"error: inside an include", test_error_in_include},
+	{"http group", test_http},
 	CU_TEST_INFO_NULL,
 };
 

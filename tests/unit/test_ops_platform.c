@@ -45,25 +45,9 @@ static bool dump_contains(json_t *v, const char *s)
 	return found;
 }
 
-/* Call op and expect success; returns the result (caller decrefs). */
-#define CALL_OK(op, ...)                                                                    \
-	({                                                                                  \
-		struct op_error e_;                                                         \
-		json_t *r_ = fx_call(&fx, op, &e_, __VA_ARGS__);                            \
-		if (!r_)                                                                    \
-			fprintf(stderr, "\n  %s failed: %s %s\n", op, e_.code, e_.message); \
-		CU_ASSERT_PTR_NOT_NULL_FATAL(r_);                                           \
-		r_;                                                                         \
-	})
+#define CALL_OK(op, ...) FX_OK(&fx, op, __VA_ARGS__)
 
-#define CALL_ERR(code, status, msg, op, ...)                     \
-	do {                                                     \
-		struct op_error e_;                              \
-		json_t *r_ = fx_call(&fx, op, &e_, __VA_ARGS__); \
-		CU_ASSERT_PTR_NULL(r_);                          \
-		json_decref(r_);                                 \
-		FX_ASSERT_ERROR(e_, code, status, msg);          \
-	} while (0)
+#define CALL_ERR(code, status, msg, op, ...) FX_FAILS(&fx, code, status, msg, op, __VA_ARGS__)
 
 static void create_adm_app(void)
 {

@@ -16,23 +16,9 @@
 static struct fixture fx;
 static struct op_error err;
 
-#define OK(op, ...)                                                                                \
-	({                                                                                         \
-		json_t *r_ = fx_call(&fx, op, &err, __VA_ARGS__);                                  \
-		if (!r_)                                                                           \
-			fprintf(stderr, "\n  %s failed: %s %d \"%s\"\n", op, err.code, err.status, \
-				err.message);                                                      \
-		CU_ASSERT_PTR_NOT_NULL(r_);                                                        \
-		r_;                                                                                \
-	})
+#define OK(op, ...) FX_OK(&fx, op, __VA_ARGS__)
 
-#define FAILS(code, status, msg, op, ...)                         \
-	do {                                                      \
-		json_t *r_ = fx_call(&fx, op, &err, __VA_ARGS__); \
-		CU_ASSERT_PTR_NULL(r_);                           \
-		json_decref(r_);                                  \
-		FX_ASSERT_ERROR(err, code, status, msg);          \
-	} while (0)
+#define FAILS(code, status, msg, op, ...) FX_FAILS(&fx, code, status, msg, op, __VA_ARGS__)
 
 static void setup(void)
 {
