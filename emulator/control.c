@@ -19,8 +19,16 @@ struct control {
 	struct evhttp *http;
 	struct emu_state *st;
 	struct fcm_server *fcm;
+	struct adm_server *adm;
+	struct wns_server *wns;
 	int port;
 };
+
+void control_set_token_servers(struct control *c, struct adm_server *adm, struct wns_server *wns)
+{
+	c->adm = adm;
+	c->wns = wns;
+}
 
 static void reply_json(struct evhttp_request *req, int code, json_t *obj)
 {
@@ -67,7 +75,9 @@ static void get_requests(struct control *c, struct evhttp_request *req)
 	token = evhttp_find_header(&q, "token");
 	limit = evhttp_find_header(&q, "limit");
 	if (prov && (p = state_provider_parse(prov)) < 0) {
-		reply_error(req, 400, "provider must be apns, fcm or oauth");
+		reply_error(
+			req, 400,
+			"provider must be apns, fcm, oauth, fcm-legacy, adm, adm-oauth, wns, wns-oauth, baidu or mpns");
 		goto out;
 	}
 	if (limit) {
@@ -140,6 +150,12 @@ static void on_request(struct evhttp_request *req, void *arg)
 		put_rules(c, req);
 	} else if (strcmp(path, "/v1/fcm/revoke") == 0 && m == EVHTTP_REQ_POST && c->fcm) {
 		fcm_server_revoke_tokens(c->fcm);
+		reply_json(req, 200, json_pack("{s:b}", "revoked", 1));
+	} else if (strcmp(path, "/v1/adm/revoke") == 0 && m == EVHTTP_REQ_POST && c->adm) {
+		adm_server_revoke_tokens(c->adm);
+		reply_json(req, 200, json_pack("{s:b}", "revoked", 1));
+	} else if (strcmp(path, "/v1/wns/revoke") == 0 && m == EVHTTP_REQ_POST && c->wns) {
+		wns_server_revoke_tokens(c->wns);
 		reply_json(req, 200, json_pack("{s:b}", "revoked", 1));
 	} else {
 		reply_error(req, 404, "no such resource or method");

@@ -1,11 +1,12 @@
 /*
  * The control and inspection API: HTTP/1.1 on 127.0.0.1 (libevent evhttp),
  * JSON in and out.
- *   GET  /v1/requests?provider=apns|fcm|oauth&token=T&limit=N
+ *   GET  /v1/requests?provider=P&token=T&limit=N   (P: apns, fcm, oauth, fcm-legacy,
+ *                                                  adm, adm-oauth, wns, wns-oauth, baidu, mpns)
  *   GET  /v1/count
  *   POST /v1/reset
  *   GET  /v1/rules      PUT /v1/rules  ({"rules": [...]} or a bare array)
- *   POST /v1/fcm/revoke (forget issued OAuth access tokens)
+ *   POST /v1/fcm/revoke, /v1/adm/revoke, /v1/wns/revoke (forget issued access tokens)
  * The server runs on the emulator's loop; control_call is the client the
  * sub-commands use (it runs its own short-lived loop).
  */
@@ -16,7 +17,9 @@
 
 #include <event2/event.h>
 
+#include "emulator/adm.h"
 #include "emulator/fcm.h"
+#include "emulator/wns.h"
 #include "emulator/state.h"
 
 #define CONTROL_MAX_BODY (16 * 1024 * 1024)
@@ -26,6 +29,8 @@ struct control;
 /* st is borrowed; fcm may be NULL. */
 struct control *control_new(struct event_base *base, int port, struct emu_state *st,
 			    struct fcm_server *fcm, char *err, size_t errlen);
+/* The ADM and WNS servers whose tokens /v1/adm/revoke and /v1/wns/revoke forget (borrowed). */
+void control_set_token_servers(struct control *c, struct adm_server *adm, struct wns_server *wns);
 int control_port(const struct control *c);
 void control_free(struct control *c);
 

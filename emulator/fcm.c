@@ -813,6 +813,310 @@ fail:
 	respond_error(srv, req, EMU_FCM, token, &e, 0);
 }
 
+/* ---- legacy HTTP API (/fcm/send, providers.md §2.6) --------------------------- */
+
+int fcm_legacy_auth(const struct emu_config *cfg, const char *authorization)
+{
+	return cfg->fcm_server_key[0] && authorization &&
+	       strncasecmp(authorization, "key=", 4) == 0 &&
+	       strcmp(authorization + 4, cfg->fcm_server_key) == 0;
+}
+
+int fcm_legacy_check(const json_t *body, json_t **targets, const char **msg_error, char *why,
+		     size_t whylen)
+{
+	static const char *const known[] = {"to",
+					    "registration_ids",
+					    "condition",
+					    "notification_key",
+					    "collapse_key",
+					    "priority",
+					    "content_available",
+					    "mutable_content",
+					    "delay_while_idle",
+					    "time_to_live",
+					    "restricted_package_name",
+					    "dry_run",
+					    "data",
+					    "notification",
+					    NULL};
+	const json_t *to, *ids, *cond, *v, *data, *notif;
+	const char *key;
+	size_t i, bytes = 0;
+	json_t *x;
+
+	*targets = NULL;
+	*msg_error = NULL;
+	if (!json_is_object(body)) {
+		snprintf(why, whylen, "JSON_PARSING_ERROR: the request is not a JSON object");
+		return 400;
+	}
+	json_object_foreach ((json_t *)body, key, x) {
+		for (i = 0; known[i] && strcmp(known[i], key) != 0; i++)
+			;
+		if (!known[i]) {
+			snprintf(why, whylen, "Unknown field \"%.64s\"", key);
+			return 400;
+		}
+	}
+	to = json_object_get(body, "to");
+	ids = json_object_get(body, "registration_ids");
+	cond = json_object_get(body, "condition");
+	if ((to && !json_is_string(to)) || (cond && !json_is_string(cond)) ||
+	    (ids && !json_is_array(ids))) {
+		snprintf(why, whylen, "Field \"%s\" has the wrong type",
+			 to && !json_is_string(to)	 ? "to"
+			 : cond && !json_is_string(cond) ? "condition"
+							 : "registration_ids");
+		return 400;
+	}
+	if (ids) {
+		if (json_array_size(ids) > FCM_LEGACY_MAX_IDS) {
+			snprintf(why, whylen,
+				 "Number of messages on bulk (%zu) exceeds maximum allowed (%d)",
+				 json_array_size(ids), FCM_LEGACY_MAX_IDS);
+			return 400;
+		}
+		json_array_foreach (ids, i, x)
+			if (!json_is_string(x)) {
+				snprintf(why, whylen, "registration_ids[%zu] is not a string", i);
+				return 400;
+			}
+	}
+	if (!!to + !!ids + !!cond > 1) {
+		snprintf(why, whylen,
+			 "Only one of \"to\", \"registration_ids\" and \"condition\" may be given");
+		return 400;
+	}
+	if (to && strncmp(json_string_value(to), "/topics/", 8) != 0) {
+		*targets = json_array();
+		if (*targets)
+			json_array_append(*targets, (json_t *)to);
+	} else if (ids) {
+		*targets = json_copy((json_t *)ids);
+	}
+	if (!to && !cond && json_array_size(ids) == 0) {
+		/* One result, as GCM answered a request with no target. */
+		json_decref(*targets);
+		*targets = json_pack("[s]", "");
+		*msg_error = "MissingRegistration";
+	}
+	if (((to && strncmp(json_string_value(to), "/topics/", 8) != 0) || ids || (!to && !cond)) &&
+	    !*targets) {
+		snprintf(why, whylen, "out of memory");
+		return 500;
+	}
+	if (*msg_error)
+		return 0;
+	if (to && strncmp(json_string_value(to), "/topics/", 8) == 0 &&
+	    !topic_valid(json_string_value(to) + 8)) {
+		*msg_error = "InvalidParameters";
+		return 0;
+	}
+	v = json_object_get(body, "priority");
+	if (v && (!json_is_string(v) || (strcmp(json_string_value(v), "normal") != 0 &&
+					 strcmp(json_string_value(v), "high") != 0))) {
+		*msg_error = "InvalidParameters";
+		return 0;
+	}
+	v = json_object_get(body, "time_to_live");
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		  json_integer_value(v) > FCM_MAX_TTL)) {
+		*msg_error = "InvalidTtl";
+		return 0;
+	}
+	data = json_object_get(body, "data");
+	notif = json_object_get(body, "notification");
+	if ((data && !json_is_object(data)) || (notif && !json_is_object(notif))) {
+		*msg_error = "InvalidParameters";
+		return 0;
+	}
+	json_object_foreach ((json_t *)data, key, x) {
+		if (data_key_reserved(key) || strcmp(key, "collapse_key") == 0) {
+			*msg_error = "InvalidDataKey";
+			return 0;
+		}
+		bytes += strlen(key) + (json_is_string(x) ? json_string_length(x) : 16);
+	}
+	json_object_foreach ((json_t *)notif, key, x)
+		bytes += strlen(key) + (json_is_string(x) ? json_string_length(x) : 16);
+	if (bytes > FCM_MAX_PAYLOAD)
+		*msg_error = "MessageTooBig";
+	return 0;
+}
+
+/* A rule's outcome as a legacy per-result error string (NULL: success). */
+static const char *legacy_rule_error(const struct emu_rule *rule)
+{
+	static const struct {
+		const char *v1, *legacy;
+	} map[] = {
+		{"UNREGISTERED", "NotRegistered"},
+		{"INVALID_ARGUMENT", "InvalidRegistration"},
+		{"SENDER_ID_MISMATCH", "MismatchSenderId"},
+		{"QUOTA_EXCEEDED", "DeviceMessageRateExceeded"},
+		{"UNAVAILABLE", "Unavailable"},
+		{"INTERNAL", "InternalServerError"},
+		{"THIRD_PARTY_AUTH_ERROR", "InvalidApnsCredential"},
+	};
+
+	if (rule->reason[0]) {
+		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+			if (strcmp(map[i].v1, rule->reason) == 0)
+				return map[i].legacy;
+		return rule->reason; /* already a legacy string */
+	}
+	switch (rule->status) {
+	case 0:
+	case 200:
+		return NULL;
+	case 400:
+		return "InvalidRegistration";
+	case 403:
+		return "MismatchSenderId";
+	case 404:
+	case 410:
+		return "NotRegistered";
+	case 429:
+		return "DeviceMessageRateExceeded";
+	case 503:
+		return "Unavailable";
+	default:
+		return "InternalServerError";
+	}
+}
+
+static void legacy_message_id(char *out, size_t outlen)
+{
+	unsigned char rnd[8];
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		memset(rnd, 0, sizeof(rnd));
+	snprintf(out, outlen, "0:%lld%%%02x%02x%02x%02x%02x%02x%02x%02x",
+		 (long long)util_now_ms() * 1000, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5],
+		 rnd[6], rnd[7]);
+}
+
+static void legacy_plain(struct fcm_server *srv, struct h2_req *req, int status, const char *ctype,
+			 const char *text, const char *reason)
+{
+	struct h2_out_header h = {"content-type", ctype};
+
+	state_record(srv->st, EMU_FCM_LEGACY, NULL, req, status, reason);
+	h2_respond(req, status, &h, 1, text, strlen(text), 0);
+}
+
+static void handle_legacy(struct fcm_server *srv, struct h2_req *req)
+{
+	static const char unauthorized[] =
+		"<HTML>\n<HEAD>\n<TITLE>Unauthorized</TITLE>\n</HEAD>\n<BODY BGCOLOR=\"#FFFFFF\" TEXT=\"#000000\">\n<H1>Unauthorized</H1>\n<H2>Error 401</H2>\n</BODY>\n</HTML>\n";
+	const char *ctype = h2_req_header(req, "content-type", NULL), *msg_error;
+	json_t *body = NULL, *targets = NULL, *results = NULL, *answer = NULL, *tok;
+	long long multicast;
+	unsigned char rnd[6];
+	json_error_t jerr;
+	char why[256], mid[64], *text = NULL;
+	unsigned delay = 0;
+	int status, success = 0, failure = 0, canonical = 0, http = 200, retry_after = -1;
+	size_t i;
+
+	if (!fcm_legacy_auth(srv->cfg, h2_req_header(req, "authorization", NULL))) {
+		legacy_plain(srv, req, 401, "text/html; charset=UTF-8", unauthorized,
+			     "Unauthorized");
+		return;
+	}
+	if (!ctype || strncasecmp(ctype, "application/json", 16) != 0) {
+		/* The plain-text (form) variant of the legacy API is not emulated. */
+		legacy_plain(srv, req, 400, "text/plain; charset=UTF-8",
+			     "Content-Type must be application/json\n", "BadContentType");
+		return;
+	}
+	if (req->body_total > req->body_len ||
+	    !(body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr))) {
+		snprintf(why, sizeof(why), "JSON_PARSING_ERROR: %.200s\n",
+			 req->body_total > req->body_len ? "request too large" : jerr.text);
+		legacy_plain(srv, req, 400, "text/plain; charset=UTF-8", why, "JSON_PARSING_ERROR");
+		return;
+	}
+	status = fcm_legacy_check(body, &targets, &msg_error, why, sizeof(why));
+	if (status != 0) {
+		strncat(why, "\n", sizeof(why) - strlen(why) - 1);
+		legacy_plain(srv, req, status, "text/plain; charset=UTF-8", why, "InvalidRequest");
+		goto out;
+	}
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		memset(rnd, 0, sizeof(rnd));
+	multicast = ((long long)rnd[0] << 40 | (long long)rnd[1] << 32 | (long long)rnd[2] << 24 |
+		     rnd[3] << 16 | rnd[4] << 8 | rnd[5]) &
+		    0x7fffffffffffLL;
+	if (!targets) { /* a topic or condition */
+		legacy_message_id(mid, sizeof(mid));
+		answer = msg_error ? json_pack("{s:s}", "error", msg_error)
+				   : json_pack("{s:I}", "message_id", (json_int_t)(multicast + 1));
+		state_record(srv->st, EMU_FCM_LEGACY, NULL, req, 200, msg_error);
+		goto answer;
+	}
+	results = json_array();
+	json_array_foreach (targets, i, tok) {
+		const char *t = json_string_value(tok), *err = msg_error;
+		struct emu_rule rule = {.retry_after = -1};
+		json_t *r;
+
+		if (!err && !token_valid(t))
+			err = "InvalidRegistration";
+		if (!err && state_rule(srv->st, EMU_FCM, t, &rule)) {
+			err = legacy_rule_error(&rule);
+			if (rule.delay_ms > delay)
+				delay = rule.delay_ms;
+			/* A one-token request with a 5xx rule fails as a whole, as GCM did. */
+			if (json_array_size(targets) == 1 && rule.status >= 500) {
+				http = rule.status;
+				retry_after = rule.retry_after;
+			}
+		}
+		if (err) {
+			r = json_pack("{s:s}", "error", err);
+			failure++;
+		} else {
+			legacy_message_id(mid, sizeof(mid));
+			r = json_pack("{s:s}", "message_id", mid);
+			success++;
+			if (rule.canonical[0]) {
+				json_object_set_new(r, "registration_id",
+						    json_string(rule.canonical));
+				canonical++;
+			}
+		}
+		json_array_append_new(results, r);
+		state_record(srv->st, EMU_FCM_LEGACY, t, req, http, err);
+	}
+	answer = json_pack("{s:I, s:i, s:i, s:i, s:O}", "multicast_id", (json_int_t)multicast,
+			   "success", success, "failure", failure, "canonical_ids", canonical,
+			   "results", results);
+answer:
+	if (http != 200) {
+		char retry[16];
+		struct h2_out_header h[2] = {{"content-type", "text/html; charset=UTF-8"}};
+		size_t n = 1;
+
+		if (retry_after >= 0) {
+			snprintf(retry, sizeof(retry), "%d", retry_after);
+			h[n++] = (struct h2_out_header){"retry-after", retry};
+		}
+		snprintf(why, sizeof(why), "<HTML><BODY><H1>Error %d</H1></BODY></HTML>\n", http);
+		h2_respond(req, http, h, n, why, strlen(why), delay);
+		goto out;
+	}
+	text = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
+	respond_json(req, text ? 200 : 500, text ? text : "{}", -1, delay);
+out:
+	free(text);
+	json_decref(answer);
+	json_decref(results);
+	json_decref(targets);
+	json_decref(body);
+}
+
 static void on_request(struct h2_req *req, void *arg)
 {
 	struct fcm_server *srv = arg;
@@ -823,6 +1127,11 @@ static void on_request(struct h2_req *req, void *arg)
 
 	if (method && strcmp(method, "POST") == 0 && path && strcmp(path, "/token") == 0) {
 		handle_token(srv, req);
+		return;
+	}
+	if (method && strcmp(method, "POST") == 0 && path &&
+	    (strcmp(path, "/fcm/send") == 0 || strcmp(path, "/gcm/send") == 0)) {
+		handle_legacy(srv, req);
 		return;
 	}
 	if (method && strcmp(method, "POST") == 0 &&
@@ -843,6 +1152,7 @@ struct fcm_server *fcm_server_new(struct event_base *base, const struct emu_conf
 		.max_streams = 100,
 		.max_body = FCM_MAX_BODY,
 		.on_request = on_request,
+		.http1 = 1, /* fcm.googleapis.com speaks HTTP/1.1 and HTTP/2 */
 	};
 
 	if (!srv) {
@@ -855,6 +1165,7 @@ struct fcm_server *fcm_server_new(struct event_base *base, const struct emu_conf
 	srv->tls = h2_tls_ctx_new(cfg->cert_file, cfg->key_file, NULL, err, errlen);
 	if (!srv->tokens || !srv->tls)
 		goto fail;
+	h2_tls_ctx_allow_http1(srv->tls);
 	opts.tls = srv->tls;
 	opts.arg = srv;
 	srv->h2 = h2_server_new(base, port, &opts, err, errlen);

@@ -3,6 +3,8 @@
  * (providers.md §2.5), both on one HTTP/2-over-TLS port:
  *   POST /token                                 JWT-bearer grant -> access token
  *   POST /v1/projects/{project}/messages:send   one message
+ *   POST /fcm/send                              the retired legacy API (server key)
+ * HTTP/2 and HTTP/1.1, as fcm.googleapis.com.
  * The checks are pure functions (fcm_check_send, fcm_check_assertion) that
  * tests call directly; fcm_server_new puts them on the event loop.
  */
@@ -24,6 +26,7 @@
 #define FCM_TOKEN_LIFETIME    3599 /* seconds, what Google answers */
 #define FCM_ASSERTION_SKEW    300  /* seconds an assertion's iat may be off */
 #define FCM_MAX_ACCESS_TOKENS 10000
+#define FCM_LEGACY_MAX_IDS    1000
 
 /* An error in Google's API error shape. */
 struct fcm_error {
@@ -47,6 +50,20 @@ char *fcm_error_body(const struct fcm_error *e);
 
 /* Fill e from an FcmError code (UNREGISTERED, QUOTA_EXCEEDED, ...) or, if code is NULL or unknown, from http. */
 void fcm_error_from_code(struct fcm_error *e, const char *code, int http);
+
+/* Legacy API: 1 if authorization is "key=<the server key from init>". */
+int fcm_legacy_auth(const struct emu_config *cfg, const char *authorization);
+
+/*
+ * Check a legacy /fcm/send body.  Returns 0 when the answer is a 200 with
+ * results: *targets is a new array of the registration tokens (NULL for a
+ * topic or condition send) and *msg_error a per-result error that applies to
+ * every target (MissingRegistration, InvalidTtl, InvalidDataKey,
+ * MessageTooBig, InvalidParameters) or NULL.  Otherwise returns the HTTP
+ * status (400) with why filled in, as GCM answered malformed requests.
+ */
+int fcm_legacy_check(const json_t *body, json_t **targets, const char **msg_error, char *why,
+		     size_t whylen);
 
 /* An OAuth2 error: {"error": error, "error_description": description}. */
 struct fcm_oauth_error {

@@ -11,6 +11,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <event2/buffer.h>
@@ -44,7 +45,12 @@ struct h2_conn {
 	nghttp2_session *ng;
 	void *data;
 	uint32_t max_streams;
-	int in_recv; /* inside nghttp2_session_mem_recv: sending must wait */
+	int in_recv;	     /* inside nghttp2_session_mem_recv: sending must wait */
+	int http1;	     /* ALPN gave http/1.1 (or nothing): one request at a time */
+	struct stream *cur;  /* HTTP/1.1: the request being read or answered */
+	int close_after;     /* HTTP/1.1: close once the output is written */
+	int plain;	     /* plaintext HTTP/1.1 (a plain_http server) */
+	struct event *sniff; /* plain_http: waiting for the first byte */
 	TAILQ_HEAD(, stream) streams;
 	TAILQ_ENTRY(h2_conn) link;
 };
@@ -58,14 +64,23 @@ struct h2_server {
 };
 
 static void conn_flush(struct h2_conn *conn);
+static void http1_read(struct h2_conn *conn);
 
 static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 		       const unsigned char *in, unsigned int inlen, void *arg)
 {
-	/* The providers speak HTTP/2 only (APNs has no HTTP/1.1 fallback). */
-	if (nghttp2_select_next_protocol((unsigned char **)out, outlen, in, inlen) != 1)
-		return SSL_TLSEXT_ERR_ALERT_FATAL;
-	return SSL_TLSEXT_ERR_OK;
+	/* APNs speaks HTTP/2 only; arg is set for hosts that also speak HTTP/1.1. */
+	int rc = nghttp2_select_next_protocol((unsigned char **)out, outlen, in, inlen);
+
+	if (rc == 1 || (rc == 0 && arg))
+		return SSL_TLSEXT_ERR_OK;
+	/* Neither h2 nor http/1.1 offered (curl --http1.0): go on without ALPN, as HTTP/1.x. */
+	return arg ? SSL_TLSEXT_ERR_NOACK : SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+
+void h2_tls_ctx_allow_http1(SSL_CTX *ctx)
+{
+	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, ctx);
 }
 
 SSL_CTX *h2_tls_ctx_new(const char *cert_file, const char *key_file, const char *client_ca,
@@ -133,7 +148,12 @@ static void conn_free(struct h2_conn *conn)
 	nghttp2_session_del(conn->ng);
 	if (srv->opts.on_conn_close && conn->data)
 		srv->opts.on_conn_close(conn->data, srv->opts.arg);
-	bufferevent_free(conn->bev);
+	if (conn->sniff) { /* still waiting for the first byte: the socket is ours */
+		evutil_closesocket(event_get_fd(conn->sniff));
+		event_free(conn->sniff);
+	}
+	if (conn->bev)
+		bufferevent_free(conn->bev);
 	TAILQ_REMOVE(&srv->conns, conn, link);
 	free(conn);
 }
@@ -284,6 +304,319 @@ static nghttp2_nv make_nv(char **p, const char *name, const char *value)
 	return nv;
 }
 
+/* ---- HTTP/1.1 (hosts that speak both; ALPN http/1.1 or none) ---------------- */
+
+#define HTTP1_MAX_HEAD	  (H2_MAX_HEADER_BYTES + 8192)
+#define HTTP1_MAX_CONTENT (64 * 1024 * 1024) /* a larger Content-Length is refused */
+
+static const char *http1_reason(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 406:
+		return "Not Acceptable";
+	case 410:
+		return "Gone";
+	case 411:
+		return "Length Required";
+	case 412:
+		return "Precondition Failed";
+	case 413:
+		return "Payload Too Large";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Status";
+	}
+}
+
+/* Write the prepared answer of the current request and go on with the next one. */
+static void http1_submit(struct stream *s)
+{
+	struct h2_conn *conn = s->req.conn;
+
+	if (bufferevent_write(conn->bev, s->resp_body, s->resp_len) != 0)
+		conn->close_after = 1;
+	conn->cur = NULL;
+	stream_free(conn, s);
+	if (conn->close_after) {
+		bufferevent_disable(conn->bev, EV_READ);
+		/* Inside http1_read, which frees it on the way out; else on_write will. */
+		if (!conn->in_recv && evbuffer_get_length(bufferevent_get_output(conn->bev)) == 0)
+			conn_free(conn);
+		return;
+	}
+	if (!conn->in_recv)
+		http1_read(conn);
+}
+
+static void http1_on_delay(evutil_socket_t fd, short what, void *arg)
+{
+	http1_submit(arg);
+}
+
+/* The whole response (status line, headers, body) goes into s->resp_body. */
+static int http1_respond(struct stream *s, int status, const struct h2_out_header *hdrs,
+			 size_t n_hdrs, const char *body, size_t body_len, unsigned delay_ms)
+{
+	struct h2_conn *conn = s->req.conn;
+	struct evbuffer *b = evbuffer_new();
+	struct timeval tv;
+	size_t len;
+	int ok;
+
+	if (!b)
+		goto fail;
+	ok = evbuffer_add_printf(b, "HTTP/1.1 %d %s\r\n", status, http1_reason(status)) > 0;
+	for (size_t i = 0; i < n_hdrs && ok; i++)
+		ok = evbuffer_add_printf(b, "%s: %s\r\n", hdrs[i].name, hdrs[i].value) > 0;
+	ok = ok && evbuffer_add_printf(b, "content-length: %zu\r\n%s\r\n", body_len,
+				       conn->close_after ? "connection: close\r\n" : "") > 0;
+	ok = ok && (!body_len || evbuffer_add(b, body, body_len) == 0);
+	len = evbuffer_get_length(b);
+	if (!ok || !(s->resp_body = malloc(len)))
+		goto fail;
+	evbuffer_remove(b, s->resp_body, len);
+	s->resp_len = len;
+	evbuffer_free(b);
+	if (delay_ms == 0) {
+		http1_submit(s);
+		return 0;
+	}
+	s->timer = evtimer_new(conn->srv->base, http1_on_delay, s);
+	if (!s->timer)
+		goto fail_nob;
+	tv.tv_sec = delay_ms / 1000;
+	tv.tv_usec = (suseconds_t)(delay_ms % 1000) * 1000;
+	evtimer_add(s->timer, &tv);
+	return 0;
+fail:
+	if (b)
+		evbuffer_free(b);
+fail_nob:
+	conn->close_after = 1;
+	s->resp_len = 0;
+	http1_submit(s);
+	return -1;
+}
+
+static int http1_add_header(struct stream *s, const char *name, size_t nl, const char *value,
+			    size_t vl)
+{
+	struct h2_header *h;
+
+	s->req.header_bytes += nl + vl;
+	if (s->req.n_headers == H2_MAX_HEADERS || s->req.header_bytes > H2_MAX_HEADER_BYTES) {
+		s->req.headers_overflow = 1;
+		return 0;
+	}
+	h = &s->req.headers[s->req.n_headers];
+	h->name = strndup(name, nl);
+	h->value = strndup(value, vl);
+	if (!h->name || !h->value) {
+		free(h->name);
+		free(h->value);
+		return -1;
+	}
+	for (char *c = h->name; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	h->value_len = vl;
+	s->req.n_headers++;
+	return 0;
+}
+
+/* A protocol error before any handler saw the request: answer it and close. */
+static void http1_refuse(struct h2_conn *conn, struct stream *s, int status, const char *why)
+{
+	static const struct h2_out_header ct = {"content-type", "text/plain"};
+
+	conn->close_after = 1;
+	s->answered = 1;
+	http1_respond(s, status, &ct, 1, why, strlen(why), 0);
+}
+
+/*
+ * Parse the head in head (NUL-terminated, CRLF lines, without the blank line)
+ * into s: pseudo-headers :method, :path, :scheme and :authority (from Host)
+ * come first so handlers read both protocols the same way.  Returns 0, or an
+ * HTTP status for a malformed head.
+ */
+static int http1_parse_head(struct h2_conn *conn, struct stream *s, char *head,
+			    long long *content_length)
+{
+	char *line = head, *next, *sp1, *sp2, *colon, *ws, *v, *end;
+	const char *host = NULL;
+	size_t host_len = 0;
+	int te = 0;
+
+	*content_length = -1;
+	next = strstr(line, "\r\n");
+	if (next)
+		*next = '\0';
+	sp1 = strchr(line, ' ');
+	sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+	if (!sp1 || !sp2 || strncmp(sp2 + 1, "HTTP/1.", 7) != 0)
+		return 400;
+	if (strcmp(sp2 + 1, "HTTP/1.0") == 0)
+		conn->close_after = 1;
+	if (http1_add_header(s, ":method", 7, line, (size_t)(sp1 - line)) != 0 ||
+	    http1_add_header(s, ":scheme", 7, conn->plain ? "http" : "https",
+			     conn->plain ? 4 : 5) != 0 ||
+	    http1_add_header(s, ":path", 5, sp1 + 1, (size_t)(sp2 - sp1 - 1)) != 0)
+		return 500;
+	for (line = next ? next + 2 : NULL; line && *line; line = next ? next + 2 : NULL) {
+		next = strstr(line, "\r\n");
+		if (next)
+			*next = '\0';
+		colon = strchr(line, ':');
+		ws = strpbrk(line, " \t");
+		if (!colon || colon == line || (ws && ws < colon))
+			return 400; /* no name, or white space inside it (RFC 9112 5.1) */
+		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+			;
+		for (end = v + strlen(v); end > v && (end[-1] == ' ' || end[-1] == '\t'); end--)
+			;
+		if ((size_t)(colon - line) == 4 && strncasecmp(line, "host", 4) == 0) {
+			host = v;
+			host_len = (size_t)(end - v);
+		} else if ((size_t)(colon - line) == 14 &&
+			   strncasecmp(line, "content-length", 14) == 0) {
+			char *e;
+			long long n = strtoll(v, &e, 10);
+
+			if (e == v || e != end || n < 0 ||
+			    (*content_length >= 0 && *content_length != n))
+				return 400;
+			*content_length = n;
+		} else if ((size_t)(colon - line) == 17 &&
+			   strncasecmp(line, "transfer-encoding", 17) == 0) {
+			te = 1;
+		} else if ((size_t)(colon - line) == 10 &&
+			   strncasecmp(line, "connection", 10) == 0 &&
+			   strncasecmp(v, "close", 5) == 0) {
+			conn->close_after = 1;
+		}
+		if (http1_add_header(s, line, (size_t)(colon - line), v, (size_t)(end - v)) != 0)
+			return 500;
+	}
+	if (host && http1_add_header(s, ":authority", 10, host, host_len) != 0)
+		return 500;
+	if (te) /* the providers want Content-Length (WNS says so outright) */
+		return 411;
+	if (*content_length > HTTP1_MAX_CONTENT)
+		return 413;
+	return 0;
+}
+
+/* Read requests off the connection, one at a time. */
+static void http1_read(struct h2_conn *conn)
+{
+	struct evbuffer *in = bufferevent_get_input(conn->bev);
+
+	conn->in_recv = 1;
+	while (!conn->close_after) {
+		struct stream *s = conn->cur;
+
+		if (!s) {
+			struct evbuffer_ptr pos = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+			long long clen;
+			char *head;
+			int bad;
+
+			if (pos.pos < 0) {
+				if (evbuffer_get_length(in) <= HTTP1_MAX_HEAD)
+					break;
+				pos.pos = 0;
+			}
+			if (!(s = calloc(1, sizeof(*s))))
+				goto fail;
+			s->req.conn = conn;
+			TAILQ_INSERT_TAIL(&conn->streams, s, link);
+			conn->cur = s;
+			if (pos.pos == 0 || (size_t)pos.pos > HTTP1_MAX_HEAD) {
+				http1_refuse(conn, s, 431, "request head too large\n");
+				break;
+			}
+			if (!(head = malloc((size_t)pos.pos + 4)))
+				goto fail;
+			evbuffer_remove(in, head, (size_t)pos.pos + 4);
+			head[pos.pos + 2] = '\0';
+			bad = http1_parse_head(conn, s, head, &clen);
+			free(head);
+			if (bad) {
+				http1_refuse(conn, s, bad, "malformed or unsupported request\n");
+				break;
+			}
+			s->resp_off = clen > 0 ? (size_t)clen : 0; /* body bytes still to read */
+			if (!(s->req.body = calloc(1, 1)))
+				goto fail;
+			if (s->resp_off) {
+				const char *expect = h2_req_header(&s->req, "expect", NULL);
+
+				if (expect && strcasecmp(expect, "100-continue") == 0)
+					bufferevent_write(conn->bev,
+							  "HTTP/1.1 100 Continue\r\n\r\n", 25);
+			}
+		}
+		if (s->answered)
+			break; /* a delayed answer is pending */
+		while (s->resp_off > 0 && evbuffer_get_length(in) > 0) {
+			size_t n = evbuffer_get_length(in), room, take;
+
+			if (n > s->resp_off)
+				n = s->resp_off;
+			room = conn->srv->opts.max_body - s->req.body_len;
+			take = n < room ? n : room;
+			if (take) {
+				char *nb = realloc(s->req.body, s->req.body_len + take + 1);
+
+				if (!nb)
+					goto fail;
+				evbuffer_remove(in, nb + s->req.body_len, take);
+				s->req.body = nb;
+				s->req.body_len += take;
+				nb[s->req.body_len] = '\0';
+			}
+			evbuffer_drain(in, n - take);
+			s->req.body_total += n;
+			s->resp_off -= n;
+		}
+		if (s->resp_off > 0)
+			break;
+		conn->srv->opts.on_request(&s->req, conn->srv->opts.arg);
+		if (conn->cur == s)
+			break; /* answered later */
+	}
+	conn->in_recv = 0;
+	if (conn->close_after && !conn->cur &&
+	    evbuffer_get_length(bufferevent_get_output(conn->bev)) == 0)
+		conn_free(conn);
+	return;
+fail:
+	conn->in_recv = 0;
+	conn_free(conn);
+}
+
 int h2_respond(struct h2_req *req, int status, const struct h2_out_header *hdrs, size_t n_hdrs,
 	       const char *body, size_t body_len, unsigned delay_ms)
 {
@@ -296,6 +629,8 @@ int h2_respond(struct h2_req *req, int status, const struct h2_out_header *hdrs,
 	if (s->answered || status < 100 || status > 999)
 		return -1;
 	s->answered = 1;
+	if (conn->http1)
+		return http1_respond(s, status, hdrs, n_hdrs, body, body_len, delay_ms);
 	for (size_t i = 0; i < n_hdrs; i++)
 		bytes += strlen(hdrs[i].name) + strlen(hdrs[i].value) + 2;
 	s->nv = malloc(bytes);
@@ -377,6 +712,10 @@ static void on_read(struct bufferevent *bev, void *arg)
 	struct h2_conn *conn = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
+	if (conn->http1) {
+		http1_read(conn);
+		return;
+	}
 	if (!conn->ng)
 		return;
 	while (evbuffer_get_length(in) > 0) {
@@ -401,7 +740,10 @@ static void on_write(struct bufferevent *bev, void *arg)
 {
 	struct h2_conn *conn = arg;
 
-	if (conn->ng)
+	if (conn->http1 && conn->close_after && !conn->cur &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		conn_free(conn);
+	else if (conn->ng)
 		conn_flush(conn);
 }
 
@@ -414,8 +756,15 @@ static int session_start(struct h2_conn *conn)
 	int rc;
 
 	SSL_get0_alpn_selected(h2_conn_ssl(conn), &alpn, &alpn_len);
-	if (alpn_len != 2 || memcmp(alpn, "h2", 2) != 0)
-		return -1;
+	if (alpn_len != 2 || memcmp(alpn, "h2", 2) != 0) {
+		/* ALPN refused anything but h2 unless the context allows HTTP/1.1. */
+		if (!conn->srv->opts.http1)
+			return -1;
+		conn->http1 = 1;
+		if (conn->srv->opts.on_conn_open)
+			conn->data = conn->srv->opts.on_conn_open(conn, conn->srv->opts.arg);
+		return 0;
+	}
 	if (nghttp2_session_callbacks_new(&cbs) != 0)
 		return -1;
 	nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
@@ -446,7 +795,10 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 			conn_free(conn);
 			return;
 		}
-		conn_flush(conn);
+		if (conn->http1)
+			http1_read(conn);
+		else
+			conn_flush(conn);
 		return;
 	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
@@ -456,34 +808,90 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
-static void on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
-		      int salen, void *arg)
+/* Put TLS on fd (conn is on the server's list). */
+static int conn_start_tls(struct h2_conn *conn, evutil_socket_t fd)
 {
 	static const struct timeval handshake_timeout = {HANDSHAKE_TIMEOUT_S, 0};
-	struct h2_server *srv = arg;
-	struct h2_conn *conn = calloc(1, sizeof(*conn));
+	struct h2_server *srv = conn->srv;
 	SSL *ssl = SSL_new(srv->opts.tls);
 
-	if (!conn || !ssl)
-		goto fail;
+	if (!ssl)
+		return -1;
 	conn->bev = bufferevent_openssl_socket_new(srv->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
 						   BEV_OPT_CLOSE_ON_FREE);
-	if (!conn->bev) {
-		ssl = NULL; /* bufferevent_openssl_socket_new frees it on failure */
-		goto fail;
-	}
+	if (!conn->bev)
+		return -1; /* bufferevent_openssl_socket_new freed ssl */
 	bufferevent_openssl_set_allow_dirty_shutdown(conn->bev, 1);
-	conn->srv = srv;
-	TAILQ_INIT(&conn->streams);
-	TAILQ_INSERT_TAIL(&srv->conns, conn, link);
 	bufferevent_setcb(conn->bev, on_read, on_write, on_event, conn);
 	bufferevent_set_timeouts(conn->bev, &handshake_timeout, NULL);
 	bufferevent_enable(conn->bev, EV_READ | EV_WRITE);
-	return;
-fail:
-	SSL_free(ssl);
-	free(conn);
-	evutil_closesocket(fd);
+	return 0;
+}
+
+/*
+ * Servers with plain_http take both on one port: a TLS ClientHello starts
+ * with a handshake record (0x16); anything else is plaintext HTTP/1.1.
+ */
+static void on_sniff(evutil_socket_t fd, short what, void *arg)
+{
+	struct h2_conn *conn = arg;
+	unsigned char first;
+	int rc = 0;
+
+	event_free(conn->sniff);
+	conn->sniff = NULL;
+	if (!(what & EV_READ) || recv(fd, &first, 1, MSG_PEEK) != 1) {
+		rc = -1;
+	} else if (first == 0x16) {
+		rc = conn_start_tls(conn, fd);
+	} else {
+		conn->bev = bufferevent_socket_new(conn->srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+		if (!conn->bev) {
+			rc = -1;
+		} else {
+			conn->http1 = 1;
+			conn->plain = 1;
+			if (conn->srv->opts.on_conn_open)
+				conn->data =
+					conn->srv->opts.on_conn_open(conn, conn->srv->opts.arg);
+			bufferevent_setcb(conn->bev, on_read, on_write, on_event, conn);
+			bufferevent_enable(conn->bev, EV_READ | EV_WRITE);
+		}
+	}
+	if (rc != 0) {
+		if (!conn->bev)
+			evutil_closesocket(fd);
+		conn_free(conn);
+	}
+}
+
+static void on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
+		      int salen, void *arg)
+{
+	static const struct timeval sniff_timeout = {HANDSHAKE_TIMEOUT_S, 0};
+	struct h2_server *srv = arg;
+	struct h2_conn *conn = calloc(1, sizeof(*conn));
+	int one = 1;
+
+	if (!conn) {
+		evutil_closesocket(fd);
+		return;
+	}
+	/* Answers are small and latency-bound: do not let Nagle hold them back. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	conn->srv = srv;
+	TAILQ_INIT(&conn->streams);
+	TAILQ_INSERT_TAIL(&srv->conns, conn, link);
+	if (srv->opts.plain_http) {
+		conn->sniff = event_new(srv->base, fd, EV_READ, on_sniff, conn);
+		if (conn->sniff && event_add(conn->sniff, &sniff_timeout) == 0)
+			return;
+	} else if (conn_start_tls(conn, fd) == 0) {
+		return;
+	}
+	if (!conn->bev)
+		evutil_closesocket(fd);
+	conn_free(conn);
 }
 
 struct h2_server *h2_server_new(struct event_base *base, int port,
@@ -546,7 +954,7 @@ SSL *h2_conn_ssl(const struct h2_conn *conn)
 X509 *h2_conn_peer_cert(const struct h2_conn *conn)
 {
 	SSL *ssl = h2_conn_ssl(conn);
-	X509 *cert = SSL_get0_peer_certificate(ssl);
+	X509 *cert = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
 
 	/* The handshake fails on a bad certificate; this is a second look. */
 	return cert && SSL_get_verify_result(ssl) == X509_V_OK ? cert : NULL;

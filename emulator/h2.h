@@ -1,7 +1,9 @@
 /*
  * A small HTTP/2-over-TLS server for the emulated providers: libevent
- * listener and OpenSSL bufferevents for TLS (ALPN "h2", no HTTP/1.1
- * fallback), nghttp2 for the framing.  It gathers each request (headers and
+ * listener and OpenSSL bufferevents for TLS (ALPN "h2"; servers that ask
+ * for it also speak HTTP/1.1, parsed here, one request at a time per
+ * connection), nghttp2 for the framing.  HTTP/1.1 requests look like HTTP/2
+ * ones to the callback (:method, :path, :scheme, :authority from Host).  It gathers each request (headers and
  * a bounded body) and hands it to the provider's callback, which answers now
  * or after a delay.  Everything runs on the one event loop that owns the
  * server; nothing here is thread-safe.
@@ -59,6 +61,8 @@ struct h2_server_opts {
 	h2_request_fn on_request;
 	h2_conn_open_fn on_conn_open;	/* optional */
 	h2_conn_close_fn on_conn_close; /* optional */
+	int http1; /* also serve HTTP/1.1 (ALPN http/1.1 or none); needs h2_tls_ctx_allow_http1 */
+	int plain_http; /* also plaintext HTTP/1.1 on the same port (:scheme "http") */
 	void *arg;
 };
 
@@ -69,6 +73,9 @@ struct h2_server_opts {
  */
 SSL_CTX *h2_tls_ctx_new(const char *cert_file, const char *key_file, const char *client_ca,
 			char *err, size_t errlen);
+
+/* Let ALPN pick http/1.1 when the client does not offer h2 (hosts that speak both). */
+void h2_tls_ctx_allow_http1(SSL_CTX *ctx);
 
 /* Listen on 127.0.0.1:port (0 = ephemeral).  NULL with err on failure. */
 struct h2_server *h2_server_new(struct event_base *base, int port,
@@ -89,6 +96,7 @@ int h2_respond(struct h2_req *req, int status, const struct h2_out_header *hdrs,
 	       const char *body, size_t body_len, unsigned delay_ms);
 
 void *h2_conn_data(const struct h2_conn *conn);
+/* NULL for a plaintext connection. */
 SSL *h2_conn_ssl(const struct h2_conn *conn);
 /* The verified client certificate (borrowed) or NULL. */
 X509 *h2_conn_peer_cert(const struct h2_conn *conn);

@@ -1,6 +1,7 @@
 /*
  * `herald-emulator init DIR`: every credential the emulated providers accept,
- * made with OpenSSL (no shelling out), and DIR/emulator.json naming them.
+ * made with OpenSSL (no shelling out), and DIR/emulator.json naming them
+ * (and holding the shared secrets: FCM server key, ADM, WNS, Baidu).
  * Files holding private keys are created 0600 with O_EXCL semantics unless
  * --force; certificates are 0644.  Single-threaded, run once.
  */
@@ -19,6 +20,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include "emulator/mpns.h"
 #include "emulator/settings.h"
 
 #define CA_DAYS	  3650
@@ -212,8 +214,49 @@ out:
 	return rc;
 }
 
+/* The shared secrets of the HTTP/1.1 providers, shaped like the real ones. */
+struct init_secrets {
+	char server_key[100];
+	char adm_id[100], adm_secret[100];
+	char wns_sid[100], wns_secret[100];
+	char baidu_key[32], baidu_secret[40];
+};
+
+static void make_secrets(struct init_secrets *s)
+{
+	static const char alnum[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char b[24];
+	char hex[65];
+
+	random_hex(hex, 20);
+	snprintf(s->server_key, sizeof(s->server_key), "AAAAemu:APA91b%s", hex);
+	random_hex(hex, 16);
+	snprintf(s->adm_id, sizeof(s->adm_id), "amzn1.application-oa2-client.%s", hex);
+	random_hex(hex, 32);
+	snprintf(s->adm_secret, sizeof(s->adm_secret), "%s", hex);
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		memset(b, 0, sizeof(b));
+	snprintf(s->wns_sid, sizeof(s->wns_sid), "ms-app://s-1-15-2-%u-%u-%u-%u-%u-%u-%u",
+		 (unsigned)b[0] << 16 | b[1] << 8 | b[2], (unsigned)b[3] << 8 | b[4],
+		 (unsigned)b[5] << 8 | b[6], (unsigned)b[7] << 8 | b[8],
+		 (unsigned)b[9] << 8 | b[10], (unsigned)b[11] << 8 | b[12],
+		 (unsigned)b[13] << 8 | b[14]);
+	random_hex(hex, 16);
+	snprintf(s->wns_secret, sizeof(s->wns_secret), "%s", hex);
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		memset(b, 0, sizeof(b));
+	for (size_t i = 0; i < 24; i++)
+		s->baidu_key[i] = alnum[b[i] % (sizeof(alnum) - 1)];
+	s->baidu_key[24] = '\0';
+	random_hex(hex, 16);
+	for (size_t i = 0; i < 32; i++)
+		s->baidu_secret[i] = (char)(hex[i] >= 'a' ? hex[i] - 'a' + 'A' : hex[i]);
+	s->baidu_secret[32] = '\0';
+}
+
 static int write_config(struct init_ctx *ctx, const struct emu_init_opts *o, const char *kid,
-			const char *team, const char *bundle)
+			const char *team, const char *bundle, const struct init_secrets *sec)
 {
 	json_t *cfg;
 	FILE *f;
@@ -228,11 +271,25 @@ static int write_config(struct init_ctx *ctx, const struct emu_init_opts *o, con
 			"apns-cert-key.pem", "keys", "key_id", kid, "team_id", team, "file",
 			"apns-key.p8", "fcm", "port", o->fcm_port, "service_account",
 			"fcm-service-account.json", "control", "port", o->control_port);
+	if (cfg) {
+		json_object_set_new(json_object_get(cfg, "fcm"), "server_key",
+				    json_string(sec->server_key));
+		json_object_set_new(cfg, "adm",
+				    json_pack("{s:i, s:s, s:s}", "port", o->adm_port, "client_id",
+					      sec->adm_id, "client_secret", sec->adm_secret));
+		json_object_set_new(cfg, "wns",
+				    json_pack("{s:i, s:s, s:s}", "port", o->wns_port, "package_sid",
+					      sec->wns_sid, "secret", sec->wns_secret));
+		json_object_set_new(cfg, "baidu",
+				    json_pack("{s:i, s:s, s:s}", "port", o->baidu_port, "api_key",
+					      sec->baidu_key, "secret_key", sec->baidu_secret));
+		json_object_set_new(cfg, "mpns", json_pack("{s:i}", "port", o->mpns_port));
+	}
 	if (!cfg) {
 		snprintf(ctx->err, ctx->errlen, "cannot build %s", EMU_CONFIG_FILE);
 		return -1;
 	}
-	f = create_file(ctx, EMU_CONFIG_FILE, 0644);
+	f = create_file(ctx, EMU_CONFIG_FILE, 0600); /* it holds the shared secrets */
 	if (f)
 		rc = finish_file(ctx, f,
 				 json_dumpf(cfg, f, JSON_INDENT(2)) == 0 && fputc('\n', f) != EOF,
@@ -242,7 +299,7 @@ static int write_config(struct init_ctx *ctx, const struct emu_init_opts *o, con
 }
 
 static void print_usage_hint(const char *dir, const struct emu_init_opts *o, const char *kid,
-			     const char *team, const char *bundle)
+			     const char *team, const char *bundle, const struct init_secrets *sec)
 {
 	printf("herald-emulator: credentials written to %s\n\n"
 	       "Start it:   herald-emulator run -d %s\n"
@@ -260,6 +317,25 @@ static void print_usage_hint(const char *dir, const struct emu_init_opts *o, con
 	       "    --attr PlatformCredential=@%s/fcm-service-account.json\n",
 	       dir, dir, o->apns_port, o->fcm_port, o->control_port, dir, kid, dir, team, bundle,
 	       dir, dir, dir);
+	/* The shared secrets are in DIR/emulator.json (0600); print where, not what. */
+	printf("FCM legacy (/fcm/send, retired by Google; the server key is fcm.server_key):\n"
+	       "  herald app create --platform GCM --name emu-gcm-legacy \\\n"
+	       "    --attr PlatformCredential=\"$(jq -r .fcm.server_key %s/emulator.json)\"\n"
+	       "ADM (https://127.0.0.1:%d/auth/O2/token and /messaging/registrations/ID/messages):\n"
+	       "  herald app create --platform ADM --name emu-adm --attr PlatformPrincipal=%s \\\n"
+	       "    --attr PlatformCredential=\"$(jq -r .adm.client_secret %s/emulator.json)\"\n"
+	       "WNS (https://127.0.0.1:%d/accesstoken.srf; channels like https://127.0.0.1:%d/?token=CHANNEL):\n"
+	       "  herald app create --platform WNS --name emu-wns --attr PlatformPrincipal=%s \\\n"
+	       "    --attr PlatformCredential=\"$(jq -r .wns.secret %s/emulator.json)\"\n"
+	       "Baidu (https://127.0.0.1:%d/rest/3.0/push/single_device):\n"
+	       "  herald app create --platform BAIDU --name emu-baidu --attr PlatformPrincipal=%s \\\n"
+	       "    --attr PlatformCredential=\"$(jq -r .baidu.secret_key %s/emulator.json)\"\n"
+	       "MPNS (channels https://127.0.0.1:%d/throttledthirdparty/01.00/ID; the\n"
+	       "  unthrottledthirdparty ones need this client certificate):\n"
+	       "  herald app create --platform MPNS --name emu-mpns \\\n"
+	       "    --attr PlatformPrincipal=@%s/mpns-cert.pem --attr PlatformCredential=@%s/mpns-cert-key.pem\n",
+	       dir, o->adm_port, sec->adm_id, dir, o->wns_port, o->wns_port, sec->wns_sid, dir,
+	       o->baidu_port, sec->baidu_key, dir, o->mpns_port, dir, dir);
 }
 
 int settings_init_dir(const char *dir, const struct emu_init_opts *opts, char *err, size_t errlen)
@@ -297,10 +373,21 @@ int settings_init_dir(const char *dir, const struct emu_init_opts *opts, char *e
 						  NULL};
 	struct init_ctx ctx = {.dir = dir, .force = opts->force, .err = err, .errlen = errlen};
 	struct emu_init_opts o = *opts;
-	EVP_PKEY *ca_key = NULL, *srv_key = NULL, *apns_key = NULL, *cli_key = NULL, *sa_key = NULL;
-	X509 *ca = NULL, *srv = NULL, *cli = NULL;
+	static const char *const mpns_exts[] = {"basicConstraints",
+						"critical,CA:FALSE",
+						"keyUsage",
+						"critical,digitalSignature,keyEncipherment",
+						"extendedKeyUsage",
+						"clientAuth",
+						"authorityKeyIdentifier",
+						"keyid",
+						NULL};
+	EVP_PKEY *ca_key = NULL, *srv_key = NULL, *apns_key = NULL, *cli_key = NULL, *sa_key = NULL,
+		 *mpns_key = NULL;
+	X509 *ca = NULL, *srv = NULL, *cli = NULL, *mpns = NULL;
 	char kid[EMU_ID_LEN + 1], team[EMU_ID_LEN + 1], sa_kid[41], subject[768], email[256],
 		token_uri[128];
+	struct init_secrets sec;
 	const char *bundle = o.bundle_id ? o.bundle_id : "com.example.herald";
 	const char *project = o.project_id ? o.project_id : "herald-emulator";
 	int rc = -1;
@@ -312,6 +399,15 @@ int settings_init_dir(const char *dir, const struct emu_init_opts *opts, char *e
 		o.fcm_port = EMU_DEFAULT_FCM;
 	if (!o.control_port)
 		o.control_port = EMU_DEFAULT_CTRL;
+	if (!o.adm_port)
+		o.adm_port = EMU_DEFAULT_ADM;
+	if (!o.wns_port)
+		o.wns_port = EMU_DEFAULT_WNS;
+	if (!o.baidu_port)
+		o.baidu_port = EMU_DEFAULT_BAIDU;
+	if (!o.mpns_port)
+		o.mpns_port = EMU_DEFAULT_MPNS;
+	make_secrets(&sec);
 	if (strlen(bundle) > 200 || strlen(project) > 100 || strpbrk(bundle, "\n=/") ||
 	    strpbrk(project, "\n/@ ")) {
 		snprintf(err, errlen, "bundle id or project id too long or malformed");
@@ -331,8 +427,9 @@ int settings_init_dir(const char *dir, const struct emu_init_opts *opts, char *e
 	srv_key = EVP_EC_gen("P-256");
 	apns_key = EVP_EC_gen("P-256");
 	cli_key = EVP_RSA_gen(2048);
+	mpns_key = EVP_EC_gen("P-256");
 	sa_key = EVP_RSA_gen(2048);
-	if (!ca_key || !srv_key || !apns_key || !cli_key || !sa_key) {
+	if (!ca_key || !srv_key || !apns_key || !cli_key || !sa_key || !mpns_key) {
 		snprintf(err, errlen, "key generation failed");
 		goto out;
 	}
@@ -346,7 +443,11 @@ int settings_init_dir(const char *dir, const struct emu_init_opts *opts, char *e
 		 "UID=%s\nCN=Apple Push Services: %s\nOU=%s\nO=herald-emulator\nC=US", bundle,
 		 bundle, team);
 	cli = srv ? make_cert(cli_key, ca, ca_key, subject, client_exts, CERT_DAYS) : NULL;
-	if (!cli) {
+	/* MPNS authenticated mode: the CN is the service name the phone app registers. */
+	mpns = cli ? make_cert(mpns_key, ca, ca_key, "CN=" MPNS_SERVICE_NAME "\nO=herald-emulator",
+			       mpns_exts, CERT_DAYS)
+		   : NULL;
+	if (!mpns) {
 		snprintf(err, errlen, "certificate generation failed");
 		goto out;
 	}
@@ -355,16 +456,20 @@ int settings_init_dir(const char *dir, const struct emu_init_opts *opts, char *e
 	    write_key(&ctx, "apns-key.p8", apns_key) ||
 	    write_key(&ctx, "apns-cert-key.pem", cli_key) ||
 	    write_cert(&ctx, "apns-cert.pem", cli) ||
+	    write_key(&ctx, "mpns-cert-key.pem", mpns_key) ||
+	    write_cert(&ctx, "mpns-cert.pem", mpns) ||
 	    write_service_account(&ctx, sa_key, project, sa_kid, email, token_uri) ||
-	    write_config(&ctx, &o, kid, team, bundle))
+	    write_config(&ctx, &o, kid, team, bundle, &sec))
 		goto out;
-	print_usage_hint(dir, &o, kid, team, bundle);
+	print_usage_hint(dir, &o, kid, team, bundle, &sec);
 	rc = 0;
 out:
 	EVP_PKEY_free(ca_key);
 	EVP_PKEY_free(srv_key);
 	EVP_PKEY_free(apns_key);
 	EVP_PKEY_free(cli_key);
+	EVP_PKEY_free(mpns_key);
+	X509_free(mpns);
 	EVP_PKEY_free(sa_key);
 	X509_free(ca);
 	X509_free(srv);

@@ -6,14 +6,19 @@ EMU_LIBS = emulator/libemulator.la common/libcommon.la \
 
 noinst_LTLIBRARIES += emulator/libemulator.la
 emulator_libemulator_la_SOURCES = \
+	emulator/adm.c emulator/adm.h \
 	emulator/apns.c emulator/apns.h \
+	emulator/baidu.c emulator/baidu.h \
+	emulator/bearer.c emulator/bearer.h \
 	emulator/settings.c emulator/settings.h \
 	emulator/control.c emulator/control.h \
 	emulator/fcm.c emulator/fcm.h \
 	emulator/h2.c emulator/h2.h \
 	emulator/init.c \
 	emulator/jwt.c emulator/jwt.h \
-	emulator/state.c emulator/state.h
+	emulator/mpns.c emulator/mpns.h \
+	emulator/state.c emulator/state.h \
+	emulator/wns.c emulator/wns.h
 emulator_libemulator_la_CFLAGS = $(EMU_CFLAGS)
 
 bin_PROGRAMS += herald-emulator

@@ -1,6 +1,7 @@
 /*
  * herald-emulator: a local stand-in for the push providers (APNs, FCM HTTP
- * v1 and its OAuth endpoint) with an inspection and control API.  This file
+ * v1 and legacy with the OAuth endpoint, ADM, WNS, Baidu, MPNS) with an
+ * inspection and control API.  This file
  * is the command line: init, run, jwt and the control-API sub-commands.
  * `run` is single-threaded: one libevent loop serves every port.
  */
@@ -20,12 +21,16 @@
 #include <jansson.h>
 
 #include "common/log.h"
+#include "emulator/adm.h"
 #include "emulator/apns.h"
+#include "emulator/baidu.h"
 #include "emulator/settings.h"
 #include "emulator/control.h"
 #include "emulator/fcm.h"
 #include "emulator/jwt.h"
+#include "emulator/mpns.h"
 #include "emulator/state.h"
+#include "emulator/wns.h"
 
 #define RUN_FILE "run.json"
 
@@ -44,6 +49,10 @@ enum {
 	OPT_IAT,
 	OPT_AUD,
 	OPT_LOG_LEVEL,
+	OPT_ADM_PORT,
+	OPT_WNS_PORT,
+	OPT_BAIDU_PORT,
+	OPT_MPNS_PORT,
 };
 
 static const struct option long_opts[] = {
@@ -51,6 +60,10 @@ static const struct option long_opts[] = {
 	{"apns-port", required_argument, NULL, OPT_APNS_PORT},
 	{"fcm-port", required_argument, NULL, OPT_FCM_PORT},
 	{"control-port", required_argument, NULL, OPT_CONTROL_PORT},
+	{"adm-port", required_argument, NULL, OPT_ADM_PORT},
+	{"wns-port", required_argument, NULL, OPT_WNS_PORT},
+	{"baidu-port", required_argument, NULL, OPT_BAIDU_PORT},
+	{"mpns-port", required_argument, NULL, OPT_MPNS_PORT},
 	{"bundle-id", required_argument, NULL, OPT_BUNDLE_ID},
 	{"project", required_argument, NULL, OPT_PROJECT},
 	{"force", no_argument, NULL, OPT_FORCE},
@@ -69,6 +82,7 @@ static const struct option long_opts[] = {
 struct args {
 	const char *dir;
 	int apns_port, fcm_port, control_port; /* -1 = not given */
+	int adm_port, wns_port, baidu_port, mpns_port;
 	const char *bundle_id, *project, *rules, *provider, *token, *aud;
 	int force;
 	long long max_records, limit, iat;
@@ -78,11 +92,13 @@ struct args {
 static void usage(FILE *out)
 {
 	fputs("usage: herald-emulator COMMAND [OPTIONS]\n"
-	      "  init DIR [--bundle-id ID] [--project ID] [--apns-port N] [--fcm-port N]\n"
+	      "  init DIR [--bundle-id ID] [--project ID] [--PROVIDER-port N]\n"
 	      "           [--control-port N] [--force]     create credentials and DIR/emulator.json\n"
-	      "  run -d DIR [--apns-port N] [--fcm-port N] [--control-port N] (0 = any free port)\n"
+	      "  run -d DIR [--PROVIDER-port N] [--control-port N] (0 = any free port)\n"
+	      "           PROVIDER: apns fcm adm wns baidu mpns\n"
 	      "           [--rules FILE] [--max-records N] [--log-level LEVEL]\n"
-	      "  requests -d DIR [--provider apns|fcm|oauth] [--token T] [--limit N]\n"
+	      "  requests -d DIR [--provider P] [--token T] [--limit N]   P: apns fcm oauth\n"
+	      "           fcm-legacy adm adm-oauth wns wns-oauth baidu mpns\n"
 	      "  count -d DIR        reset -d DIR        rules -d DIR [FILE|-]\n"
 	      "  jwt apns|fcm -d DIR [--iat SECONDS] [--aud URL]   print a signed token\n"
 	      "The control-API commands take --control-port N instead of -d DIR if wanted.\n"
@@ -110,6 +126,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->apns_port = a->fcm_port = a->control_port = -1;
+	a->adm_port = a->wns_port = a->baidu_port = a->mpns_port = -1;
 	a->iat = -1;
 	while ((c = getopt_long(argc, argv, "d:h", long_opts, NULL)) != -1) {
 		int *port = NULL;
@@ -126,6 +143,18 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_CONTROL_PORT:
 			port = &a->control_port;
+			break;
+		case OPT_ADM_PORT:
+			port = &a->adm_port;
+			break;
+		case OPT_WNS_PORT:
+			port = &a->wns_port;
+			break;
+		case OPT_BAIDU_PORT:
+			port = &a->baidu_port;
+			break;
+		case OPT_MPNS_PORT:
+			port = &a->mpns_port;
 			break;
 		case OPT_BUNDLE_ID:
 			a->bundle_id = optarg;
@@ -202,6 +231,10 @@ static int cmd_init(int argc, char **argv, const struct args *a)
 		.apns_port = a->apns_port > 0 ? a->apns_port : 0,
 		.fcm_port = a->fcm_port > 0 ? a->fcm_port : 0,
 		.control_port = a->control_port > 0 ? a->control_port : 0,
+		.adm_port = a->adm_port > 0 ? a->adm_port : 0,
+		.wns_port = a->wns_port > 0 ? a->wns_port : 0,
+		.baidu_port = a->baidu_port > 0 ? a->baidu_port : 0,
+		.mpns_port = a->mpns_port > 0 ? a->mpns_port : 0,
 		.force = a->force,
 	};
 	const char *dir = a->positional < argc ? argv[a->positional] : a->dir;
@@ -245,12 +278,17 @@ static int load_rules_file(struct emu_state *st, const char *path)
 	return rc;
 }
 
+struct ports {
+	int apns, fcm, control, adm, wns, baidu, mpns;
+};
+
 /* DIR/run.json tells the other sub-commands where the running emulator listens. */
-static int write_run_file(const char *dir, int apns, int fcm, int ctrl)
+static int write_run_file(const char *dir, const struct ports *p)
 {
 	char path[EMU_PATH_MAX], tmp[EMU_PATH_MAX + 8];
-	json_t *obj = json_pack("{s:i, s:i, s:i, s:i}", "pid", (int)getpid(), "apns", apns, "fcm",
-				fcm, "control", ctrl);
+	json_t *obj = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "pid", (int)getpid(),
+				"apns", p->apns, "fcm", p->fcm, "control", p->control, "adm",
+				p->adm, "wns", p->wns, "baidu", p->baidu, "mpns", p->mpns);
 	int rc = -1;
 
 	if (obj && snprintf(path, sizeof(path), "%s/%s", dir, RUN_FILE) < (int)sizeof(path) &&
@@ -277,7 +315,12 @@ static int cmd_run(const struct args *a)
 	struct emu_state *st = NULL;
 	struct apns_server *apns = NULL;
 	struct fcm_server *fcm = NULL;
+	struct adm_server *adm = NULL;
+	struct wns_server *wns = NULL;
+	struct baidu_server *baidu = NULL;
+	struct mpns_server *mpns = NULL;
 	struct control *ctl = NULL;
+	struct ports ports;
 	char err[512];
 	int rc = 1;
 
@@ -303,13 +346,28 @@ static int cmd_run(const struct args *a)
 	fcm = apns ? fcm_server_new(base, &cfg, st, a->fcm_port >= 0 ? a->fcm_port : cfg.fcm_port,
 				    err, sizeof(err))
 		   : NULL;
-	ctl = fcm ? control_new(base, a->control_port >= 0 ? a->control_port : cfg.control_port, st,
-				fcm, err, sizeof(err))
+	adm = fcm ? adm_server_new(base, &cfg, st, a->adm_port >= 0 ? a->adm_port : cfg.adm_port,
+				   err, sizeof(err))
 		  : NULL;
+	wns = adm ? wns_server_new(base, &cfg, st, a->wns_port >= 0 ? a->wns_port : cfg.wns_port,
+				   err, sizeof(err))
+		  : NULL;
+	baidu = wns ? baidu_server_new(base, &cfg, st,
+				       a->baidu_port >= 0 ? a->baidu_port : cfg.baidu_port, err,
+				       sizeof(err))
+		    : NULL;
+	mpns = baidu ? mpns_server_new(base, &cfg, st,
+				       a->mpns_port >= 0 ? a->mpns_port : cfg.mpns_port, err,
+				       sizeof(err))
+		     : NULL;
+	ctl = mpns ? control_new(base, a->control_port >= 0 ? a->control_port : cfg.control_port,
+				 st, fcm, err, sizeof(err))
+		   : NULL;
 	if (!ctl) {
 		fprintf(stderr, "herald-emulator: %s\n", err);
 		goto out;
 	}
+	control_set_token_servers(ctl, adm, wns);
 	sigint = evsignal_new(base, SIGINT, on_signal, base);
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
 	if (!sigint || !sigterm || evsignal_add(sigint, NULL) != 0 ||
@@ -317,13 +375,16 @@ static int cmd_run(const struct args *a)
 		fprintf(stderr, "herald-emulator: cannot install signal handlers\n");
 		goto out;
 	}
-	if (write_run_file(a->dir, apns_server_port(apns), fcm_server_port(fcm),
-			   control_port(ctl)) != 0)
+	ports = (struct ports){apns_server_port(apns), fcm_server_port(fcm),
+			       control_port(ctl),      adm_server_port(adm),
+			       wns_server_port(wns),   baidu_server_port(baidu),
+			       mpns_server_port(mpns)};
+	if (write_run_file(a->dir, &ports) != 0)
 		log_warning("cannot write %s/%s; give the other commands --control-port", a->dir,
 			    RUN_FILE);
 	/* One machine-readable line; scripts wait for it. */
-	printf("ports apns=%d fcm=%d control=%d\n", apns_server_port(apns), fcm_server_port(fcm),
-	       control_port(ctl));
+	printf("ports apns=%d fcm=%d control=%d adm=%d wns=%d baidu=%d mpns=%d\n", ports.apns,
+	       ports.fcm, ports.control, ports.adm, ports.wns, ports.baidu, ports.mpns);
 	fflush(stdout);
 	log_info("herald-emulator: serving from %s", a->dir);
 	event_base_dispatch(base);
@@ -335,6 +396,10 @@ out:
 	if (sigterm)
 		event_free(sigterm);
 	control_free(ctl);
+	mpns_server_free(mpns);
+	baidu_server_free(baidu);
+	wns_server_free(wns);
+	adm_server_free(adm);
 	fcm_server_free(fcm);
 	apns_server_free(apns);
 	state_free(st);

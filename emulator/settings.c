@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <stddef.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -149,6 +151,43 @@ out:
 	return rc;
 }
 
+/* The HTTP/1.1 providers' ports and shared secrets; every one optional. */
+static int load_secrets(struct emu_config *cfg, const json_t *root, char *err, size_t errlen)
+{
+	static const struct {
+		const char *group, *key;
+		size_t off;
+	} secrets[] = {
+		{"fcm", "server_key", offsetof(struct emu_config, fcm_server_key)},
+		{"adm", "client_id", offsetof(struct emu_config, adm_client_id)},
+		{"adm", "client_secret", offsetof(struct emu_config, adm_client_secret)},
+		{"wns", "package_sid", offsetof(struct emu_config, wns_sid)},
+		{"wns", "secret", offsetof(struct emu_config, wns_secret)},
+		{"baidu", "api_key", offsetof(struct emu_config, baidu_api_key)},
+		{"baidu", "secret_key", offsetof(struct emu_config, baidu_secret)},
+	};
+
+	cfg->adm_port = port_of(json_object_get(root, "adm"), EMU_DEFAULT_ADM);
+	cfg->wns_port = port_of(json_object_get(root, "wns"), EMU_DEFAULT_WNS);
+	cfg->baidu_port = port_of(json_object_get(root, "baidu"), EMU_DEFAULT_BAIDU);
+	cfg->mpns_port = port_of(json_object_get(root, "mpns"), EMU_DEFAULT_MPNS);
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		const json_t *v =
+			json_object_get(json_object_get(root, secrets[i].group), secrets[i].key);
+
+		if (!v)
+			continue;
+		if (!json_is_string(v) || json_string_length(v) >= EMU_SECRET_MAX) {
+			snprintf(err, errlen, "%s.%s must be a string under %d bytes",
+				 secrets[i].group, secrets[i].key, EMU_SECRET_MAX);
+			return -1;
+		}
+		memcpy((char *)cfg + secrets[i].off, json_string_value(v),
+		       json_string_length(v) + 1);
+	}
+	return 0;
+}
+
 int settings_load(struct emu_config *cfg, const char *dir, char *err, size_t errlen)
 {
 	char path[EMU_PATH_MAX];
@@ -177,6 +216,8 @@ int settings_load(struct emu_config *cfg, const char *dir, char *err, size_t err
 	}
 	if (load_apns(cfg, json_object_get(root, "apns"), err, errlen) != 0 ||
 	    load_fcm(cfg, json_object_get(root, "fcm"), err, errlen) != 0)
+		goto out;
+	if (load_secrets(cfg, root, err, errlen) != 0)
 		goto out;
 	cfg->control_port = port_of(json_object_get(root, "control"), EMU_DEFAULT_CTRL);
 	rc = 0;

@@ -1,7 +1,9 @@
 /*
  * The emulator's directory: what `herald-emulator init DIR` creates (CA,
  * server certificate, APNs token key and client certificate, FCM service
- * account) and the config file DIR/emulator.json that records them, which
+ * account, MPNS client certificate; the FCM server key and the ADM, WNS and
+ * Baidu shared secrets live in the file itself, 0600) and the config file
+ * DIR/emulator.json that records them, which
  * `run` and the other sub-commands load.  Loaded once at start; read-only
  * afterwards, so the loop may use it freely.
  */
@@ -18,6 +20,11 @@
 #define EMU_DEFAULT_APNS  52197
 #define EMU_DEFAULT_FCM	  52443
 #define EMU_DEFAULT_CTRL  52080
+#define EMU_DEFAULT_ADM	  52201
+#define EMU_DEFAULT_WNS	  52202
+#define EMU_DEFAULT_BAIDU 52203
+#define EMU_DEFAULT_MPNS  52204
+#define EMU_SECRET_MAX	  160
 #define EMU_PATH_MAX	  4096
 
 struct emu_apns_key {
@@ -43,14 +50,20 @@ struct emu_config {
 	char fcm_token_uri[512];
 	EVP_PKEY *fcm_key; /* the service account's private key */
 
-	int apns_port, fcm_port, control_port;
+	/* Shared secrets; "" (a directory from an older init) means nothing is accepted. */
+	char fcm_server_key[EMU_SECRET_MAX]; /* legacy /fcm/send: Authorization: key=... */
+	char adm_client_id[EMU_SECRET_MAX], adm_client_secret[EMU_SECRET_MAX];
+	char wns_sid[EMU_SECRET_MAX], wns_secret[EMU_SECRET_MAX];
+	char baidu_api_key[EMU_SECRET_MAX], baidu_secret[EMU_SECRET_MAX];
+
+	int apns_port, fcm_port, control_port, adm_port, wns_port, baidu_port, mpns_port;
 };
 
 /* What `init` may be told; zeros and NULLs mean the defaults. */
 struct emu_init_opts {
 	const char *bundle_id;
 	const char *project_id;
-	int apns_port, fcm_port, control_port;
+	int apns_port, fcm_port, control_port, adm_port, wns_port, baidu_port, mpns_port;
 	int force; /* overwrite an existing emulator directory */
 };
 

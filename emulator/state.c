@@ -17,7 +17,16 @@ struct emu_state {
 	json_t *by_token[EMU_PROVIDER_COUNT]; /* token -> rule object */
 };
 
-static const char *const provider_names[EMU_PROVIDER_COUNT] = {"apns", "fcm", "oauth"};
+static const char *const provider_names[EMU_PROVIDER_COUNT] = {
+	"apns",	     "fcm", "oauth",	 "fcm-legacy", "adm",
+	"adm-oauth", "wns", "wns-oauth", "baidu",      "mpns"};
+
+/* Token endpoints and the legacy FCM API (which shares FCM's tokens) take no rules of their own. */
+static int rules_apply(int p)
+{
+	return p >= 0 && p != EMU_OAUTH && p != EMU_FCM_LEGACY && p != EMU_ADM_OAUTH &&
+	       p != EMU_WNS_OAUTH;
+}
 
 const char *state_provider_name(enum emu_provider p)
 {
@@ -177,8 +186,9 @@ json_t *state_counts(const struct emu_state *st)
 
 static int check_rule(const json_t *r, size_t i, char *err, size_t errlen)
 {
-	static const char *const known[] = {"provider",	 "token",	"status",   "reason",
-					    "timestamp", "retry_after", "delay_ms", "topic"};
+	static const char *const known[] = {"provider", "token",     "status",
+					    "reason",	"timestamp", "retry_after",
+					    "delay_ms", "topic",     "canonical"};
 	const char *key, *prov = json_string_value(json_object_get(r, "provider"));
 	const char *tok = json_string_value(json_object_get(r, "token"));
 	json_t *v;
@@ -197,8 +207,9 @@ static int check_rule(const json_t *r, size_t i, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (!prov || state_provider_parse(prov) < 0 || state_provider_parse(prov) == EMU_OAUTH) {
-		snprintf(err, errlen, "rules[%zu]: provider must be \"apns\" or \"fcm\"", i);
+	if (!prov || !rules_apply(state_provider_parse(prov))) {
+		snprintf(err, errlen,
+			 "rules[%zu]: provider must be apns, fcm, adm, wns, baidu or mpns", i);
 		return -1;
 	}
 	if (!tok || !*tok || strlen(tok) > 4096) {
@@ -238,6 +249,13 @@ static int check_rule(const json_t *r, size_t i, char *err, size_t errlen)
 	v = json_object_get(r, "topic");
 	if (v && (!json_is_string(v) || json_string_length(v) >= 256)) {
 		snprintf(err, errlen, "rules[%zu]: topic must be a string under 256 bytes", i);
+		return -1;
+	}
+	v = json_object_get(r, "canonical");
+	if (v && (!json_is_string(v) || json_string_length(v) == 0 ||
+		  json_string_length(v) >= STATE_CANONICAL_MAX)) {
+		snprintf(err, errlen, "rules[%zu]: canonical must be a token under %d bytes", i,
+			 STATE_CANONICAL_MAX);
 		return -1;
 	}
 	return 0;
@@ -303,5 +321,7 @@ int state_rule(const struct emu_state *st, enum emu_provider p, const char *toke
 		snprintf(out->reason, sizeof(out->reason), "%s", s);
 	if ((s = json_string_value(json_object_get(r, "topic"))))
 		snprintf(out->topic, sizeof(out->topic), "%s", s);
+	if ((s = json_string_value(json_object_get(r, "canonical"))))
+		snprintf(out->canonical, sizeof(out->canonical), "%s", s);
 	return 1;
 }

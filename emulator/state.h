@@ -16,7 +16,14 @@
 enum emu_provider {
 	EMU_APNS,
 	EMU_FCM,
-	EMU_OAUTH, /* the FCM OAuth2 token endpoint */
+	EMU_OAUTH,	/* the FCM OAuth2 token endpoint */
+	EMU_FCM_LEGACY, /* /fcm/send; its token rules are the "fcm" ones */
+	EMU_ADM,
+	EMU_ADM_OAUTH, /* Login with Amazon's token endpoint */
+	EMU_WNS,
+	EMU_WNS_OAUTH, /* login.live.com's token endpoint */
+	EMU_BAIDU,
+	EMU_MPNS,
 	EMU_PROVIDER_COUNT
 };
 
@@ -24,6 +31,7 @@ enum emu_provider {
 #define STATE_MAX_RULES		  100000
 #define STATE_MAX_DELAY_MS	  60000
 #define STATE_REASON_MAX	  64
+#define STATE_CANONICAL_MAX	  1024
 #define STATE_MAX_BODY		  8192 /* bytes of a body kept per record; body_bytes has the size */
 
 /* A scripted outcome for one token. */
@@ -34,6 +42,7 @@ struct emu_rule {
 	int retry_after;	       /* seconds for Retry-After; -1 = none */
 	unsigned delay_ms;	       /* answer this much later */
 	char topic[256];	       /* APNs: the token belongs to this topic only; "" = any */
+	char canonical[STATE_CANONICAL_MAX]; /* FCM legacy, ADM: answer with this canonical id */
 };
 
 struct emu_state;
@@ -58,7 +67,7 @@ void state_record(struct emu_state *st, enum emu_provider p, const char *token,
  */
 json_t *state_query(const struct emu_state *st, int provider, const char *token, size_t limit);
 
-/* {"total": n, "apns": n, "fcm": n, "oauth": n} since start or the last reset.  New reference. */
+/* {"total": n, "apns": n, "fcm": n, "oauth": n, ...} since start or the last reset.  New reference. */
 json_t *state_counts(const struct emu_state *st);
 
 /* Forget the records and counters (rules stay). */
@@ -66,7 +75,7 @@ void state_reset(struct emu_state *st);
 
 /*
  * Replace all rules with rules, an array of {"provider","token","status",
- * "reason","timestamp","retry_after","delay_ms","topic"}.  Validated as a
+ * "reason","timestamp","retry_after","delay_ms","topic","canonical"}.  Validated as a
  * whole: on error nothing changes and err names the problem.  Returns 0 or -1.
  */
 int state_set_rules(struct emu_state *st, const json_t *rules, char *err, size_t errlen);

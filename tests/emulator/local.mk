@@ -6,10 +6,14 @@ emu_tests = \
 	tests/emulator/test_jwt \
 	tests/emulator/test_apns \
 	tests/emulator/test_fcm \
-	tests/emulator/test_state
+	tests/emulator/test_state \
+	tests/emulator/test_adm \
+	tests/emulator/test_wns \
+	tests/emulator/test_baidu \
+	tests/emulator/test_mpns
 check_PROGRAMS += $(emu_tests)
-TESTS += $(emu_tests) tests/emulator/test_emulator.sh
-EXTRA_DIST += tests/emulator/test_emulator.sh tests/emulator/keys.h
+TESTS += $(emu_tests) tests/emulator/test_emulator.sh tests/emulator/test_emulator_http1.sh
+EXTRA_DIST += tests/emulator/test_emulator.sh tests/emulator/test_emulator_http1.sh tests/emulator/keys.h
 
 tests_emulator_test_jwt_SOURCES = tests/emulator/test_jwt.c tests/emulator/keys.h
 tests_emulator_test_jwt_CFLAGS = $(EMU_TEST_CFLAGS)
@@ -23,3 +27,15 @@ tests_emulator_test_fcm_LDADD = $(EMU_TEST_LDADD)
 tests_emulator_test_state_SOURCES = tests/emulator/test_state.c
 tests_emulator_test_state_CFLAGS = $(EMU_TEST_CFLAGS)
 tests_emulator_test_state_LDADD = $(EMU_TEST_LDADD)
+tests_emulator_test_adm_SOURCES = tests/emulator/test_adm.c tests/emulator/keys.h
+tests_emulator_test_adm_CFLAGS = $(EMU_TEST_CFLAGS)
+tests_emulator_test_adm_LDADD = $(EMU_TEST_LDADD)
+tests_emulator_test_wns_SOURCES = tests/emulator/test_wns.c tests/emulator/keys.h
+tests_emulator_test_wns_CFLAGS = $(EMU_TEST_CFLAGS)
+tests_emulator_test_wns_LDADD = $(EMU_TEST_LDADD)
+tests_emulator_test_baidu_SOURCES = tests/emulator/test_baidu.c tests/emulator/keys.h
+tests_emulator_test_baidu_CFLAGS = $(EMU_TEST_CFLAGS)
+tests_emulator_test_baidu_LDADD = $(EMU_TEST_LDADD)
+tests_emulator_test_mpns_SOURCES = tests/emulator/test_mpns.c tests/emulator/keys.h
+tests_emulator_test_mpns_CFLAGS = $(EMU_TEST_CFLAGS)
+tests_emulator_test_mpns_LDADD = $(EMU_TEST_LDADD)

@@ -51,7 +51,8 @@ done
 grep -q "BEGIN PRIVATE KEY" "$dir/apns-key.p8" || fail "apns-key.p8 is PKCS#8"
 "$emu" init "$dir" >/dev/null 2>&1 && fail "init refuses to overwrite without --force"
 
-"$emu" run -d "$dir" --apns-port 0 --fcm-port 0 --control-port 0 >"$tmp/run.out" 2>"$tmp/run.err" &
+"$emu" run -d "$dir" --apns-port 0 --fcm-port 0 --control-port 0 --adm-port 0 --wns-port 0 \
+	--baidu-port 0 --mpns-port 0 >"$tmp/run.out" 2>"$tmp/run.err" &
 pid=$!
 i=0
 while ! grep -q '^ports ' "$tmp/run.out" 2>/dev/null; do

@@ -1,6 +1,6 @@
 /*
  * Unit tests of emulator/fcm.c: the v1 message schema, Google's error
- * shape, and the OAuth2 JWT-bearer assertion checks.
+ * shape, the OAuth2 JWT-bearer assertion checks and the legacy API's checks.
  */
 #include "config.h"
 
@@ -260,16 +260,85 @@ static void test_assertion(void)
 			400, "invalid_scope", NULL);
 }
 
+/* Legacy /fcm/send: the server key, the body's targets and per-message errors. */
+static int legacy(const char *text, json_t **targets, const char **msg_error)
+{
+	json_t *body = json_loads(text, 0, NULL);
+	char why[256];
+	int status;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+	status = fcm_legacy_check(body, targets, msg_error, why, sizeof(why));
+	json_decref(body);
+	return status;
+}
+
+static void test_legacy(void)
+{
+	json_t *targets;
+	const char *err;
+
+	strcpy(cfg.fcm_server_key, "AAAAemu:APA91bsecret");
+	CU_ASSERT_TRUE(fcm_legacy_auth(&cfg, "key=AAAAemu:APA91bsecret"));
+	CU_ASSERT_TRUE(fcm_legacy_auth(&cfg, "Key=AAAAemu:APA91bsecret"));
+	CU_ASSERT_FALSE(fcm_legacy_auth(&cfg, "key=AAAAemu:APA91bsecreT"));
+	CU_ASSERT_FALSE(fcm_legacy_auth(&cfg, "Bearer AAAAemu:APA91bsecret"));
+	CU_ASSERT_FALSE(fcm_legacy_auth(&cfg, NULL));
+	cfg.fcm_server_key[0] = '\0';
+	CU_ASSERT_FALSE(fcm_legacy_auth(&cfg, "key=")); /* no key configured: nothing passes */
+
+	CU_ASSERT_EQUAL(legacy("{\"to\":\"tok\",\"data\":{\"k\":\"v\"}}", &targets, &err), 0);
+	CU_ASSERT_PTR_NULL(err);
+	CU_ASSERT_EQUAL(json_array_size(targets), 1);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(targets, 0)), "tok");
+	json_decref(targets);
+	CU_ASSERT_EQUAL(legacy("{\"registration_ids\":[\"a\",\"b\"]}", &targets, &err), 0);
+	CU_ASSERT_EQUAL(json_array_size(targets), 2);
+	json_decref(targets);
+	CU_ASSERT_EQUAL(legacy("{\"to\":\"/topics/news\"}", &targets, &err), 0);
+	CU_ASSERT_PTR_NULL(targets);
+	CU_ASSERT_PTR_NULL(err);
+	CU_ASSERT_EQUAL(legacy("{}", &targets, &err), 0);
+	CU_ASSERT_STRING_EQUAL(err, "MissingRegistration");
+	json_decref(targets);
+	CU_ASSERT_EQUAL(legacy("{\"to\":\"t\",\"time_to_live\":2419201}", &targets, &err), 0);
+	CU_ASSERT_STRING_EQUAL(err, "InvalidTtl");
+	json_decref(targets);
+	CU_ASSERT_EQUAL(legacy("{\"to\":\"t\",\"time_to_live\":2419200}", &targets, &err), 0);
+	CU_ASSERT_PTR_NULL(err);
+	json_decref(targets);
+	CU_ASSERT_EQUAL(legacy("{\"to\":\"t\",\"data\":{\"from\":\"x\"}}", &targets, &err), 0);
+	CU_ASSERT_STRING_EQUAL(err, "InvalidDataKey");
+	json_decref(targets);
+	CU_ASSERT_EQUAL(legacy("{\"to\":\"t\",\"priority\":\"urgent\"}", &targets, &err), 0);
+	CU_ASSERT_STRING_EQUAL(err, "InvalidParameters");
+	json_decref(targets);
+	/* HTTP-level 400s: two targets, too many ids, unknown fields, wrong types. */
+	CU_ASSERT_EQUAL(legacy("{\"to\":\"a\",\"condition\":\"'x' in topics\"}", &targets, &err),
+			400);
+	CU_ASSERT_EQUAL(legacy("{\"to\":\"a\",\"colour\":1}", &targets, &err), 400);
+	CU_ASSERT_EQUAL(legacy("{\"registration_ids\":[1]}", &targets, &err), 400);
+	CU_ASSERT_EQUAL(legacy("{\"to\":5}", &targets, &err), 400);
+	{
+		json_t *body = json_pack("{s:[]}", "registration_ids");
+		char why[256];
+
+		for (int i = 0; i < FCM_LEGACY_MAX_IDS + 1; i++)
+			json_array_append_new(json_object_get(body, "registration_ids"),
+					      json_string("t"));
+		CU_ASSERT_EQUAL(fcm_legacy_check(body, &targets, &err, why, sizeof(why)), 400);
+		CU_ASSERT_PTR_NOT_NULL(strstr(why, "exceeds maximum allowed (1000)"));
+		json_decref(body);
+	}
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
-		{"targets", test_targets},
-		{"schema and types", test_schema},
-		{"android.ttl", test_ttl},
-		{"payload size", test_size},
-		{"error shape", test_error_shape},
-		{"OAuth2 assertions", test_assertion},
-		CU_TEST_INFO_NULL,
+		{"targets", test_targets},	   {"schema and types", test_schema},
+		{"android.ttl", test_ttl},	   {"payload size", test_size},
+		{"error shape", test_error_shape}, {"OAuth2 assertions", test_assertion},
+		{"legacy /fcm/send", test_legacy}, CU_TEST_INFO_NULL,
 	};
 
 	return keys_run_suite("fcm", suite_init, suite_clean, tests);

@@ -77,7 +77,8 @@ static void test_rules(void)
 		json_loads("[{\"provider\":\"apns\",\"token\":\"a\",\"status\":410},"
 			   "{\"provider\":\"fcm\",\"token\":\"a\",\"reason\":\"UNREGISTERED\","
 			   "\"retry_after\":3,\"delay_ms\":10},"
-			   "{\"provider\":\"apns\",\"token\":\"a\",\"status\":500}]",
+			   "{\"provider\":\"apns\",\"token\":\"a\",\"status\":500},"
+			   "{\"provider\":\"adm\",\"token\":\"r\",\"canonical\":\"r2\"}]",
 			   0, NULL);
 	struct emu_rule r;
 	char err[256];
@@ -91,8 +92,14 @@ static void test_rules(void)
 	CU_ASSERT_EQUAL(r.retry_after, 3);
 	CU_ASSERT_EQUAL(r.delay_ms, 10);
 	CU_ASSERT_EQUAL(state_rule(st, EMU_APNS, "b", &r), 0);
+	CU_ASSERT_EQUAL(state_rule(st, EMU_ADM, "r", &r), 1);
+	CU_ASSERT_STRING_EQUAL(r.canonical, "r2");
+	CU_ASSERT_EQUAL(state_rule(st, EMU_ADM, "a", &r), 0); /* rules are per provider */
 	/* A rejected set leaves the old rules in place. */
-	bad_rules(st, "[{\"provider\":\"wns\",\"token\":\"a\"}]", "provider");
+	bad_rules(st, "[{\"provider\":\"webpush\",\"token\":\"a\"}]", "provider");
+	bad_rules(st, "[{\"provider\":\"adm-oauth\",\"token\":\"a\"}]", "provider");
+	bad_rules(st, "[{\"provider\":\"fcm-legacy\",\"token\":\"a\"}]", "provider");
+	bad_rules(st, "[{\"provider\":\"adm\",\"token\":\"a\",\"canonical\":\"\"}]", "canonical");
 	bad_rules(st, "[{\"provider\":\"apns\"}]", "token");
 	bad_rules(st, "[{\"provider\":\"apns\",\"token\":\"a\",\"status\":99}]", "status");
 	bad_rules(st, "[{\"provider\":\"apns\",\"token\":\"a\",\"delay_ms\":600000}]", "delay_ms");
@@ -102,7 +109,7 @@ static void test_rules(void)
 	/* Reset forgets records, not rules. */
 	state_reset(st);
 	CU_ASSERT_EQUAL(state_rule(st, EMU_APNS, "a", &r), 1);
-	CU_ASSERT_EQUAL(json_array_size(state_rules(st)), 3);
+	CU_ASSERT_EQUAL(json_array_size(state_rules(st)), 4);
 	json_decref(rules);
 	state_free(st);
 }
