@@ -20,7 +20,6 @@
 struct apns_server {
 	const struct emu_config *cfg;
 	struct emu_state *st;
-	SSL_CTX *tls;
 	struct h2_server *h2;
 };
 
@@ -464,10 +463,9 @@ struct apns_server *apns_server_new(struct event_base *base, const struct emu_co
 	}
 	srv->cfg = cfg;
 	srv->st = st;
-	srv->tls = h2_tls_ctx_new(cfg->cert_file, cfg->key_file, cfg->ca_file, err, errlen);
-	if (!srv->tls)
-		goto fail;
-	opts.tls = srv->tls;
+	opts.cert_file = cfg->cert_file;
+	opts.key_file = cfg->key_file;
+	opts.client_ca = cfg->ca_file;
 	opts.arg = srv;
 	srv->h2 = h2_server_new(base, port, &opts, err, errlen);
 	if (!srv->h2)
@@ -488,6 +486,5 @@ void apns_server_free(struct apns_server *srv)
 	if (!srv)
 		return;
 	h2_server_free(srv->h2);
-	SSL_CTX_free(srv->tls);
 	free(srv);
 }

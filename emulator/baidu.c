@@ -22,7 +22,6 @@
 struct baidu_server {
 	const struct emu_config *cfg;
 	struct emu_state *st;
-	SSL_CTX *tls;
 	struct h2_server *h2;
 };
 
@@ -371,11 +370,8 @@ struct baidu_server *baidu_server_new(struct event_base *base, const struct emu_
 	}
 	srv->cfg = cfg;
 	srv->st = st;
-	srv->tls = h2_tls_ctx_new(cfg->cert_file, cfg->key_file, NULL, err, errlen);
-	if (!srv->tls)
-		goto fail;
-	h2_tls_ctx_allow_http1(srv->tls);
-	opts.tls = srv->tls;
+	opts.cert_file = cfg->cert_file;
+	opts.key_file = cfg->key_file;
 	opts.arg = srv;
 	srv->h2 = h2_server_new(base, port, &opts, err, errlen);
 	if (!srv->h2)
@@ -396,6 +392,5 @@ void baidu_server_free(struct baidu_server *srv)
 	if (!srv)
 		return;
 	h2_server_free(srv->h2);
-	SSL_CTX_free(srv->tls);
 	free(srv);
 }

@@ -39,7 +39,6 @@
 struct fcm_server {
 	const struct emu_config *cfg;
 	struct emu_state *st;
-	SSL_CTX *tls;
 	struct h2_server *h2;
 	json_t *tokens; /* access token -> expiry (monotonic ms) */
 	char aud_ip[64], aud_host[64];
@@ -1162,11 +1161,12 @@ struct fcm_server *fcm_server_new(struct event_base *base, const struct emu_conf
 	srv->cfg = cfg;
 	srv->st = st;
 	srv->tokens = json_object();
-	srv->tls = h2_tls_ctx_new(cfg->cert_file, cfg->key_file, NULL, err, errlen);
-	if (!srv->tokens || !srv->tls)
+	if (!srv->tokens) {
+		snprintf(err, errlen, "out of memory");
 		goto fail;
-	h2_tls_ctx_allow_http1(srv->tls);
-	opts.tls = srv->tls;
+	}
+	opts.cert_file = cfg->cert_file;
+	opts.key_file = cfg->key_file;
 	opts.arg = srv;
 	srv->h2 = h2_server_new(base, port, &opts, err, errlen);
 	if (!srv->h2)
@@ -1196,7 +1196,6 @@ void fcm_server_free(struct fcm_server *srv)
 	if (!srv)
 		return;
 	h2_server_free(srv->h2);
-	SSL_CTX_free(srv->tls);
 	json_decref(srv->tokens);
 	free(srv);
 }

@@ -59,6 +59,7 @@ struct h2_server {
 	struct event_base *base;
 	struct evconnlistener *lis;
 	struct h2_server_opts opts;
+	SSL_CTX *tls;
 	int port;
 	TAILQ_HEAD(, h2_conn) conns;
 };
@@ -78,13 +79,9 @@ static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outle
 	return arg ? SSL_TLSEXT_ERR_NOACK : SSL_TLSEXT_ERR_ALERT_FATAL;
 }
 
-void h2_tls_ctx_allow_http1(SSL_CTX *ctx)
-{
-	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, ctx);
-}
-
-SSL_CTX *h2_tls_ctx_new(const char *cert_file, const char *key_file, const char *client_ca,
-			char *err, size_t errlen)
+/* The server's TLS context: see h2_server_opts.  Freed with SSL_CTX_free. */
+static SSL_CTX *tls_ctx_new(const char *cert_file, const char *key_file, const char *client_ca,
+			    int http1, char *err, size_t errlen)
 {
 	static const unsigned char sid_ctx[] = "herald-emulator";
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
@@ -102,7 +99,8 @@ SSL_CTX *h2_tls_ctx_new(const char *cert_file, const char *key_file, const char 
 			 cert_file, key_file);
 		goto fail;
 	}
-	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
+	/* A non-NULL arg lets ALPN pick http/1.1 for hosts that speak both. */
+	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, http1 ? ctx : NULL);
 	SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
 	if (client_ca) {
 		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(client_ca);
@@ -813,7 +811,7 @@ static int conn_start_tls(struct h2_conn *conn, evutil_socket_t fd)
 {
 	static const struct timeval handshake_timeout = {HANDSHAKE_TIMEOUT_S, 0};
 	struct h2_server *srv = conn->srv;
-	SSL *ssl = SSL_new(srv->opts.tls);
+	SSL *ssl = SSL_new(srv->tls);
 
 	if (!ssl)
 		return -1;
@@ -908,6 +906,12 @@ struct h2_server *h2_server_new(struct event_base *base, int port,
 	srv->base = base;
 	srv->opts = *opts;
 	TAILQ_INIT(&srv->conns);
+	srv->tls = tls_ctx_new(opts->cert_file, opts->key_file, opts->client_ca, opts->http1, err,
+			       errlen);
+	if (!srv->tls) {
+		h2_server_free(srv);
+		return NULL;
+	}
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	srv->lis = evconnlistener_new_bind(base, on_accept, srv,
 					   LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
@@ -938,6 +942,7 @@ void h2_server_free(struct h2_server *srv)
 		conn_free(conn);
 	if (srv->lis)
 		evconnlistener_free(srv->lis);
+	SSL_CTX_free(srv->tls);
 	free(srv);
 }
 

@@ -55,29 +55,23 @@ typedef void *(*h2_conn_open_fn)(struct h2_conn *conn, void *arg);
 typedef void (*h2_conn_close_fn)(void *conn_data, void *arg);
 
 struct h2_server_opts {
-	SSL_CTX *tls; /* borrowed; must outlive the server */
+	/* TLS: certificate chain and key (PEM files); with client_ca, client certificates are
+	   requested (not required) and must verify against it.  The server owns the context. */
+	const char *cert_file, *key_file, *client_ca;
 	uint32_t max_streams;
 	size_t max_body;
 	h2_request_fn on_request;
 	h2_conn_open_fn on_conn_open;	/* optional */
 	h2_conn_close_fn on_conn_close; /* optional */
-	int http1; /* also serve HTTP/1.1 (ALPN http/1.1 or none); needs h2_tls_ctx_allow_http1 */
+	int http1;			/* also serve HTTP/1.1 (ALPN http/1.1 or none) */
 	int plain_http; /* also plaintext HTTP/1.1 on the same port (:scheme "http") */
 	void *arg;
 };
 
 /*
- * A TLS server context: certificate chain and key from PEM files, TLS 1.2+,
- * ALPN h2 only.  With client_ca, client certificates are requested (not
- * required) and must verify against it.  Caller frees with SSL_CTX_free.
+ * Listen on 127.0.0.1:port (0 = ephemeral) with TLS 1.2+ from opts' files
+ * (ALPN h2, and http/1.1 when opts->http1).  NULL with err on failure.
  */
-SSL_CTX *h2_tls_ctx_new(const char *cert_file, const char *key_file, const char *client_ca,
-			char *err, size_t errlen);
-
-/* Let ALPN pick http/1.1 when the client does not offer h2 (hosts that speak both). */
-void h2_tls_ctx_allow_http1(SSL_CTX *ctx);
-
-/* Listen on 127.0.0.1:port (0 = ephemeral).  NULL with err on failure. */
 struct h2_server *h2_server_new(struct event_base *base, int port,
 				const struct h2_server_opts *opts, char *err, size_t errlen);
 int h2_server_port(const struct h2_server *srv);

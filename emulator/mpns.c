@@ -22,7 +22,6 @@
 struct mpns_server {
 	const struct emu_config *cfg;
 	struct emu_state *st;
-	SSL_CTX *tls;
 	struct h2_server *h2;
 	json_t *daily; /* channel -> notifications today (unauthenticated) */
 	long day;      /* the UTC day daily counts */
@@ -254,12 +253,14 @@ struct mpns_server *mpns_server_new(struct event_base *base, const struct emu_co
 	srv->cfg = cfg;
 	srv->st = st;
 	srv->daily = json_object();
-	/* Client certificates are requested (authenticated mode), not required. */
-	srv->tls = h2_tls_ctx_new(cfg->cert_file, cfg->key_file, cfg->ca_file, err, errlen);
-	if (!srv->daily || !srv->tls)
+	if (!srv->daily) {
+		snprintf(err, errlen, "out of memory");
 		goto fail;
-	h2_tls_ctx_allow_http1(srv->tls);
-	opts.tls = srv->tls;
+	}
+	opts.cert_file = cfg->cert_file;
+	opts.key_file = cfg->key_file;
+	/* Client certificates are requested (authenticated mode), not required. */
+	opts.client_ca = cfg->ca_file;
 	opts.arg = srv;
 	srv->h2 = h2_server_new(base, port, &opts, err, errlen);
 	if (!srv->h2)
@@ -280,7 +281,6 @@ void mpns_server_free(struct mpns_server *srv)
 	if (!srv)
 		return;
 	h2_server_free(srv->h2);
-	SSL_CTX_free(srv->tls);
 	json_decref(srv->daily);
 	free(srv);
 }

@@ -22,7 +22,6 @@
 struct wns_server {
 	const struct emu_config *cfg;
 	struct emu_state *st;
-	SSL_CTX *tls;
 	struct h2_server *h2;
 	struct bearer_store *tokens;
 };
@@ -336,11 +335,12 @@ struct wns_server *wns_server_new(struct event_base *base, const struct emu_conf
 	srv->cfg = cfg;
 	srv->st = st;
 	srv->tokens = bearer_store_new();
-	srv->tls = h2_tls_ctx_new(cfg->cert_file, cfg->key_file, NULL, err, errlen);
-	if (!srv->tokens || !srv->tls)
+	if (!srv->tokens) {
+		snprintf(err, errlen, "out of memory");
 		goto fail;
-	h2_tls_ctx_allow_http1(srv->tls);
-	opts.tls = srv->tls;
+	}
+	opts.cert_file = cfg->cert_file;
+	opts.key_file = cfg->key_file;
 	opts.arg = srv;
 	srv->h2 = h2_server_new(base, port, &opts, err, errlen);
 	if (!srv->h2)
@@ -366,7 +366,6 @@ void wns_server_free(struct wns_server *srv)
 	if (!srv)
 		return;
 	h2_server_free(srv->h2);
-	SSL_CTX_free(srv->tls);
 	bearer_store_free(srv->tokens);
 	free(srv);
 }
