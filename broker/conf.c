@@ -680,6 +680,73 @@ static int conf_set_driver_dirs(struct conf_loader *ld, const config_setting_t *
 	return 0;
 }
 
+static int conf_set_driver_ca_file(struct conf_loader *ld, const config_setting_t *s)
+{
+	const char *v = NULL;
+
+	if (conf_get_string(ld, s, &v) < 0)
+		return -1;
+	if (!*v) {
+		free(ld->conf->driver_ca_file);
+		ld->conf->driver_ca_file = NULL;
+		return 0;
+	}
+	return conf_set_str(ld, s, &ld->conf->driver_ca_file, CONF_PATH_MAX);
+}
+
+/*
+ * drivers.NAME = { key = value; ... }: settings for driver NAME, scalars only,
+ * kept as strings for the driver (herald_app_config.options).
+ */
+static int conf_set_driver_options(struct conf_loader *ld, const config_setting_t *s)
+{
+	const char *name = config_setting_name(s);
+	int n = config_setting_length(s);
+	json_t *opts = json_object();
+	char num[64];
+
+	if (strlen(name) > 32 || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") !=
+					 strlen(name)) {
+		json_decref(opts);
+		return conf_fail(ld, s, "drivers.%s: a driver name is [a-z0-9_-], 1 to 32 bytes",
+				 name);
+	}
+	for (int i = 0; opts && i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
+		const char *v = num;
+
+		switch (config_setting_type(e)) {
+		case CONFIG_TYPE_STRING:
+			v = config_setting_get_string(e);
+			break;
+		case CONFIG_TYPE_INT:
+			snprintf(num, sizeof(num), "%d", config_setting_get_int(e));
+			break;
+		case CONFIG_TYPE_INT64:
+			snprintf(num, sizeof(num), "%lld", config_setting_get_int64(e));
+			break;
+		case CONFIG_TYPE_FLOAT:
+			snprintf(num, sizeof(num), "%g", config_setting_get_float(e));
+			break;
+		case CONFIG_TYPE_BOOL:
+			v = config_setting_get_bool(e) ? "true" : "false";
+			break;
+		default:
+			json_decref(opts);
+			return conf_fail(ld, e,
+					 "drivers.%s.%s must be a string, number or boolean, not %s",
+					 name, config_setting_name(e), conf_type_name(e));
+		}
+		if (json_object_set_new(opts, config_setting_name(e), json_string(v)) < 0) {
+			json_decref(opts);
+			opts = NULL;
+		}
+	}
+	if (!opts || json_object_set_new(ld->conf->driver_options, name, opts) < 0)
+		return conf_fail(ld, s, "out of memory");
+	return 0;
+}
+
 static const char *const conf_groups[] = {"state", "socket", "access", "http", "drivers"};
 
 static const struct conf_key conf_keys[] = {
@@ -709,6 +776,7 @@ static const struct conf_key conf_keys[] = {
 	{"http", "tls_cert", conf_set_http_tls},
 	{"http", "tls_key", conf_set_http_tls},
 	{"drivers", "dirs", conf_set_driver_dirs},
+	{"drivers", "ca_file", conf_set_driver_ca_file},
 };
 
 static const struct conf_key *conf_key_find(const char *group, const char *name)
@@ -751,6 +819,11 @@ static int conf_walk(struct conf_loader *ld, const config_setting_t *root)
 				const config_setting_t *c =
 					config_setting_get_elem(s, (unsigned int)j);
 
+				if (!strcmp(name, "drivers") && config_setting_is_group(c)) {
+					if (conf_set_driver_options(ld, c) < 0)
+						return -1;
+					continue;
+				}
 				k = conf_key_find(name, config_setting_name(c));
 				if (!k)
 					return conf_fail(ld, c, "unknown key '%s' in group '%s'",
@@ -799,6 +872,8 @@ static int conf_defaults(struct conf_loader *ld)
 	if (!c->driver_dirs || !(c->driver_dirs[0] = strdup(DRIVERDIR)))
 		return conf_fail(ld, NULL, "out of memory");
 	c->n_driver_dirs = 1;
+	if (!(c->driver_options = json_object()))
+		return conf_fail(ld, NULL, "out of memory");
 	if (!c->http_address || !c->region || !c->account || !c->state_dir || !c->socket_path)
 		return conf_fail(ld, NULL, "out of memory");
 	return 0;
@@ -925,5 +1000,7 @@ void conf_free(struct conf *conf)
 	free(conf->http_tls_key);
 	conf_free_access_keys(conf);
 	conf_free_dirs(conf->driver_dirs, conf->n_driver_dirs);
+	free(conf->driver_ca_file);
+	json_decref(conf->driver_options);
 	free(conf);
 }

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 enum conf_durability {
 	CONF_DURABILITY_FULL,	 /* fsync on every group commit: survives power loss */
 	CONF_DURABILITY_PROCESS, /* survives a crash of the process only */
@@ -66,6 +68,12 @@ struct conf {
 	/* provider drivers: directories scanned for *.so, in order */
 	char **driver_dirs;
 	size_t n_driver_dirs;
+	char *driver_ca_file; /* drivers.ca_file: CA bundle drivers trust instead of the system's */
+	/*
+	 * drivers.NAME groups: {"NAME": {"key": "value", ...}}, every value as
+	 * a string; handed to driver NAME as herald_app_config.options.
+	 */
+	json_t *driver_options;
 
 	/* logging */
 	int log_level; /* syslog priority */

@@ -35,4 +35,17 @@ json_t *filter_policy_parse_json(const char *text, char *why, size_t n);
  */
 int filter_policy_check(json_t *policy, bool body_scope, char *why, size_t n);
 
+/*
+ * Does a message match policy (borrowed, accepted by filter_policy_check)?
+ * body_scope false: against the message attributes ({"name": {"DataType",
+ * "StringValue"}}, borrowed, NULL = none), as SNS's MessageAttributes scope;
+ * true: against the message body parsed as JSON (message, a JSON text; a body
+ * that is not a JSON object matches nothing).  Every SNS operator: exact
+ * strings and numbers, prefix, suffix, equals-ignore-case, anything-but,
+ * numeric ranges, exists, cidr, $or; String.Array attributes match any
+ * element.  A NULL policy matches everything.
+ */
+bool filter_policy_match(json_t *policy, bool body_scope, json_t *attrs, const char *message,
+			 size_t message_len);
+
 #endif

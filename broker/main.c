@@ -140,6 +140,11 @@ static int heraldd_load_drivers(struct heraldd *d, const struct conf *conf, char
 {
 	char *e = NULL;
 
+	if (plugin_host_set_driver_conf(d->plugins, conf->driver_options, conf->driver_ca_file) < 0) {
+		if (err)
+			*err = strdup("out of memory");
+		return -1;
+	}
 	if (plugin_reload(d->plugins, conf->driver_dirs, conf->n_driver_dirs, NULL, 0, &e) == 0)
 		return 0;
 	log_err("drivers: %s", e ? e : "out of memory");

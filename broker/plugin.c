@@ -104,6 +104,8 @@ struct plugin_gen {
 struct plugin_host {
 	struct event_base *base;
 	char *copy_dir;
+	json_t *driver_options; /* {"driver": {"key": "value"}} */
+	char *ca_file;
 	unsigned int send_timeout_ms;
 	unsigned int next_id;
 	struct plugin_gen *current;
@@ -512,10 +514,45 @@ static void plugin_app_free(struct herald_app *app)
 	free(app);
 }
 
+/*
+ * cfg as the driver gets it: the caller's, grown to this ABI's size, with the
+ * driver's options from the host's settings unless the caller gave some.
+ * full->options is malloc'd (free it); the strings are borrowed from h.
+ */
+static int plugin_app_options(const struct plugin_host *h, const struct plugin_driver *d,
+			      const struct herald_app_config *cfg, struct herald_app_config *full)
+{
+	json_t *opts = h->driver_options ? json_object_get(h->driver_options, d->desc->name) : NULL;
+	struct herald_attr *a;
+	const char *k;
+	json_t *v;
+	size_t i = 0;
+
+	memset(full, 0, sizeof(*full));
+	memcpy(full, cfg, cfg->size < sizeof(*full) ? cfg->size : sizeof(*full));
+	full->size = sizeof(*full);
+	if (HERALD_HAS(cfg, n_options) && cfg->n_options)
+		return 0;
+	full->options = NULL;
+	full->n_options = 0;
+	if (!opts || !json_object_size(opts))
+		return 0;
+	if (!(a = calloc(json_object_size(opts), sizeof(*a))))
+		return -1;
+	json_object_foreach (opts, k, v) {
+		a[i].name = k;
+		a[i++].value = json_string_value(v);
+	}
+	full->options = a;
+	full->n_options = i;
+	return 0;
+}
+
 struct herald_app *plugin_gen_app_create(struct plugin_gen *g, const struct herald_app_config *cfg,
 					 char *err, size_t err_size)
 {
 	struct plugin_driver *d;
+	struct herald_app_config full;
 	struct herald_app *app;
 	char derr[512] = "";
 	int rc;
@@ -526,14 +563,16 @@ struct herald_app *plugin_gen_app_create(struct plugin_gen *g, const struct hera
 		return NULL;
 	}
 	app = plugin_app_new(g, d, cfg);
-	if (!app) {
+	if (!app || plugin_app_options(g->host, d, cfg, &full) < 0) {
+		plugin_app_free(app);
 		snprintf(err, err_size, "out of memory");
 		return NULL;
 	}
-	rc = d->desc->check_config(&plugin_host_services, app, cfg, derr, sizeof(derr));
+	rc = d->desc->check_config(&plugin_host_services, app, &full, derr, sizeof(derr));
 	if (rc == 0)
-		rc = d->desc->create_instance(&plugin_host_services, app, cfg, &app->instance, derr,
-					      sizeof(derr));
+		rc = d->desc->create_instance(&plugin_host_services, app, &full, &app->instance,
+					      derr, sizeof(derr));
+	free((void *)full.options);
 	if (rc != 0 || !app->instance) {
 		derr[sizeof(derr) - 1] = '\0';
 		snprintf(err, err_size, "driver %s: %s", d->desc->name,
@@ -1129,6 +1168,39 @@ struct plugin_host *plugin_host_new(struct event_base *base, const char *copy_di
 	return h;
 }
 
+int plugin_host_set_driver_conf(struct plugin_host *h, json_t *options, const char *ca_file)
+{
+	char *ca = ca_file ? strdup(ca_file) : NULL;
+
+	if (ca_file && !ca)
+		return -1;
+	free(h->ca_file);
+	h->ca_file = ca;
+	json_decref(h->driver_options);
+	h->driver_options = json_incref(options);
+	return 0;
+}
+
+struct event_base *plugin_app_base(const struct herald_app *app)
+{
+	return app->gen->host->base;
+}
+
+const char *plugin_app_ca_file(const struct herald_app *app)
+{
+	return app->gen->host->ca_file;
+}
+
+const char *plugin_app_driver_name(const struct herald_app *app)
+{
+	return app->drv->desc->name;
+}
+
+const char *plugin_app_name(const struct herald_app *app)
+{
+	return app->name;
+}
+
 void plugin_host_set_send_timeout(struct plugin_host *h, unsigned int ms)
 {
 	h->send_timeout_ms = ms;
@@ -1141,5 +1213,7 @@ void plugin_host_free(struct plugin_host *h)
 	while (h->gens)
 		plugin_gen_free(h->gens);
 	free(h->copy_dir);
+	free(h->ca_file);
+	json_decref(h->driver_options);
 	free(h);
 }

@@ -43,6 +43,21 @@ extern const char *const plugin_platforms[];
  */
 struct plugin_host *plugin_host_new(struct event_base *base, const char *copy_dir, char **err);
 
+/*
+ * The broker's settings for drivers: options {"driver name": {"key":
+ * "value"}} (borrowed reference taken; NULL none) become each app's
+ * herald_app_config.options; ca_file (copied; NULL: the system's) is the CA
+ * bundle an HTTP pool or OAuth2 token fetch uses when the driver names none.
+ * Apply before plugin_reload(); 0 or -1 (out of memory).
+ */
+int plugin_host_set_driver_conf(struct plugin_host *h, json_t *options, const char *ca_file);
+
+/* For the host services (http, keys, oauth): app's loop, log prefix and CA default. */
+struct event_base *plugin_app_base(const struct herald_app *app);
+const char *plugin_app_ca_file(const struct herald_app *app);
+const char *plugin_app_driver_name(const struct herald_app *app);
+const char *plugin_app_name(const struct herald_app *app);
+
 /* Free everything: call after delivery stopped; sends still in flight are abandoned. */
 void plugin_host_free(struct plugin_host *h);
 

@@ -5,7 +5,7 @@ set -eu
 packages="autoconf automake libtool pkg-config make gcc
 	libevent-dev libssl-dev libnghttp2-dev libcurl4-openssl-dev libmsgpack-dev
 	libconfig-dev libjansson-dev libsqlite3-dev libcunit1-dev curl jq
-	awscli python3-boto3"
+	awscli python3-boto3 nghttp2-client nghttp2-server"
 if [ "$(id -u)" -eq 0 ]; then sudo=; else sudo=sudo; fi
 missing=
 for p in $packages; do

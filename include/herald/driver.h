@@ -50,12 +50,16 @@
  *        free_instance); struct herald_app_config; struct herald_notification;
  *        struct herald_outcome; struct herald_host services: log, timer_add,
  *        timer_cancel, counter_add, send_done.
- *   1.x  planned, appended to struct herald_host in later minors: an
- *        asynchronous HTTP/2 client (nghttp2 pools), an HTTP/1.1 client
- *        (curl multi), key loading and JWT signing (ES256, RS256), a cached
- *        OAuth2 token service.  A driver that needs one checks
- *        HERALD_HAS(host, member) and, if absent, fails create_instance()
- *        with a message saying which heraldd it needs.
+ *   1.1  herald 0.2: struct herald_app_config gains options/n_options (the
+ *        broker's settings for the driver: herald.conf drivers.NAME); struct
+ *        herald_host gains an asynchronous HTTP client (http_pool_new,
+ *        http_request, http_pool_free: HTTP/2 over TLS on nghttp2 pools,
+ *        HTTP/1.1 on curl multi), key loading and JWT signing (key_load,
+ *        key_free, jwt_sign: ES256 with raw r||s, RS256) and a cached OAuth2
+ *        token service (oauth_new, oauth_token, oauth_invalidate,
+ *        oauth_free).  A 1.1 driver that needs them checks
+ *        HERALD_HAS(host, oauth_free) and, if absent, fails create_instance()
+ *        with a message saying it needs heraldd 0.2 or later.
  * A new major (2.0) would install into another driver directory
  * (drivers-abi2), so that no broker ever finds a driver it cannot load.
  */
@@ -70,7 +74,7 @@ extern "C" {
 #endif
 
 #define HERALD_DRIVER_ABI_MAJOR 1
-#define HERALD_DRIVER_ABI_MINOR 0
+#define HERALD_DRIVER_ABI_MINOR 1
 
 /* The one symbol a driver exports, as dlsym() looks it up. */
 #define HERALD_DRIVER_QUERY_SYMBOL "herald_driver_query"
@@ -134,6 +138,14 @@ struct herald_app_config {
 	size_t principal_len;
 	const char *credential; /* PlatformCredential: SECRET, never log */
 	size_t credential_len;
+	/*
+	 * 1.1: the broker's settings for this driver, from herald.conf's
+	 * drivers.NAME group (NAME = the driver's name), e.g. url =
+	 * "https://127.0.0.1:2197" to send to herald-emulator instead of the
+	 * provider.  Values are strings (numbers and booleans as written).
+	 */
+	const struct herald_attr *options;
+	size_t n_options;
 };
 
 /*
@@ -193,6 +205,117 @@ struct herald_outcome {
 
 typedef void (*herald_timer_fn)(struct herald_app *app, void *arg);
 
+/* --- 1.1: HTTP client ------------------------------------------------------------------- */
+
+/* A pool of connections to one origin (HTTP/2) or a curl multi (HTTP/1.1); opaque. */
+struct herald_http_pool;
+
+struct herald_http_header {
+	const char *name;
+	const char *value;
+};
+
+enum herald_http_version {
+	HERALD_HTTP_1_1 = 1, /* curl multi on the loop; any https:// (or http://) URL */
+	HERALD_HTTP_2 = 2,   /* nghttp2 over TLS with ALPN h2, to the pool's origin only */
+};
+
+struct herald_http_pool_config {
+	size_t size;
+	int version;	    /* enum herald_http_version */
+	const char *origin; /* HTTP/2: "https://host[:port]" (mandatory); HTTP/1.1: NULL */
+	/*
+	 * Most connections: HTTP/2 to the origin (0: 1), HTTP/1.1 per host
+	 * (0: 8).  An HTTP/2 pool opens another connection only when every
+	 * open one has all the streams its peer allows in use.
+	 */
+	unsigned int max_connections;
+	/* HTTP/2: streams per connection at most (0: what the peer's SETTINGS allow, as it changes). */
+	unsigned int max_streams;
+	/* Requests waiting while the pool is saturated (0: 10,000); beyond: HERALD_EAGAIN. */
+	unsigned int max_queued;
+	/* PEM CA bundle to verify servers; NULL: drivers.ca_file of herald.conf, else the system's. */
+	const char *ca_file;
+	/* TLS client authentication: PEM certificate (chain) and its PEM private key, or NULL. */
+	const char *client_cert;
+	size_t client_cert_len;
+	const char *client_key; /* SECRET */
+	size_t client_key_len;
+	uint32_t connect_timeout_ms; /* TCP + TLS handshake (0: 10,000) */
+	uint32_t request_timeout_ms; /* whole request (0: 30,000), unless the request sets one */
+	uint32_t ping_interval_ms;   /* HTTP/2: PING an idle connection this often (0: 60,000) */
+};
+
+struct herald_http_request {
+	size_t size;
+	const char *method; /* "POST", "GET", ... */
+	const char *url;    /* absolute; for an HTTP/2 pool it must be under the pool's origin */
+	/* Extra headers: never Host, Content-Length or HTTP/2 pseudo-headers. */
+	const struct herald_http_header *headers;
+	size_t n_headers;
+	const void *body; /* NULL when none */
+	size_t body_len;
+	uint32_t timeout_ms; /* 0: the pool's request_timeout_ms */
+};
+
+struct herald_http_response {
+	size_t size;
+	int status; /* the HTTP status, or 0 when no answer came (see error) */
+	const struct herald_http_header *headers; /* names in lower case */
+	size_t n_headers;
+	const unsigned char *body; /* with a NUL after body_len bytes */
+	size_t body_len;
+	const char *error; /* status 0: what failed: connect, TLS, timeout, reset, cancelled */
+	/*
+	 * status 0: 1 when the server certainly did not process the request
+	 * (never sent, refused stream, beyond a GOAWAY's last stream after the
+	 * host's own retry on a new connection), so resending cannot duplicate.
+	 */
+	int unprocessed;
+};
+
+/* The answer to one http_request(); res and everything in it borrowed for the call. */
+typedef void (*herald_http_done_fn)(struct herald_app *app, void *arg,
+				    const struct herald_http_response *res);
+
+/* --- 1.1: keys, JWT, OAuth2 ------------------------------------------------------------- */
+
+/* A loaded private key (EC P-256 or RSA); opaque. */
+struct herald_key;
+/* A handle on the host's cached OAuth2 token for one credential; opaque. */
+struct herald_oauth;
+
+enum herald_oauth_grant {
+	/* RFC 6749 §4.4, client_id and client_secret in the form body (ADM, WNS) */
+	HERALD_OAUTH_CLIENT_CREDENTIALS = 1,
+	/* RFC 7523: an RS256 JWT assertion signed by key (Google service accounts, FCM v1) */
+	HERALD_OAUTH_JWT_BEARER = 2,
+};
+
+struct herald_oauth_config {
+	size_t size;
+	int grant; /* enum herald_oauth_grant */
+	const char *token_url;
+	const char *scope;
+	const char *client_id;	   /* CLIENT_CREDENTIALS */
+	const char *client_secret; /* CLIENT_CREDENTIALS: SECRET */
+	const struct herald_key *key; /* JWT_BEARER: signs the assertion; borrowed for oauth_new() */
+	const char *key_id;	      /* JWT_BEARER: "kid" of the assertion, or NULL */
+	const char *issuer;	      /* JWT_BEARER: "iss" (the service account's client_email) */
+	const char *audience;	      /* JWT_BEARER: "aud"; NULL: token_url */
+	const char *ca_file;	      /* as in struct herald_http_pool_config */
+};
+
+/*
+ * A token, or why there is none: access_token NULL, status the token
+ * endpoint's HTTP status (0 if it could not be reached), error its
+ * "error"/"error_description" or the transport's reason.  A 400 or 401
+ * means the credential is wrong (report HERALD_OUTCOME_CREDENTIAL_ERROR);
+ * anything else is transient.  Everything borrowed for the call.
+ */
+typedef void (*herald_token_fn)(struct herald_app *app, void *arg, const char *access_token,
+				int status, const char *error);
+
 /*
  * Services the host gives a driver.  The table is the host's and outlives
  * every instance; test members newer than 1.0 with HERALD_HAS(host, member).
@@ -220,6 +343,77 @@ struct herald_host {
 	/* Report the outcome of the send with send_id: exactly once per accepted send. */
 	void (*send_done)(struct herald_app *app, uint64_t send_id,
 			  const struct herald_outcome *outcome);
+
+	/* --- 1.1 --- */
+
+	/*
+	 * A connection pool for app; connections open lazily.  NULL with err
+	 * filled (bad origin, unreadable CA file, a client key that does not
+	 * match its certificate).  Free it with http_pool_free() before
+	 * free_instance() returns.
+	 */
+	struct herald_http_pool *(*http_pool_new)(struct herald_app *app,
+						  const struct herald_http_pool_config *cfg,
+						  char *err, size_t err_size);
+	/*
+	 * Send req (borrowed for the call: the host copies what it keeps).
+	 * 0: done(app, arg, response) is called exactly once, never from within
+	 * http_request().  Negative: nothing sent, done never called:
+	 * HERALD_EINVAL (bad request, URL outside an HTTP/2 pool's origin),
+	 * HERALD_EAGAIN (max_queued requests already waiting).  The HTTP/2
+	 * pool retries by itself, once, the streams a GOAWAY or a refused
+	 * stream left unprocessed; any other failure is the driver's to map.
+	 */
+	int (*http_request)(struct herald_http_pool *pool, const struct herald_http_request *req,
+			    herald_http_done_fn done, void *arg);
+	/*
+	 * Close the pool.  Requests still pending get done() with status 0,
+	 * error "cancelled", from within http_pool_free().
+	 */
+	void (*http_pool_free)(struct herald_http_pool *pool);
+
+	/*
+	 * Load a PEM private key: PKCS#8 ("PRIVATE KEY", as Apple's .p8 and
+	 * Google's service-account JSON hold), "EC PRIVATE KEY" or "RSA
+	 * PRIVATE KEY".  EC keys must be P-256, RSA keys at least 2048 bits.
+	 * NULL with err filled (never quoting the key).
+	 */
+	struct herald_key *(*key_load)(struct herald_app *app, const void *pem, size_t pem_len,
+				       char *err, size_t err_size);
+	void (*key_free)(struct herald_key *key);
+	/*
+	 * A compact JWS: BASE64URL(header_json) "." BASE64URL(claims_json) "."
+	 * BASE64URL(signature), signed ES256 (raw 64-byte r||s, RFC 7518
+	 * §3.4) with an EC key or RS256 with an RSA key; header_json must name
+	 * that "alg".  Written NUL-terminated to out; its length, or
+	 * HERALD_EINVAL (out too small, alg not the key's).
+	 */
+	int (*jwt_sign)(const struct herald_key *key, const char *header_json,
+			const char *claims_json, char *out, size_t out_size);
+
+	/*
+	 * A handle on the host's token for one credential.  Apps with the same
+	 * credential (token_url, grant, client id or issuer, scope, secret or
+	 * key) share one cached token.  NULL with err filled.
+	 */
+	struct herald_oauth *(*oauth_new)(struct herald_app *app,
+					  const struct herald_oauth_config *cfg, char *err,
+					  size_t err_size);
+	/*
+	 * A current access token through done(): from within oauth_token()
+	 * when the cached one has more than a minute (and a tenth of its life)
+	 * left, else once the single refresh every waiter shares finishes.
+	 * 0, or negative (nothing called).
+	 */
+	int (*oauth_token)(struct herald_oauth *oauth, herald_token_fn done, void *arg);
+	/*
+	 * The provider refused access_token (401): drop it from the cache so
+	 * the next oauth_token() fetches a new one, unless it was already
+	 * replaced by a newer one.
+	 */
+	void (*oauth_invalidate)(struct herald_oauth *oauth, const char *access_token);
+	/* Drop the handle; waiting callbacks get "cancelled" from within oauth_free(). */
+	void (*oauth_free)(struct herald_oauth *oauth);
 };
 
 /*

@@ -676,10 +676,10 @@ static void test_drivers_load_and_reload(void)
 	install_driver("bad_abi_major", ddir, "old.so");
 	CU_ASSERT_FATAL(asprintf(&conf, "drivers: { dirs = [\"%s\"]; };", ddir) > 0);
 	CU_ASSERT_FATAL(harness_start(&h, conf) == 0);
-	CU_ASSERT(asprintf(&line, "driver %s/old.so refused: built for driver ABI 2.0", ddir) > 0);
+	CU_ASSERT(asprintf(&line, "driver %s/old.so refused: built for driver ABI 2.1", ddir) > 0);
 	CU_ASSERT(log_wait(&h, line, 1));
 	free(line);
-	CU_ASSERT(asprintf(&line, "driver good 1.0 (ABI 1.0) loaded from %s/good.so", ddir) > 0);
+	CU_ASSERT(asprintf(&line, "driver good 1.0 (ABI 1.1) loaded from %s/good.so", ddir) > 0);
 	CU_ASSERT(log_count(&h, line) == 1);
 	free(line);
 	CU_ASSERT(log_count(&h, "driver generation 1 is current (1 refused)") == 1);
@@ -691,7 +691,7 @@ static void test_drivers_load_and_reload(void)
 	free(line);
 	CU_ASSERT_EQUAL(kill(h.pid, SIGHUP), 0);
 	CU_ASSERT(log_wait(&h, "reload done", 1));
-	CU_ASSERT(asprintf(&line, "driver good 2.0 (ABI 1.0) loaded from %s/good.so", ddir) > 0);
+	CU_ASSERT(asprintf(&line, "driver good 2.0 (ABI 1.1) loaded from %s/good.so", ddir) > 0);
 	CU_ASSERT(log_count(&h, line) == 1);
 	free(line);
 	CU_ASSERT(log_count(&h, "driver generation 2 is current (0 refused)") == 1);
@@ -704,7 +704,7 @@ static void test_drivers_load_and_reload(void)
 	plugin = json_array_get(json_object_get(list, "Plugins"), 0);
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(plugin, "Name")), "good");
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(plugin, "Version")), "2.0");
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(plugin, "Abi")), "1.0");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(plugin, "Abi")), "1.1");
 	CU_ASSERT_STRING_EQUAL(
 		json_string_value(json_array_get(json_object_get(plugin, "Platforms"), 1)),
 		"APNS_SANDBOX");

@@ -276,7 +276,7 @@ static void test_load_good(void)
 	CU_ASSERT_STRING_EQUAL(info.name, "good");
 	CU_ASSERT_STRING_EQUAL(info.version, "1.0");
 	CU_ASSERT_EQUAL(info.abi_major, 1);
-	CU_ASSERT_EQUAL(info.abi_minor, 0);
+	CU_ASSERT_EQUAL(info.abi_minor, HERALD_DRIVER_ABI_MINOR);
 	CU_ASSERT(strstr(info.file, "/drivers/good.so") != NULL);
 	CU_ASSERT_EQUAL(strlen(info.sha256), 64);
 	/* It runs from the private copy named by its content. */
@@ -285,7 +285,7 @@ static void test_load_good(void)
 	CU_ASSERT_EQUAL(count_files(copydir), 2);
 	plugin_driver_info(plugin_gen_driver(g, "ADM"), &info);
 	CU_ASSERT_STRING_EQUAL(info.name, "misbehave");
-	CU_ASSERT(strstr(log, "driver good 1.0 (ABI 1.0) loaded from") != NULL);
+	CU_ASSERT(strstr(log, "driver good 1.0 (ABI 1.1) loaded from") != NULL);
 	CU_ASSERT_EQUAL(count_lines(log, " refused: "), 0);
 	free(log);
 	stop();
@@ -324,8 +324,8 @@ static void check_refusal(const char *lib, const char *file, const char *reason)
 
 static void test_refusals(void)
 {
-	check_refusal("bad_abi_major", "zz.so", "built for driver ABI 2.0; this heraldd has 1.0");
-	check_refusal("bad_abi_minor", "zz.so", "built for driver ABI 1.1; this heraldd has 1.0");
+	check_refusal("bad_abi_major", "zz.so", "built for driver ABI 2.1; this heraldd has 1.1");
+	check_refusal("bad_abi_minor", "zz.so", "built for driver ABI 1.2; this heraldd has 1.1");
 	check_refusal("bad_size", "zz.so", "descriptor size ");
 	check_refusal("bad_null_cb", "zz.so", "mandatory callback send is NULL");
 	check_refusal("bad_name", "zz.so", "bad driver name \"Bad Name\"");
