@@ -12,6 +12,7 @@ broker_libbroker_la_SOURCES = \
 	broker/filter_policy.c broker/filter_policy.h \
 	broker/ops_publish.c \
 	broker/msgattr.c broker/msgattr.h \
+	broker/payload.c broker/payload.h \
 	broker/front_native.c broker/front_native.h \
 	broker/sigv4.c broker/sigv4.h \
 	broker/query.c broker/query.h \
