@@ -13,6 +13,7 @@ broker_libbroker_la_SOURCES = \
 	broker/ops_publish.c \
 	broker/msgattr.c broker/msgattr.h \
 	broker/payload.c broker/payload.h \
+	broker/events.c broker/events.h \
 	broker/front_native.c broker/front_native.h \
 	broker/sigv4.c broker/sigv4.h \
 	broker/query.c broker/query.h \

@@ -20,7 +20,8 @@ unit_tests = \
 	tests/unit/test_query \
 	tests/unit/test_xml \
 	tests/unit/test_plugin \
-	tests/unit/test_payload
+	tests/unit/test_payload \
+	tests/unit/test_events
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -79,3 +80,6 @@ tests_unit_test_plugin_LDADD = $(UNIT_LDADD)
 tests_unit_test_payload_SOURCES = tests/unit/test_payload.c tests/unit/fixture_run.c tests/unit/fixture.h
 tests_unit_test_payload_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_payload_LDADD = $(UNIT_LDADD)
+tests_unit_test_events_SOURCES = tests/unit/test_events.c tests/unit/fixture_run.c tests/unit/fixture.h
+tests_unit_test_events_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_events_LDADD = $(UNIT_LDADD)
