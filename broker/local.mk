@@ -9,7 +9,7 @@ broker_libbroker_la_SOURCES = \
 	broker/ops_platform.c \
 	broker/ops_topic.c \
 	broker/ops_tag.c \
-	broker/filter_policy.c broker/filter_policy.h \
+	broker/filter_policy.c broker/filter_policy.h broker/filter_match.c \
 	broker/ops_publish.c \
 	broker/msgattr.c broker/msgattr.h \
 	broker/payload.c broker/payload.h \

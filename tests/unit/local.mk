@@ -21,7 +21,8 @@ unit_tests = \
 	tests/unit/test_xml \
 	tests/unit/test_plugin \
 	tests/unit/test_payload \
-	tests/unit/test_events
+	tests/unit/test_events \
+	tests/unit/test_filter_match
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -83,3 +84,7 @@ tests_unit_test_payload_LDADD = $(UNIT_LDADD)
 tests_unit_test_events_SOURCES = tests/unit/test_events.c tests/unit/fixture_run.c tests/unit/fixture.h
 tests_unit_test_events_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_events_LDADD = $(UNIT_LDADD)
+tests_unit_test_filter_match_SOURCES = tests/unit/test_filter_match.c tests/unit/fixture_run.c \
+	tests/unit/fixture.h
+tests_unit_test_filter_match_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_filter_match_LDADD = $(UNIT_LDADD)
