@@ -22,7 +22,8 @@ unit_tests = \
 	tests/unit/test_plugin \
 	tests/unit/test_payload \
 	tests/unit/test_events \
-	tests/unit/test_filter_match
+	tests/unit/test_filter_match \
+	tests/unit/test_token_check
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -88,3 +89,6 @@ tests_unit_test_filter_match_SOURCES = tests/unit/test_filter_match.c tests/unit
 	tests/unit/fixture.h
 tests_unit_test_filter_match_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_filter_match_LDADD = $(UNIT_LDADD)
+tests_unit_test_token_check_SOURCES = tests/unit/test_token_check.c $(UNIT_FIXTURE)
+tests_unit_test_token_check_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_token_check_LDADD = $(UNIT_LDADD)
