@@ -19,7 +19,9 @@ unit_tests = \
 	tests/unit/test_sigv4 \
 	tests/unit/test_query \
 	tests/unit/test_xml \
-	tests/unit/test_plugin
+	tests/unit/test_plugin \
+	tests/unit/test_jws \
+	tests/unit/test_http1
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -75,3 +77,12 @@ tests_unit_test_xml_LDADD = $(UNIT_LDADD)
 tests_unit_test_plugin_SOURCES = tests/unit/test_plugin.c $(UNIT_FIXTURE)
 tests_unit_test_plugin_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_plugin_LDADD = $(UNIT_LDADD)
+tests_unit_test_jws_SOURCES = tests/unit/test_jws.c tests/unit/fixture_run.c tests/unit/run.h
+tests_unit_test_jws_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_jws_LDADD = $(UNIT_LDADD)
+# test_http1 and test_oauth serve HTTP(S) themselves (evhttp) with certificates from
+# `herald-emulator init`.
+tests_unit_test_http1_SOURCES = tests/unit/test_http1.c tests/unit/testsrv.c tests/unit/testsrv.h \
+	tests/unit/fixture_run.c tests/unit/run.h
+tests_unit_test_http1_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_http1_LDADD = $(UNIT_LDADD)
