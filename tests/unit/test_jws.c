@@ -17,8 +17,8 @@
 #include <openssl/pem.h>
 
 #include "broker/jws.h"
-#include "common/util.h"
 #include "tests/unit/run.h"
+#include "tests/unit/testsrv.h"
 
 static EVP_PKEY *p256, *p384, *rsa2048, *rsa1024;
 
@@ -41,24 +41,6 @@ static char *pem_of(EVP_PKEY *k, int traditional)
 		}
 	}
 	BIO_free(b);
-	return out;
-}
-
-/* Decode base64url (no padding); caller frees.  NULL if invalid. */
-static unsigned char *b64url_decode(const char *s, size_t len, size_t *out_len)
-{
-	size_t n = (len + 3) / 4 * 4;
-	char *std = malloc(n + 1);
-	unsigned char *out;
-
-	if (!std)
-		return NULL;
-	for (size_t i = 0; i < len; i++)
-		std[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
-	memset(std + len, '=', n - len);
-	std[n] = '\0';
-	out = util_base64_decode(std, n, out_len);
-	free(std);
 	return out;
 }
 
@@ -110,9 +92,9 @@ static int verify(const char *token, const char *header, const char *claims, EVP
 
 	CU_ASSERT_FATAL(d1 && d2 && !strchr(d2 + 1, '.'));
 	CU_ASSERT(strcspn(token, "=+/") == strlen(token)); /* base64url, no padding */
-	h = b64url_decode(token, (size_t)(d1 - token), &hl);
-	c = b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &cl);
-	sig = b64url_decode(d2 + 1, strlen(d2 + 1), &sl);
+	h = testsrv_b64url_decode(token, (size_t)(d1 - token), &hl);
+	c = testsrv_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &cl);
+	sig = testsrv_b64url_decode(d2 + 1, strlen(d2 + 1), &sl);
 	CU_ASSERT_FATAL(h && c && sig);
 	CU_ASSERT(hl == strlen(header) && !memcmp(h, header, hl));
 	CU_ASSERT(cl == strlen(claims) && !memcmp(c, claims, cl));

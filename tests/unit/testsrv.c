@@ -228,6 +228,25 @@ char *testsrv_read_file(const char *dir, const char *name, size_t *len)
 	return buf;
 }
 
+unsigned char *testsrv_b64url_decode(const char *s, size_t len, size_t *out_len)
+{
+	size_t n = (len + 3) / 4 * 4;
+	char *std = malloc(n + 1);
+	unsigned char *out;
+
+	if (!std)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		std[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
+	memset(std + len, '=', n - len);
+	std[n] = '\0';
+	out = util_base64_decode(std, n, out_len);
+	if (out)
+		out[*out_len] = '\0'; /* util_base64_decode leaves room for it */
+	free(std);
+	return out;
+}
+
 static void testsrv_tick(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;

@@ -53,6 +53,9 @@ void testsrv_rm_rf(const char *dir);
 /* Read a whole file; caller frees; its length in *len.  NULL on error. */
 char *testsrv_read_file(const char *dir, const char *name, size_t *len);
 
+/* Decode base64url without padding (JWS); caller frees; NULL if invalid. */
+unsigned char *testsrv_b64url_decode(const char *s, size_t len, size_t *out_len);
+
 /* Run base until *flag is nonzero or ms pass; 0 if the flag was set. */
 int testsrv_run_until(struct event_base *base, const int *flag, unsigned int ms);
 
