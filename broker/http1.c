@@ -575,15 +575,6 @@ static int http1_check_ca(const char *ca_file, char *err, size_t err_size)
 	return rc;
 }
 
-static int http1_no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return -1;
-}
-
 /* Do cert and key parse as PEM, and does the key match the certificate? */
 static int http1_check_client_cert(const struct herald_http_pool_config *cfg, char *err,
 				   size_t err_size)
@@ -610,7 +601,8 @@ static int http1_check_client_cert(const struct herald_http_pool_config *cfg, ch
 		snprintf(err, err_size, "the client certificate is not a PEM certificate");
 		goto out;
 	}
-	if (!(k = PEM_read_bio_PrivateKey(kb, NULL, http1_no_passphrase, NULL))) {
+	/* The passphrase "": never a prompt on the terminal for an encrypted key. */
+	if (!(k = PEM_read_bio_PrivateKey(kb, NULL, NULL, (void *)""))) {
 		snprintf(err, err_size, "the client key is not an unencrypted PEM private key");
 		goto out;
 	}

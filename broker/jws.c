@@ -50,15 +50,6 @@ int jws_b64url(const void *data, size_t len, char *out, size_t out_size)
 	return (int)n;
 }
 
-static int jws_no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return -1;
-}
-
 /* Does the text hold "-----BEGIN label-----"? */
 static int jws_has_label(const char *pem, size_t len, const char *label)
 {
@@ -136,7 +127,8 @@ struct herald_key *jws_key_load(const void *pem, size_t pem_len, char *err, size
 		why = "out of memory";
 		goto out;
 	}
-	k = PEM_read_bio_PrivateKey(bio, NULL, jws_no_passphrase, NULL);
+	/* The passphrase "": never a prompt on the terminal. */
+	k = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)"");
 	if (!k) {
 		why = "the PEM private key does not decode (damaged base64 or not a key)";
 		goto out;
