@@ -69,6 +69,7 @@ struct http1_req {
 struct http1_pool {
 	struct event_base *base;
 	CURLM *multi;
+	CURLSH *share; /* TLS sessions and DNS answers shared by the pool's transfers */
 	struct event *timer;
 	struct http1_req *reqs;
 	struct http1_sock *socks;
@@ -372,6 +373,7 @@ static void http1_finish(struct http1_req *r, CURLcode rc, const char *cancel)
 static void http1_destroy(struct http1_pool *p)
 {
 	curl_multi_cleanup(p->multi);
+	curl_share_cleanup(p->share);
 	while (p->socks)
 		http1_sock_free(p->socks);
 	event_free(p->timer);
@@ -464,6 +466,7 @@ static int http1_setup(struct http1_pool *p, struct http1_req *r,
 	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK)
 		return HERALD_EINVAL;
 	curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)r);
+	curl_easy_setopt(e, CURLOPT_SHARE, p->share);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
@@ -671,9 +674,13 @@ struct http1_pool *http1_pool_new(struct event_base *base, const struct herald_h
 	p->limit = (cfg.max_connections ? cfg.max_connections : HTTP1_CONNECTIONS_DEF) +
 		   (cfg.max_queued ? cfg.max_queued : HTTP1_QUEUED_DEF);
 	p->multi = curl_multi_init();
+	p->share = curl_share_init();
 	p->timer = evtimer_new(base, http1_timer_event, p);
-	if (!p->multi || !p->timer || (ca && !(p->ca_file = strdup(ca))))
+	if (!p->multi || !p->share || !p->timer || (ca && !(p->ca_file = strdup(ca))))
 		goto oom;
+	/* One thread: no lock functions.  A new connection resumes an earlier TLS session. */
+	curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 	if (cfg.client_cert) {
 		p->cert = http1_memdup(cfg.client_cert, cfg.client_cert_len);
 		p->key = http1_memdup(cfg.client_key, cfg.client_key_len);
@@ -694,6 +701,8 @@ oom:
 	snprintf(err, err_size, "out of memory");
 	if (p->multi)
 		curl_multi_cleanup(p->multi);
+	if (p->share)
+		curl_share_cleanup(p->share);
 	if (p->timer)
 		event_free(p->timer);
 	free(p->ca_file);

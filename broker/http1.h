@@ -6,7 +6,8 @@
  * A pool is one curl multi handle: connections are kept alive and reused per
  * host, at most max_connections per host; requests beyond that wait inside
  * curl.  TLS verifies the server against ca_file (or the default CA, or the
- * system's); a client certificate and key are given from memory (PEM).
+ * system's); a client certificate and key are given from memory (PEM); a new
+ * connection resumes the pool's earlier TLS session.
  * Responses are bounded (HTTP1_BODY_MAX bytes of body, HTTP1_HEADERS_MAX
  * headers); header names reach the caller in lower case and the body with a
  * NUL after it.

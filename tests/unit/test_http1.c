@@ -66,6 +66,11 @@ static void handle(struct evhttp_request *req, void *arg)
 	} else if (!strcmp(uri, "/hold") || !strcmp(uri, "/slow")) {
 		held = req; /* answered never: the client times out or cancels */
 		held_seen++;
+	} else if (!strcmp(uri, "/close")) {
+		/* Answer and close: the client's next request needs a new connection. */
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+		testsrv_reply(req, 200, "text/plain",
+			      testsrv_resumed(req) == 1 ? "resumed" : "full");
 	} else if (!strcmp(uri, "/cert")) {
 		testsrv_reply(req, 200, "text/plain",
 			      testsrv_client_cn(req, cn, sizeof(cn)) == 0 ? cn : "none");
@@ -391,6 +396,16 @@ static void test_https(void)
 	CU_ASSERT_EQUAL(testsrv_run_until(base, &b.done, 10000), 0);
 	CU_ASSERT_EQUAL(b.status, 200);
 	CU_ASSERT_STRING_EQUAL(b.body, "Apple Push Services: com.example.herald");
+	/* A new connection of the pool resumes the TLS session: no full handshake. */
+	for (int i = 0; i < 2; i++) {
+		memset(&b, 0, sizeof(b));
+		CU_ASSERT_EQUAL(send_req(p, "GET", "/close", NULL, 0, NULL, 0, 0, &b, tls_srv), 0);
+		CU_ASSERT_EQUAL(testsrv_run_until(base, &b.done, 10000), 0);
+		if (b.status != 200)
+			fprintf(stderr, "/close: %d %s\n", b.status, b.error);
+		CU_ASSERT_EQUAL(b.status, 200);
+	}
+	CU_ASSERT_STRING_EQUAL(b.body, "resumed");
 	http1_pool_free(p);
 
 	/* A key that is not the certificate's. */

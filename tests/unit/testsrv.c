@@ -67,6 +67,8 @@ static SSL_CTX *testsrv_tls(const char *dir)
 	}
 	/* Ask for a client certificate; one that is sent must verify. */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	/* Without it, OpenSSL refuses to resume sessions of verified clients. */
+	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"testsrv", 7);
 	SSL_CTX_set_client_CA_list(ctx, SSL_load_client_CA_file(ca));
 	return ctx;
 }
@@ -137,6 +139,15 @@ int testsrv_client_cn(struct evhttp_request *req, char *cn, size_t cn_size)
 		rc = 0;
 	X509_free(x);
 	return rc;
+}
+
+int testsrv_resumed(struct evhttp_request *req)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	struct bufferevent *bev = c ? evhttp_connection_get_bufferevent(c) : NULL;
+	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+
+	return ssl ? SSL_session_reused(ssl) : -1;
 }
 
 char *testsrv_body(struct evhttp_request *req)

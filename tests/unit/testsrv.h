@@ -33,6 +33,9 @@ void testsrv_free(struct testsrv *s);
 /* The subject CN of the client certificate req's connection presented, into cn; 0 or -1. */
 int testsrv_client_cn(struct evhttp_request *req, char *cn, size_t cn_size);
 
+/* Did req's TLS connection resume an earlier session?  1, 0, or -1 (not TLS). */
+int testsrv_resumed(struct evhttp_request *req);
+
 /* The request's body as a NUL-terminated string; caller frees. */
 char *testsrv_body(struct evhttp_request *req);
 
