@@ -20,12 +20,16 @@ broker_libbroker_la_SOURCES = \
 	broker/xml.c broker/xml.h \
 	broker/metrics.c broker/metrics.h \
 	broker/front_http.c broker/front_http.h \
-	broker/plugin.c broker/plugin.h
+	broker/plugin.c broker/plugin.h \
+	broker/hostsvc.c broker/hostsvc.h \
+	broker/http1.c broker/http1.h \
+	broker/jws.c broker/jws.h \
+	broker/oauth.c broker/oauth.h
 BROKER_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(MSGPACK_CFLAGS) \
-	$(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+	$(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) $(CURL_CFLAGS)
 broker_libbroker_la_CFLAGS = $(BROKER_CFLAGS)
 broker_libbroker_la_LIBADD = common/libcommon.la $(LIBEVENT_LIBS) $(OPENSSL_LIBS) \
-	$(MSGPACK_LIBS) $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)
+	$(MSGPACK_LIBS) $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(CURL_LIBS)
 
 sbin_PROGRAMS += heraldd
 heraldd_SOURCES = broker/main.c
