@@ -5,11 +5,13 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "common/util.h"
@@ -21,7 +23,39 @@ struct apns_server {
 	const struct emu_config *cfg;
 	struct emu_state *st;
 	struct h2_server *h2;
+	uint64_t id_state; /* apns-id generator; seeded from RAND_bytes */
 };
+
+/*
+ * A version-4 UUID for apns-id from a splitmix64 sequence: unique and
+ * unpredictable enough for an identifier, without a RAND_bytes call per
+ * answer.
+ */
+static void next_uuid(struct apns_server *srv, char out[UTIL_UUID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[16];
+	size_t o = 0;
+
+	for (int half = 0; half < 2; half++) {
+		uint64_t z = (srv->id_state += 0x9e3779b97f4a7c15ULL);
+
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		z ^= z >> 31;
+		for (int i = 0; i < 8; i++)
+			b[half * 8 + i] = (unsigned char)(z >> (8 * i));
+	}
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 15];
+	}
+	out[o] = '\0';
+}
 
 static const char *const push_types[] = {"alert",	 "background",	 "location", "voip",
 					 "complication", "fileprovider", "mdm",	     "liveactivity",
@@ -354,6 +388,43 @@ void apns_check(const struct emu_config *cfg, const struct emu_state *st,
 	auth->succeeded = 1;
 }
 
+/* The headers APNs reads, in one pass; each header's first value, as h2_req_header gives. */
+static void request_view(const struct h2_req *req, struct apns_request *r)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} known[] = {
+		{":method", offsetof(struct apns_request, method)},
+		{":path", offsetof(struct apns_request, path)},
+		{"authorization", offsetof(struct apns_request, authorization)},
+		{"apns-topic", offsetof(struct apns_request, topic)},
+		{"apns-push-type", offsetof(struct apns_request, push_type)},
+		{"apns-priority", offsetof(struct apns_request, priority)},
+		{"apns-expiration", offsetof(struct apns_request, expiration)},
+		{"apns-collapse-id", offsetof(struct apns_request, collapse_id)},
+		{"apns-id", offsetof(struct apns_request, apns_id)},
+	};
+	size_t len[H2_MAX_HEADERS];
+
+	r->body_len = req->body_total;
+	r->duplicate_header = req->headers_overflow;
+	for (size_t i = 0; i < req->n_headers; i++) {
+		const char *name = req->headers[i].name;
+
+		len[i] = strlen(name);
+		for (size_t j = 0; j < i && !r->duplicate_header; j++)
+			if (len[j] == len[i] && memcmp(req->headers[j].name, name, len[i]) == 0)
+				r->duplicate_header = 1;
+		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++) {
+			const char **slot = (const char **)((char *)r + known[k].off);
+
+			if (!*slot && strcmp(known[k].name, name) == 0)
+				*slot = req->headers[i].value;
+		}
+	}
+}
+
 static void *on_conn_open(struct h2_conn *conn, void *arg)
 {
 	struct apns_conn_auth *auth = calloc(1, sizeof(*auth));
@@ -389,37 +460,22 @@ static void on_request(struct h2_req *req, void *arg)
 	struct h2_out_header hdrs[4];
 	char apns_id[UTIL_UUID_LEN + 1], unique_id[UTIL_UUID_LEN + 1], retry[16], body[128];
 	size_t n = 0, body_len = 0;
-	int was_ok, count;
+	int was_ok;
 
 	if (!auth)
 		auth = &none; /* out of memory at connect: every request fails auth */
 	was_ok = auth->succeeded;
-	r.method = h2_req_header(req, ":method", NULL);
-	r.path = h2_req_header(req, ":path", NULL);
-	r.body_len = req->body_total;
-	r.duplicate_header = req->headers_overflow;
-	for (size_t i = 0; i < req->n_headers; i++) {
-		h2_req_header(req, req->headers[i].name, &count);
-		if (count > 1)
-			r.duplicate_header = 1;
-	}
-	r.authorization = h2_req_header(req, "authorization", NULL);
-	r.topic = h2_req_header(req, "apns-topic", NULL);
-	r.push_type = h2_req_header(req, "apns-push-type", NULL);
-	r.priority = h2_req_header(req, "apns-priority", NULL);
-	r.expiration = h2_req_header(req, "apns-expiration", NULL);
-	r.collapse_id = h2_req_header(req, "apns-collapse-id", NULL);
-	r.apns_id = h2_req_header(req, "apns-id", NULL);
+	request_view(req, &r);
 	apns_check(srv->cfg, srv->st, auth, &r, util_now_ms() / 1000, &v);
 
 	if (r.apns_id && apns_uuid_valid(r.apns_id))
 		snprintf(apns_id, sizeof(apns_id), "%s", r.apns_id);
 	else
-		util_uuid4(apns_id);
+		next_uuid(srv, apns_id);
 	hdrs[n++] = (struct h2_out_header){"apns-id", apns_id};
 	if (v.status == 200) {
 		if (srv->cfg->apns_sandbox) {
-			util_uuid4(unique_id);
+			next_uuid(srv, unique_id);
 			hdrs[n++] = (struct h2_out_header){"apns-unique-id", unique_id};
 		}
 	} else {
@@ -463,6 +519,10 @@ struct apns_server *apns_server_new(struct event_base *base, const struct emu_co
 	}
 	srv->cfg = cfg;
 	srv->st = st;
+	if (RAND_bytes((unsigned char *)&srv->id_state, sizeof(srv->id_state)) != 1) {
+		snprintf(err, errlen, "RAND_bytes failed");
+		goto fail;
+	}
 	opts.cert_file = cfg->cert_file;
 	opts.key_file = cfg->key_file;
 	opts.client_ca = cfg->ca_file;
