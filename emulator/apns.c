@@ -16,46 +16,17 @@
 
 #include "common/util.h"
 #include "emulator/apns.h"
+#include "emulator/faults.h"
 #include "emulator/h2.h"
 #include "emulator/jwt.h"
+#include "emulator/rng.h"
 
 struct apns_server {
 	const struct emu_config *cfg;
 	struct emu_state *st;
 	struct h2_server *h2;
-	uint64_t id_state; /* apns-id generator; seeded from RAND_bytes */
+	uint64_t id_state; /* apns-id generator (rng.h), seeded from RAND_bytes */
 };
-
-/*
- * A version-4 UUID for apns-id from a splitmix64 sequence: unique and
- * unpredictable enough for an identifier, without a RAND_bytes call per
- * answer.
- */
-static void next_uuid(struct apns_server *srv, char out[UTIL_UUID_LEN + 1])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char b[16];
-	size_t o = 0;
-
-	for (int half = 0; half < 2; half++) {
-		uint64_t z = (srv->id_state += 0x9e3779b97f4a7c15ULL);
-
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-		z ^= z >> 31;
-		for (int i = 0; i < 8; i++)
-			b[half * 8 + i] = (unsigned char)(z >> (8 * i));
-	}
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[b[i] >> 4];
-		out[o++] = hex[b[i] & 15];
-	}
-	out[o] = '\0';
-}
 
 static const char *const push_types[] = {"alert",	 "background",	 "location", "voip",
 					 "complication", "fileprovider", "mdm",	     "liveactivity",
@@ -236,17 +207,6 @@ static const char *const reasons[] = {"BadCollapseId",
 				      "Shutdown",
 				      NULL};
 
-static const char *default_reason(int status);
-
-/* The rule's reason if Apple has it, else the usual one for the status. */
-static const char *rule_reason(const struct emu_rule *rule)
-{
-	for (size_t i = 0; reasons[i]; i++)
-		if (strcmp(reasons[i], rule->reason) == 0)
-			return reasons[i];
-	return default_reason(rule->status);
-}
-
 static const char *default_reason(int status)
 {
 	switch (status) {
@@ -265,6 +225,20 @@ static const char *default_reason(int status)
 	default:
 		return "ServiceUnavailable";
 	}
+}
+
+const char *apns_reason(int status, const char *reason)
+{
+	for (size_t i = 0; reason && reasons[i]; i++)
+		if (strcmp(reasons[i], reason) == 0)
+			return reasons[i];
+	return default_reason(status);
+}
+
+/* The rule's reason if Apple has it, else the usual one for the status. */
+static const char *rule_reason(const struct emu_rule *rule)
+{
+	return apns_reason(rule->status, rule->reason);
 }
 
 /* Check the request headers, steps 1-6 of §1.7 (plus the rules pushy leaves out). */
@@ -330,6 +304,10 @@ static int check_path(const struct emu_state *st, const struct apns_request *r, 
 	if (!*has_rule)
 		return 0;
 	v->delay_ms = rule->delay_ms;
+	if (rule->drop) {
+		v->drop = 1;
+		return -1;
+	}
 	if (rule->status == 410) {
 		v->timestamp_ms = rule->timestamp_ms ? rule->timestamp_ms : util_now_ms();
 		return set(v, 410, rule_reason(rule));
@@ -467,15 +445,20 @@ static void on_request(struct h2_req *req, void *arg)
 	was_ok = auth->succeeded;
 	request_view(req, &r);
 	apns_check(srv->cfg, srv->st, auth, &r, util_now_ms() / 1000, &v);
+	if (v.drop) { /* a rule says: this token's requests lose the connection */
+		state_record(srv->st, EMU_APNS, v.token, req, 0, "dropped");
+		h2_conn_drop(req->conn);
+		return;
+	}
 
 	if (r.apns_id && apns_uuid_valid(r.apns_id))
 		snprintf(apns_id, sizeof(apns_id), "%s", r.apns_id);
 	else
-		next_uuid(srv, apns_id);
+		rng_uuid(&srv->id_state, apns_id);
 	hdrs[n++] = (struct h2_out_header){"apns-id", apns_id};
 	if (v.status == 200) {
 		if (srv->cfg->apns_sandbox) {
-			next_uuid(srv, unique_id);
+			rng_uuid(&srv->id_state, unique_id);
 			hdrs[n++] = (struct h2_out_header){"apns-unique-id", unique_id};
 		}
 	} else {
@@ -511,6 +494,8 @@ struct apns_server *apns_server_new(struct event_base *base, const struct emu_co
 		.on_request = on_request,
 		.on_conn_open = on_conn_open,
 		.on_conn_close = on_conn_close,
+		.faults_st = st,
+		.faults_provider = EMU_APNS,
 	};
 
 	if (!srv) {
@@ -519,6 +504,7 @@ struct apns_server *apns_server_new(struct event_base *base, const struct emu_co
 	}
 	srv->cfg = cfg;
 	srv->st = st;
+	faults_serve(state_faults(st), EMU_APNS);
 	if (RAND_bytes((unsigned char *)&srv->id_state, sizeof(srv->id_state)) != 1) {
 		snprintf(err, errlen, "RAND_bytes failed");
 		goto fail;

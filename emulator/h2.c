@@ -21,7 +21,10 @@
 #include <nghttp2/nghttp2.h>
 #include <openssl/err.h>
 
+#include "common/util.h"
+#include "emulator/faults.h"
 #include "emulator/h2.h"
+#include "emulator/state.h"
 
 /* Stop producing frames while this much is waiting to be written. */
 #define OUTPUT_HIGH_WATER (1024 * 1024)
@@ -65,6 +68,10 @@ struct h2_conn {
 	int close_after;     /* HTTP/1.1: close once the output is written */
 	int plain;	     /* plaintext HTTP/1.1 (a plain_http server) */
 	struct event *sniff; /* plain_http: waiting for the first byte */
+	uint64_t n_requests; /* complete requests received, for the faults counted in requests */
+	int dropped;	     /* h2_conn_drop: free with a TCP reset as soon as possible */
+	int paused;	     /* a slow-read fault: the input waits for resume */
+	struct event *resume;
 	TAILQ_HEAD(, stream) streams;
 	TAILQ_ENTRY(h2_conn) link;
 };
@@ -82,6 +89,8 @@ struct h2_server {
 
 static void conn_flush(struct h2_conn *conn);
 static void http1_read(struct h2_conn *conn);
+static void on_read(struct bufferevent *bev, void *arg);
+static int conn_request(struct h2_conn *conn, struct stream *s);
 
 static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 		       const unsigned char *in, unsigned int inlen, void *arg)
@@ -272,6 +281,13 @@ static void conn_free(struct h2_conn *conn)
 		evutil_closesocket(event_get_fd(conn->sniff));
 		event_free(conn->sniff);
 	}
+	if (conn->resume)
+		event_free(conn->resume);
+	if (conn->bev && conn->dropped) {
+		struct linger lg = {1, 0}; /* close with RST, as a network failure does */
+
+		setsockopt(bufferevent_getfd(conn->bev), SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
 	if (conn->bev)
 		bufferevent_free(conn->bev);
 	TAILQ_REMOVE(&srv->conns, conn, link);
@@ -339,7 +355,72 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
 	s = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
 	if (!s)
 		return 0;
-	conn->srv->opts.on_request(&s->req, conn->srv->opts.arg);
+	return conn_request(conn, s);
+}
+
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct h2_conn *conn = arg;
+
+	conn->paused = 0;
+	bufferevent_enable(conn->bev, EV_READ);
+	on_read(conn->bev, conn); /* what arrived before the pause, still buffered */
+}
+
+/* Stop reading conn's socket for ms milliseconds. */
+static void conn_pause(struct h2_conn *conn, unsigned ms)
+{
+	struct timeval tv = {ms / 1000, (suseconds_t)(ms % 1000) * 1000};
+
+	if (conn->paused ||
+	    (!conn->resume && !(conn->resume = evtimer_new(conn->srv->base, on_resume, conn))))
+		return;
+	conn->paused = 1;
+	bufferevent_disable(conn->bev, EV_READ);
+	evtimer_add(conn->resume, &tv);
+}
+
+/*
+ * GOAWAY naming last_id as the last stream processed; streams the client
+ * opened after it are refused.  nghttp2 stops wanting to read once the
+ * streams up to last_id are done, and conn_flush then closes.
+ */
+static void conn_goaway(struct h2_conn *conn, int32_t last_id)
+{
+	struct stream *s;
+
+	nghttp2_submit_goaway(conn->ng, NGHTTP2_FLAG_NONE, last_id, NGHTTP2_NO_ERROR, NULL, 0);
+	TAILQ_FOREACH(s, &conn->streams, link)
+	if (s->req.stream_id > last_id)
+		nghttp2_submit_rst_stream(conn->ng, NGHTTP2_FLAG_NONE, s->req.stream_id,
+					  NGHTTP2_REFUSED_STREAM);
+}
+
+/*
+ * A complete HTTP/2 request: apply the connection faults, then the
+ * request faults, then hand it to the provider.  Returns 0, or
+ * NGHTTP2_ERR_CALLBACK_FAILURE to drop the connection.
+ */
+static int conn_request(struct h2_conn *conn, struct stream *s)
+{
+	const struct h2_server_opts *o = &conn->srv->opts;
+	const struct emu_fault_cfg *c =
+		o->faults_st ? faults_cfg(state_faults(o->faults_st), o->faults_provider) : NULL;
+	uint64_t n = ++conn->n_requests;
+
+	if (c && c->reset_every && n % c->reset_every == 0) {
+		state_record(o->faults_st, o->faults_provider, NULL, &s->req, 0, "reset");
+		conn->dropped = 1;
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	}
+	if (c && c->slow_read_every && c->slow_read_ms && n % c->slow_read_every == 0)
+		conn_pause(conn, c->slow_read_ms);
+	if (!c || !faults_intercept(o->faults_st, o->faults_provider, &s->req, util_now_ms()))
+		o->on_request(&s->req, o->arg);
+	if (conn->dropped)
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	if (c && c->goaway_every && n % c->goaway_every == 0)
+		conn_goaway(conn, s->req.stream_id);
 	return 0;
 }
 
@@ -663,6 +744,8 @@ static void http1_read(struct h2_conn *conn)
 		if (s->resp_off > 0)
 			break;
 		conn->srv->opts.on_request(&s->req, conn->srv->opts.arg);
+		if (conn->dropped)
+			goto fail;
 		if (conn->cur == s)
 			break; /* answered later */
 	}
@@ -685,9 +768,12 @@ int h2_respond(struct h2_req *req, int status, const struct h2_out_header *hdrs,
 	char status_text[4], *p;
 	struct timeval tv;
 
-	if (s->answered || status < 100 || status > 999)
+	if (s->answered || conn->dropped || status < 100 || status > 999)
 		return -1;
 	s->answered = 1;
+	if (conn->srv->opts.faults_st)
+		delay_ms += faults_delay(state_faults(conn->srv->opts.faults_st),
+					 conn->srv->opts.faults_provider);
 	if (conn->http1)
 		return http1_respond(s, status, hdrs, n_hdrs, body, body_len, delay_ms);
 	for (size_t i = 0; i < n_hdrs; i++)
@@ -777,7 +863,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 	}
 	if (!conn->ng)
 		return;
-	while (evbuffer_get_length(in) > 0) {
+	while (evbuffer_get_length(in) > 0 && !conn->paused) {
 		struct evbuffer_iovec v;
 		ssize_t n;
 
@@ -1030,6 +1116,13 @@ X509 *h2_conn_peer_cert(const struct h2_conn *conn)
 
 	/* The handshake fails on a bad certificate; this is a second look. */
 	return cert && SSL_get_verify_result(ssl) == X509_V_OK ? cert : NULL;
+}
+
+void h2_conn_drop(struct h2_conn *conn)
+{
+	conn->dropped = 1;
+	if (!conn->in_recv)
+		conn_free(conn);
 }
 
 void h2_conn_set_max_streams(struct h2_conn *conn, uint32_t n)

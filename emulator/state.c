@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "emulator/faults.h"
 #include "emulator/state.h"
 
 /*
@@ -34,6 +35,7 @@ struct emu_state {
 	uint64_t counts[EMU_PROVIDER_COUNT];
 	json_t *rules;			      /* the array as set, for GET */
 	json_t *by_token[EMU_PROVIDER_COUNT]; /* token -> rule object */
+	struct emu_faults *faults;
 };
 
 static const char *const provider_names[EMU_PROVIDER_COUNT] = {
@@ -71,8 +73,9 @@ struct emu_state *state_new(size_t max_records)
 	st->rules = json_array();
 	for (int i = 0; i < EMU_PROVIDER_COUNT; i++)
 		st->by_token[i] = json_object();
-	if (!st->ring || !st->rules || !st->by_token[EMU_APNS] || !st->by_token[EMU_FCM] ||
-	    !st->by_token[EMU_OAUTH]) {
+	st->faults = faults_new();
+	if (!st->ring || !st->faults || !st->rules || !st->by_token[EMU_APNS] ||
+	    !st->by_token[EMU_FCM] || !st->by_token[EMU_OAUTH]) {
 		state_free(st);
 		return NULL;
 	}
@@ -96,7 +99,13 @@ void state_free(struct emu_state *st)
 	json_decref(st->rules);
 	for (int i = 0; i < EMU_PROVIDER_COUNT; i++)
 		json_decref(st->by_token[i]);
+	faults_free(st->faults);
 	free(st);
+}
+
+struct emu_faults *state_faults(const struct emu_state *st)
+{
+	return st->faults;
 }
 
 static char *put(char *p, const void *src, size_t n)
@@ -269,9 +278,9 @@ json_t *state_counts(const struct emu_state *st)
 
 static int check_rule(const json_t *r, size_t i, char *err, size_t errlen)
 {
-	static const char *const known[] = {"provider", "token",     "status",
-					    "reason",	"timestamp", "retry_after",
-					    "delay_ms", "topic",     "canonical"};
+	static const char *const known[] = {"provider",	 "token",	"status",   "reason",
+					    "timestamp", "retry_after", "delay_ms", "topic",
+					    "canonical", "drop"};
 	const char *key, *prov = json_string_value(json_object_get(r, "provider"));
 	const char *tok = json_string_value(json_object_get(r, "token"));
 	json_t *v;
@@ -332,6 +341,11 @@ static int check_rule(const json_t *r, size_t i, char *err, size_t errlen)
 	v = json_object_get(r, "topic");
 	if (v && (!json_is_string(v) || json_string_length(v) >= 256)) {
 		snprintf(err, errlen, "rules[%zu]: topic must be a string under 256 bytes", i);
+		return -1;
+	}
+	v = json_object_get(r, "drop");
+	if (v && !json_is_boolean(v)) {
+		snprintf(err, errlen, "rules[%zu]: drop must be true or false", i);
 		return -1;
 	}
 	v = json_object_get(r, "canonical");
@@ -400,6 +414,7 @@ int state_rule(const struct emu_state *st, enum emu_provider p, const char *toke
 				   ? (int)json_integer_value(json_object_get(r, "retry_after"))
 				   : -1;
 	out->delay_ms = (unsigned)json_integer_value(json_object_get(r, "delay_ms"));
+	out->drop = json_is_true(json_object_get(r, "drop"));
 	if ((s = json_string_value(json_object_get(r, "reason"))))
 		snprintf(out->reason, sizeof(out->reason), "%s", s);
 	if ((s = json_string_value(json_object_get(r, "topic"))))
