@@ -30,6 +30,8 @@
 #define OUTPUT_HIGH_WATER (1024 * 1024)
 /* A client that has not finished the TLS handshake by then is dropped. */
 #define HANDSHAKE_TIMEOUT_S 10
+/* How long a finished connection waits for the client to close it. */
+#define LINGER_S 2
 /* Room for every header a request may keep: the bytes plus two NULs each. */
 #define HEADER_ARENA (H2_MAX_HEADER_BYTES + 2 * H2_MAX_HEADERS)
 /* Finished streams kept for reuse with their buffers, per server. */
@@ -71,6 +73,7 @@ struct h2_conn {
 	uint64_t n_requests; /* complete requests received, for the faults counted in requests */
 	int dropped;	     /* h2_conn_drop: free with a TCP reset as soon as possible */
 	int paused;	     /* a slow-read fault: the input waits for resume */
+	int lingering;	     /* done: our side is shut, the client's last bytes are discarded */
 	struct event *resume;
 	TAILQ_HEAD(, stream) streams;
 	TAILQ_ENTRY(h2_conn) link;
@@ -827,6 +830,25 @@ const char *h2_req_header(const struct h2_req *req, const char *name, int *count
 	return found;
 }
 
+/*
+ * Both sides are done (a GOAWAY went one way or the other and the streams
+ * finished): send FIN and discard what the client still sends until it
+ * closes or LINGER_S pass.  Closing with unread input would send a reset,
+ * which can make the client lose the last answers and the GOAWAY.
+ */
+static void conn_linger(struct h2_conn *conn)
+{
+	static const struct timeval linger = {LINGER_S, 0};
+
+	if (conn->lingering)
+		return;
+	conn->lingering = 1;
+	shutdown(bufferevent_getfd(conn->bev), SHUT_WR);
+	evbuffer_drain(bufferevent_get_input(conn->bev),
+		       evbuffer_get_length(bufferevent_get_input(conn->bev)));
+	bufferevent_set_timeouts(conn->bev, &linger, NULL);
+}
+
 /* Move frames from nghttp2 to the socket; close the connection when both sides are done. */
 static void conn_flush(struct h2_conn *conn)
 {
@@ -849,7 +871,7 @@ static void conn_flush(struct h2_conn *conn)
 	}
 	if (!nghttp2_session_want_read(conn->ng) && !nghttp2_session_want_write(conn->ng) &&
 	    evbuffer_get_length(out) == 0)
-		conn_free(conn);
+		conn_linger(conn);
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
@@ -857,6 +879,10 @@ static void on_read(struct bufferevent *bev, void *arg)
 	struct h2_conn *conn = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
+	if (conn->lingering) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
 	if (conn->http1) {
 		http1_read(conn);
 		return;
