@@ -13,8 +13,10 @@ emu_tests = \
 	tests/emulator/test_mpns \
 	tests/emulator/test_faults
 check_PROGRAMS += $(emu_tests)
-TESTS += $(emu_tests) tests/emulator/test_emulator.sh tests/emulator/test_emulator_http1.sh
-EXTRA_DIST += tests/emulator/test_emulator.sh tests/emulator/test_emulator_http1.sh tests/emulator/keys.h
+TESTS += $(emu_tests) tests/emulator/test_emulator.sh tests/emulator/test_emulator_http1.sh \
+	tests/emulator/test_faults_cli.sh
+EXTRA_DIST += tests/emulator/test_emulator.sh tests/emulator/test_emulator_http1.sh tests/emulator/keys.h \
+	tests/emulator/test_faults_cli.sh
 
 tests_emulator_test_jwt_SOURCES = tests/emulator/test_jwt.c tests/emulator/keys.h
 tests_emulator_test_jwt_CFLAGS = $(EMU_TEST_CFLAGS)
