@@ -369,20 +369,25 @@ void apns_check(const struct emu_config *cfg, const struct emu_state *st,
 /* The headers APNs reads, in one pass; each header's first value, as h2_req_header gives. */
 static void request_view(const struct h2_req *req, struct apns_request *r)
 {
+#define KNOWN(name, member)                                                   \
+	{                                                                     \
+		name, sizeof(name) - 1, offsetof(struct apns_request, member) \
+	}
 	static const struct {
 		const char *name;
-		size_t off;
+		size_t len, off;
 	} known[] = {
-		{":method", offsetof(struct apns_request, method)},
-		{":path", offsetof(struct apns_request, path)},
-		{"authorization", offsetof(struct apns_request, authorization)},
-		{"apns-topic", offsetof(struct apns_request, topic)},
-		{"apns-push-type", offsetof(struct apns_request, push_type)},
-		{"apns-priority", offsetof(struct apns_request, priority)},
-		{"apns-expiration", offsetof(struct apns_request, expiration)},
-		{"apns-collapse-id", offsetof(struct apns_request, collapse_id)},
-		{"apns-id", offsetof(struct apns_request, apns_id)},
+		KNOWN(":method", method),
+		KNOWN(":path", path),
+		KNOWN("authorization", authorization),
+		KNOWN("apns-topic", topic),
+		KNOWN("apns-push-type", push_type),
+		KNOWN("apns-priority", priority),
+		KNOWN("apns-expiration", expiration),
+		KNOWN("apns-collapse-id", collapse_id),
+		KNOWN("apns-id", apns_id),
 	};
+#undef KNOWN
 	size_t len[H2_MAX_HEADERS];
 
 	r->body_len = req->body_total;
@@ -397,7 +402,8 @@ static void request_view(const struct h2_req *req, struct apns_request *r)
 		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++) {
 			const char **slot = (const char **)((char *)r + known[k].off);
 
-			if (!*slot && strcmp(known[k].name, name) == 0)
+			if (!*slot && known[k].len == len[i] &&
+			    memcmp(known[k].name, name, len[i]) == 0)
 				*slot = req->headers[i].value;
 		}
 	}
