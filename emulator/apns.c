@@ -16,7 +16,6 @@
 
 #include "common/util.h"
 #include "emulator/apns.h"
-#include "emulator/faults.h"
 #include "emulator/h2.h"
 #include "emulator/jwt.h"
 #include "emulator/rng.h"
@@ -510,7 +509,6 @@ struct apns_server *apns_server_new(struct event_base *base, const struct emu_co
 	}
 	srv->cfg = cfg;
 	srv->st = st;
-	faults_serve(state_faults(st), EMU_APNS);
 	if (RAND_bytes((unsigned char *)&srv->id_state, sizeof(srv->id_state)) != 1) {
 		snprintf(err, errlen, "RAND_bytes failed");
 		goto fail;

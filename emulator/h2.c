@@ -358,7 +358,7 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
 	s = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
 	if (!s)
 		return 0;
-	return conn_request(conn, s);
+	return conn_request(conn, s) == 0 ? 0 : NGHTTP2_ERR_CALLBACK_FAILURE;
 }
 
 static void on_resume(evutil_socket_t fd, short what, void *arg)
@@ -394,15 +394,17 @@ static void conn_goaway(struct h2_conn *conn, int32_t last_id)
 
 	nghttp2_submit_goaway(conn->ng, NGHTTP2_FLAG_NONE, last_id, NGHTTP2_NO_ERROR, NULL, 0);
 	TAILQ_FOREACH(s, &conn->streams, link)
-	if (s->req.stream_id > last_id)
-		nghttp2_submit_rst_stream(conn->ng, NGHTTP2_FLAG_NONE, s->req.stream_id,
-					  NGHTTP2_REFUSED_STREAM);
+	{
+		if (s->req.stream_id > last_id)
+			nghttp2_submit_rst_stream(conn->ng, NGHTTP2_FLAG_NONE, s->req.stream_id,
+						  NGHTTP2_REFUSED_STREAM);
+	}
 }
 
 /*
- * A complete HTTP/2 request: apply the connection faults, then the
- * request faults, then hand it to the provider.  Returns 0, or
- * NGHTTP2_ERR_CALLBACK_FAILURE to drop the connection.
+ * A complete request (either protocol): apply the connection faults, then
+ * the request faults, then hand it to the provider.  Returns 0, or -1 when
+ * the connection is to be dropped now.
  */
 static int conn_request(struct h2_conn *conn, struct stream *s)
 {
@@ -414,15 +416,15 @@ static int conn_request(struct h2_conn *conn, struct stream *s)
 	if (c && c->reset_every && n % c->reset_every == 0) {
 		state_record(o->faults_st, o->faults_provider, NULL, &s->req, 0, "reset");
 		conn->dropped = 1;
-		return NGHTTP2_ERR_CALLBACK_FAILURE;
+		return -1;
 	}
 	if (c && c->slow_read_every && c->slow_read_ms && n % c->slow_read_every == 0)
 		conn_pause(conn, c->slow_read_ms);
 	if (!c || !faults_intercept(o->faults_st, o->faults_provider, &s->req, util_now_ms()))
 		o->on_request(&s->req, o->arg);
 	if (conn->dropped)
-		return NGHTTP2_ERR_CALLBACK_FAILURE;
-	if (c && c->goaway_every && n % c->goaway_every == 0)
+		return -1;
+	if (c && c->goaway_every && n % c->goaway_every == 0 && conn->ng)
 		conn_goaway(conn, s->req.stream_id);
 	return 0;
 }
@@ -684,7 +686,7 @@ static void http1_read(struct h2_conn *conn)
 	struct evbuffer *in = bufferevent_get_input(conn->bev);
 
 	conn->in_recv = 1;
-	while (!conn->close_after) {
+	while (!conn->close_after && !conn->paused) {
 		struct stream *s = conn->cur;
 
 		if (!s) {
@@ -746,8 +748,7 @@ static void http1_read(struct h2_conn *conn)
 		}
 		if (s->resp_off > 0)
 			break;
-		conn->srv->opts.on_request(&s->req, conn->srv->opts.arg);
-		if (conn->dropped)
+		if (conn_request(conn, s) != 0)
 			goto fail;
 		if (conn->cur == s)
 			break; /* answered later */
@@ -1098,6 +1099,9 @@ struct h2_server *h2_server_new(struct event_base *base, int port,
 		return NULL;
 	}
 	srv->port = ntohs(sin.sin_port);
+	if (opts->faults_st) /* faults for this provider now do something */
+		faults_serve(state_faults(opts->faults_st),
+			     (enum emu_provider)opts->faults_provider);
 	return srv;
 }
 

@@ -66,8 +66,9 @@ struct h2_server_opts {
 	h2_conn_close_fn on_conn_close; /* optional */
 	int http1;			/* also serve HTTP/1.1 (ALPN http/1.1 or none) */
 	int plain_http; /* also plaintext HTTP/1.1 on the same port (:scheme "http") */
-	/* Apply this state's global faults (faults.h) for provider faults_provider; NULL = none.
-	   Connection faults (GOAWAY, resets, slow reads) apply to HTTP/2 connections. */
+	/* Apply this state's global faults (faults.h) for provider faults_provider (and let
+	   faults_set accept some for it); NULL = none.  All of them apply to both protocols
+	   but GOAWAY, which is HTTP/2's. */
 	struct emu_state *faults_st;
 	int faults_provider;
 	void *arg;
