@@ -8,9 +8,8 @@
  *             "latency_ms": 5, "jitter_ms": 10, "goaway_every": 1000, "reset_every": 0,
  *             "slow_read_every": 0, "slow_read_ms": 0, "throttle_rps": 0}, "fcm": {...}}
  * Only providers whose server applies faults (h2_server_opts.faults_st, which
- * calls faults_serve) may be
- * given some.  The HTTP/2 server (h2.c) consults them per request; the
- * answers take the provider's error shape.  Owned by the emulator state;
+ * calls faults_serve) may be given some.  The server (h2.c) consults them
+ * per request; the answers take the provider's error shape.  Owned by the emulator state;
  * runs on the event loop, not thread-safe.
  */
 #ifndef HERALD_EMULATOR_FAULTS_H
