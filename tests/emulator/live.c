@@ -176,7 +176,7 @@ static int on_close(nghttp2_session *ng, int32_t id, uint32_t error_code, void *
 	if (r) {
 		r->done = 1;
 		r->rst = error_code;
-		r->done_ms = util_now_ms();
+		r->done_ms = util_mono_ms();
 	}
 	return 0;
 }
@@ -211,8 +211,8 @@ int live_connect(struct live_conn *c, int port)
 	if (rc != 0 || nghttp2_submit_settings(c->ng, NGHTTP2_FLAG_NONE, NULL, 0) != 0)
 		return -1;
 	/* The server's first SETTINGS, so that requests keep to its stream limit. */
-	end = util_now_ms() + LIVE_TIMEOUT_MS;
-	while (c->n_settings == 0 && !c->closed && util_now_ms() < end)
+	end = util_mono_ms() + LIVE_TIMEOUT_MS;
+	while (c->n_settings == 0 && !c->closed && util_mono_ms() < end)
 		pump(c, 50);
 	return c->n_settings ? 0 : -1;
 }
@@ -270,7 +270,7 @@ int live_post(struct live_conn *c, const char *token, const char *authorization,
 	r = &c->resp[c->n];
 	memset(r, 0, sizeof(*r));
 	r->req_body = body;
-	r->sent_ms = util_now_ms();
+	r->sent_ms = util_mono_ms();
 	prd.source.ptr = r;
 	prd.read_callback = read_req_body;
 	r->id = nghttp2_submit_request(c->ng, NULL, nv, n, &prd, r);
@@ -318,18 +318,18 @@ static int all_done(const struct live_conn *c, size_t first, size_t n)
 
 int live_wait(struct live_conn *c, size_t first, size_t n)
 {
-	int64_t end = util_now_ms() + LIVE_TIMEOUT_MS;
+	int64_t end = util_mono_ms() + LIVE_TIMEOUT_MS;
 
-	while (!all_done(c, first, n) && !c->closed && util_now_ms() < end)
+	while (!all_done(c, first, n) && !c->closed && util_mono_ms() < end)
 		pump(c, 50);
 	return all_done(c, first, n);
 }
 
 int live_wait_closed(struct live_conn *c)
 {
-	int64_t end = util_now_ms() + LIVE_TIMEOUT_MS;
+	int64_t end = util_mono_ms() + LIVE_TIMEOUT_MS;
 
-	while (!c->closed && util_now_ms() < end)
+	while (!c->closed && util_mono_ms() < end)
 		pump(c, 50);
 	return c->closed;
 }

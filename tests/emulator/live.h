@@ -55,7 +55,7 @@ struct live_resp {
 	size_t body_len;
 	const char *req_body; /* what is sent */
 	size_t req_off;
-	int64_t sent_ms, done_ms;
+	int64_t sent_ms, done_ms; /* monotonic milliseconds */
 };
 
 struct live_conn {

@@ -159,7 +159,8 @@ static void test_latency(void)
 	CU_ASSERT_EQUAL(live_post(&conn, DEV, emu.bearer, TOPIC, BODY), 0);
 	CU_ASSERT_TRUE(live_wait(&conn, 0, 1));
 	CU_ASSERT_EQUAL(conn.resp[0].status, 200);
-	CU_ASSERT(conn.resp[0].done_ms - conn.resp[0].sent_ms >= 300);
+	/* As above: at least the latency, give or take the coarse clock. */
+	CU_ASSERT(conn.resp[0].done_ms - conn.resp[0].sent_ms >= 250);
 	finish();
 }
 
@@ -169,11 +170,16 @@ static void test_slow_read(void)
 		return;
 	CU_ASSERT_EQUAL(live_post(&conn, DEV, emu.bearer, TOPIC, BODY), 0);
 	CU_ASSERT_TRUE(live_wait(&conn, 0, 1));
+	CU_ASSERT_EQUAL(conn.resp[0].status, 200);
 	CU_ASSERT_EQUAL(live_post(&conn, DEV, emu.bearer, TOPIC, BODY), 1);
 	CU_ASSERT_TRUE(live_wait(&conn, 1, 1));
 	CU_ASSERT_EQUAL(conn.resp[1].status, 200);
-	/* The server stopped reading for 300 ms when the first request came. */
-	CU_ASSERT(conn.resp[1].done_ms - conn.resp[0].sent_ms >= 300);
+	/*
+	 * The server stopped reading for 300 ms when the first request came
+	 * (libevent's coarse clock may end a timer a few ms early; without the
+	 * fault the answer takes about 1 ms).
+	 */
+	CU_ASSERT(conn.resp[1].done_ms - conn.resp[0].sent_ms >= 250);
 	finish();
 }
 
