@@ -386,7 +386,8 @@ static void conn_pause(struct h2_conn *conn, unsigned ms)
 /*
  * GOAWAY naming last_id as the last stream processed; streams the client
  * opened after it are refused.  nghttp2 stops wanting to read once the
- * streams up to last_id are done, and conn_flush then closes.
+ * streams up to last_id are done, and conn_flush then winds the connection
+ * down (conn_linger).
  */
 static void conn_goaway(struct h2_conn *conn, int32_t last_id)
 {
