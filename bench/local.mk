@@ -2,4 +2,4 @@
 noinst_PROGRAMS += bench/bench_publish
 bench_bench_publish_SOURCES = bench/bench_publish.c
 bench_bench_publish_LDADD = client/libherald.la
-EXTRA_DIST += bench/run.sh
+EXTRA_DIST += bench/run.sh bench/emulator.sh
