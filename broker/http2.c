@@ -28,6 +28,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -756,13 +757,23 @@ static void conn_error_text(struct conn *c, short what, char *out, size_t size)
 	int sock_err = EVUTIL_SOCKET_ERROR();
 	int dns_err = bufferevent_socket_get_dns_error(c->bev);
 
+	/* A refused or failed TCP connect shows here (OpenSSL saw a dead socket). */
+	if (c->state == CONN_CONNECTING) {
+		int so_err = 0;
+		socklen_t len = sizeof(so_err);
+
+		if (getsockopt(bufferevent_getfd(c->bev), SOL_SOCKET, SO_ERROR, &so_err, &len) ==
+			    0 &&
+		    so_err)
+			sock_err = so_err;
+	}
 	while ((e = bufferevent_get_openssl_error(c->bev)))
 		if (!first)
 			first = e;
 	ERR_clear_error();
 	if (dns_err) {
 		snprintf(out, size, "cannot resolve %s: %s", p->host, evutil_gai_strerror(dns_err));
-	} else if (first) {
+	} else if (first && ERR_reason_error_string(first)) {
 		int reason = ERR_GET_REASON(first);
 		const char *text = ERR_reason_error_string(first);
 
@@ -781,15 +792,15 @@ static void conn_error_text(struct conn *c, short what, char *out, size_t size)
 			 reason == SSL_R_TLSV1_ALERT_UNKNOWN_CA ||
 			 reason == SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN)
 			snprintf(out, size, "TLS: the server rejected the client certificate (%s)",
-				 text ? text : "alert");
+				 text);
 		else
-			snprintf(out, size, "TLS: %s", text ? text : "handshake failed");
+			snprintf(out, size, "TLS: %s", text);
+	} else if (sock_err && (c->state == CONN_CONNECTING || !(what & BEV_EVENT_EOF))) {
+		snprintf(out, size, "connect to %s: %s", p->authority,
+			 evutil_socket_error_to_string(sock_err));
 	} else if (what & BEV_EVENT_EOF) {
 		snprintf(out, size, "connection closed by the server%s",
 			 c->state == CONN_CONNECTING ? " before the HTTP/2 session began" : "");
-	} else if (sock_err) {
-		snprintf(out, size, "connect to %s: %s", p->authority,
-			 evutil_socket_error_to_string(sock_err));
 	} else {
 		snprintf(out, size, "connection error");
 	}
@@ -1173,14 +1184,12 @@ static int tls_client_cert(SSL_CTX *ctx, const struct herald_http_pool_config *c
 		}
 	BIO_free(bio);
 	bio = BIO_new_mem_buf(cfg->client_key, (int)cfg->client_key_len);
-	if (!bio || !(key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL)) ||
-	    SSL_CTX_use_PrivateKey(ctx, key) != 1) {
-		snprintf(
-			err, err_size,
-			"client key: no usable PEM private key (encrypted keys are not supported)");
+	if (!bio || !(key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL))) {
+		snprintf(err, err_size, "client key: no usable PEM private key (%s)",
+			 "encrypted keys are not supported");
 		goto out;
 	}
-	if (SSL_CTX_check_private_key(ctx) != 1) {
+	if (SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
 		snprintf(err, err_size, "the client key does not match the client certificate");
 		goto out;
 	}
@@ -1248,6 +1257,7 @@ struct http2_pool *http2_pool_new(struct event_base *base,
 {
 	struct http2_pool *p;
 	const char *ca = cfg->ca_file ? cfg->ca_file : default_ca;
+	struct sigaction sa;
 	struct timeval tv;
 
 	if (cfg->version != HERALD_HTTP_2) {
@@ -1259,6 +1269,9 @@ struct http2_pool *http2_pool_new(struct event_base *base,
 		snprintf(err, err_size, "out of memory");
 		return NULL;
 	}
+	/* A server hanging up must be a connection error, not a signal that kills heraldd. */
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+		signal(SIGPIPE, SIG_IGN);
 	p->base = base;
 	TAILQ_INIT(&p->conns);
 	TAILQ_INIT(&p->dirty);

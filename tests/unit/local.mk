@@ -19,7 +19,8 @@ unit_tests = \
 	tests/unit/test_sigv4 \
 	tests/unit/test_query \
 	tests/unit/test_xml \
-	tests/unit/test_plugin
+	tests/unit/test_plugin \
+	tests/unit/test_http2
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -75,3 +76,8 @@ tests_unit_test_xml_LDADD = $(UNIT_LDADD)
 tests_unit_test_plugin_SOURCES = tests/unit/test_plugin.c $(UNIT_FIXTURE)
 tests_unit_test_plugin_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_plugin_LDADD = $(UNIT_LDADD)
+# The HTTP/2 client pool against a scriptable HTTP/2 TLS server (h2server.c).
+tests_unit_test_http2_SOURCES = tests/unit/test_http2.c tests/unit/h2server.c \
+	tests/unit/h2server.h tests/unit/fixture_run.c tests/unit/run.h
+tests_unit_test_http2_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_http2_LDADD = $(UNIT_LDADD)
