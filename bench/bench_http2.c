@@ -61,8 +61,8 @@ static void on_done(void *arg, const struct herald_http_response *res)
 		b->ok++;
 	} else {
 		if (!b->failed++)
-			snprintf(b->first_error, sizeof(b->first_error), "status %d %s", res->status,
-				 res->error ? res->error : "");
+			snprintf(b->first_error, sizeof(b->first_error), "status %d %s",
+				 res->status, res->error ? res->error : "");
 	}
 	if (b->sent < b->n)
 		send_one(b);
@@ -161,7 +161,9 @@ int main(int argc, char **argv)
 	}
 	b.req = (struct herald_http_request){
 		.size = sizeof(b.req),
-		.method = method ? method : body_len ? "POST" : "GET",
+		.method = method     ? method
+			  : body_len ? "POST"
+				     : "GET",
 		.url = url,
 		.headers = headers,
 		.n_headers = n_headers,

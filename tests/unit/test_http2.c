@@ -15,6 +15,9 @@
 
 #include <CUnit/Basic.h>
 #include <event2/event.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include "broker/http2.h"
 #include "common/log.h"
@@ -559,7 +562,7 @@ static void test_client_cert(void)
 
 	config(&c, h2s_port(s));
 	p = pool(&c);
-	CU_ASSERT_EQUAL(send_req(p, "POST", "/c", NULL, NULL, "x", 1, 600, &r[1]), 0);
+	CU_ASSERT_EQUAL(send_req(p, "POST", "/c", NULL, NULL, "x", 1, 1000, &r[1]), 0);
 	CU_ASSERT_TRUE(run_until_all(&r[1], 1, 5000));
 	CU_ASSERT_EQUAL(r[1].status, 0);
 	CU_ASSERT_EQUAL(r[1].unprocessed, 1);
@@ -580,7 +583,7 @@ static void expect_tls_failure(struct h2s *s, const char *ca, const char *want)
 	config(&c, h2s_port(s));
 	c.ca_file = ca;
 	p = pool(&c);
-	CU_ASSERT_EQUAL(send_req(p, "POST", "/t", NULL, NULL, "x", 1, 500, &r), 0);
+	CU_ASSERT_EQUAL(send_req(p, "POST", "/t", NULL, NULL, "x", 1, 1000, &r), 0);
 	CU_ASSERT_TRUE(run_until_all(&r, 1, 5000));
 	CU_ASSERT_EQUAL(r.status, 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.error, want));
@@ -782,6 +785,68 @@ static void test_ping(void)
 	h2s_free(s);
 }
 
+/* A peer that accepts TCP and never says a word; it keeps the sockets until freed. */
+static evutil_socket_t mute_fds[16];
+static int n_mute_fds;
+
+static void on_mute_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
+			   int salen, void *arg)
+{
+	if (n_mute_fds < 16)
+		mute_fds[n_mute_fds++] = fd;
+	else
+		evutil_closesocket(fd);
+}
+
+static void test_connect_timeout(void)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sin);
+	struct evconnlistener *lis =
+		evconnlistener_new_bind(base, on_mute_accept, NULL, LEV_OPT_CLOSE_ON_FREE, 16,
+					(struct sockaddr *)&sin, sizeof(sin));
+	struct herald_http_pool_config c;
+	struct http2_pool *p;
+	struct result r = {0};
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lis);
+	getsockname(evconnlistener_get_fd(lis), (struct sockaddr *)&sin, &len);
+	config(&c, ntohs(sin.sin_port));
+	c.connect_timeout_ms = 200;
+	p = pool(&c);
+	CU_ASSERT_EQUAL(send_req(p, "POST", "/t", NULL, NULL, "x", 1, 800, &r), 0);
+	CU_ASSERT_TRUE(run_until_all(&r, 1, 5000));
+	CU_ASSERT_EQUAL(r.status, 0);
+	CU_ASSERT_EQUAL(r.unprocessed, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.error, "connect timeout"));
+	if (!strstr(r.error, "connect timeout"))
+		fprintf(stderr, "\n  got \"%s\"\n", r.error);
+	http2_pool_free(p);
+	evconnlistener_free(lis);
+	while (n_mute_fds)
+		evutil_closesocket(mute_fds[--n_mute_fds]);
+}
+
+static void test_host_name(void)
+{
+	struct h2s_opts o = {0};
+	struct h2s *s = server(&o);
+	struct herald_http_pool_config c;
+	struct http2_pool *p;
+	struct result r = {0};
+
+	config(&c, h2s_port(s));
+	snprintf(origin, sizeof(origin), "https://localhost:%d", h2s_port(s));
+	p = pool(&c);
+	CU_ASSERT_EQUAL(send_req(p, "GET", "/n", NULL, NULL, NULL, 0, 0, &r), 0);
+	CU_ASSERT_TRUE(run_until_all(&r, 1, 5000));
+	CU_ASSERT_EQUAL(r.status, 200);
+	if (r.status != 200)
+		fprintf(stderr, "\n  got \"%s\"\n", r.error);
+	http2_pool_free(p);
+	h2s_free(s);
+}
+
 #define T(fn)                    \
 	static void fn##_t(void) \
 	{                        \
@@ -803,6 +868,8 @@ T(test_server_down)
 T(test_request_timeout)
 T(test_cancel)
 T(test_ping)
+T(test_connect_timeout)
+T(test_host_name)
 #undef T
 
 int main(void)
@@ -823,6 +890,8 @@ int main(void)
 		{"request timeout resets the stream", test_request_timeout_t},
 		{"pool_free cancels pending requests", test_cancel_t},
 		{"PING: answered, sent when idle, unanswered drops", test_ping_t},
+		{"connect timeout: a peer that never speaks TLS", test_connect_timeout_t},
+		{"origin by host name: DNS, SNI and the name check", test_host_name_t},
 		CU_TEST_INFO_NULL,
 	};
 
