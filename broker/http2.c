@@ -19,8 +19,9 @@
  * stack, and may send more requests or free the pool.
  *
  * A request that times out while its stream is open is reported at once and
- * its stream reset; the req stays attached (a "zombie", done == NULL) until
- * nghttp2 closes the stream, because nghttp2 may still read its body.
+ * its stream reset; the req stays attached (a "zombie": finished, still on
+ * its stream) until nghttp2 closes the stream, because nghttp2 may still
+ * read its body and holds pointers into its buffer.
  *
  * Memory: the pool owns its connections, reqs and copies of everything it
  * was given.  Threading: the loop thread of the event base only.
@@ -131,7 +132,7 @@ struct conn {
 struct http2_pool {
 	struct event_base *base;
 	SSL_CTX *tls;
-	struct evdns_base *dns; /* for origins named by host name; made lazily */
+	struct evdns_base *dns; /* for origins named by host name */
 	nghttp2_session_callbacks *cbs;
 	char *origin; /* without a trailing '/' */
 	size_t origin_len;

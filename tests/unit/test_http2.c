@@ -444,6 +444,32 @@ static void test_more_connections(void)
 	h2s_free(s);
 }
 
+static void test_own_stream_cap(void)
+{
+	enum { N = 10 };
+	struct h2s_opts o = {0};
+	struct h2s *s = server(&o);
+	struct herald_http_pool_config c;
+	struct http2_pool *p;
+	struct result r[N] = {0};
+	struct http2_pool_stats st;
+
+	config(&c, h2s_port(s));
+	c.max_streams = 3; /* below the server's 100 */
+	p = pool(&c);
+	for (int i = 0; i < N; i++)
+		CU_ASSERT_EQUAL(send_req(p, "POST", "/m", "x-hang", "1", "x", 1, 0, &r[i]), 0);
+	CU_ASSERT_TRUE(run_until(&h2s_stats(s)->open_streams, 3, 5000));
+	run_for(50);
+	CU_ASSERT_EQUAL(h2s_stats(s)->open_streams, 3);
+	http2_pool_stats(p, &st);
+	CU_ASSERT_EQUAL(st.streams_in_flight, 3);
+	CU_ASSERT_EQUAL(st.queued, N - 3);
+	CU_ASSERT_EQUAL(st.connections, 1);
+	http2_pool_free(p);
+	h2s_free(s);
+}
+
 static void test_goaway_retry(void)
 {
 	enum { N = 25 };
@@ -858,6 +884,7 @@ T(test_round_trip)
 T(test_bad_requests)
 T(test_max_streams_change)
 T(test_more_connections)
+T(test_own_stream_cap)
 T(test_goaway_retry)
 T(test_goaway_twice)
 T(test_rst_stream)
@@ -880,6 +907,7 @@ int main(void)
 		{"the peer's MAX_CONCURRENT_STREAMS, 1 then 100", test_max_streams_change_t},
 		{"another connection only when the open ones are saturated",
 		 test_more_connections_t},
+		{"max_streams caps streams below the peer's limit", test_own_stream_cap_t},
 		{"GOAWAY: unprocessed streams retried on a new connection", test_goaway_retry_t},
 		{"GOAWAY twice: reported unprocessed", test_goaway_twice_t},
 		{"RST_STREAM: REFUSED_STREAM retried once, others reported", test_rst_stream_t},
