@@ -564,9 +564,12 @@ static int on_stream_close(nghttp2_session *ng, int32_t stream_id, uint32_t erro
 		req_release(r);
 		return 0;
 	}
-	if (r->too_big)
-		req_fail(r, 0, "%s", r->err);
-	else if (error_code == NGHTTP2_NO_ERROR && r->end_stream && r->status) {
+	if (r->too_big) {
+		char why[ERROR_MAX];
+
+		memcpy(why, r->err, sizeof(why));
+		req_fail(r, 0, "%s", why);
+	} else if (error_code == NGHTTP2_NO_ERROR && r->end_stream && r->status) {
 		c->had_response = 1;
 		c->pool->failures = 0;
 		req_finish(r);

@@ -30,6 +30,7 @@ struct sstream {
 	int32_t id;
 	char method[16], path[256], x_test[64];
 	int status, rst, hang;
+	size_t resp_size; /* x-body-size: answer this many bytes of 'x' */
 	char *body;
 	size_t body_len;
 	struct event *delay;
@@ -92,11 +93,17 @@ static ssize_t read_body(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t l
 {
 	struct sstream *st = src->ptr;
 	const char *body = st->body_len ? st->body : "hello";
-	size_t total = st->body_len ? st->body_len : 5, n = total - st->sent;
+	size_t total = st->resp_size  ? st->resp_size
+		       : st->body_len ? st->body_len
+				      : 5,
+	       n = total - st->sent;
 
 	if (n > len)
 		n = len;
-	memcpy(buf, body + st->sent, n);
+	if (st->resp_size)
+		memset(buf, 'x', n);
+	else
+		memcpy(buf, body + st->sent, n);
 	st->sent += n;
 	if (st->sent == total)
 		*flags |= NGHTTP2_DATA_FLAG_EOF;
@@ -209,6 +216,8 @@ static int on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint
 		st->rst = atoi(v);
 	else if (IS("x-hang"))
 		st->hang = 1;
+	else if (IS("x-body-size"))
+		st->resp_size = strtoul(v, NULL, 10);
 #undef IS
 	return 0;
 }

@@ -4,7 +4,8 @@
  * connection.  It answers every request with its body echoed (or "hello"),
  * headers x-method and x-path, and the value of the request's x-test header
  * in x-test; request headers steer it: "x-status: N" answers N, "x-rst: N"
- * resets the stream with error code N, "x-hang: 1" never answers.  Options
+ * resets the stream with error code N, "x-hang: 1" never answers,
+ * "x-body-size: N" answers N bytes of 'x'.  Options
  * add faults: GOAWAY after N requests per connection, REFUSED_STREAM for
  * the first N streams, no PING acknowledgements, another ALPN, a required
  * client certificate.  It counts what a test asserts on (open streams and

@@ -322,8 +322,19 @@ static void test_round_trip(void)
 	CU_ASSERT_EQUAL(r[2].body_len, big_len);
 	CU_ASSERT_EQUAL(h2s_stats(s)->body_len, big_len);
 
+	/* A response beyond the bound is cut off, and the connection goes on. */
+	memset(r, 0, sizeof(r));
+	CU_ASSERT_EQUAL(send_req(p, "GET", "/huge", "x-body-size", "5000000", NULL, 0, 0, &r[0]),
+			0);
+	CU_ASSERT_EQUAL(send_req(p, "GET", "/after", NULL, NULL, NULL, 0, 0, &r[1]), 0);
+	CU_ASSERT_TRUE(run_until_all(r, 2, 5000));
+	CU_ASSERT_EQUAL(r[0].status, 0);
+	CU_ASSERT_EQUAL(r[0].unprocessed, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r[0].error, "response body larger than"));
+	CU_ASSERT_EQUAL(r[1].status, 200);
+
 	http2_pool_stats(p, &st);
-	CU_ASSERT_EQUAL(st.requests, 3);
+	CU_ASSERT_EQUAL(st.requests, 5);
 	CU_ASSERT_EQUAL(st.connections, 1);
 	CU_ASSERT_EQUAL(st.streams_in_flight, 0);
 	CU_ASSERT_EQUAL(h2s_stats(s)->conns, 1);
