@@ -65,8 +65,8 @@ struct http2_pool *http2_pool_new(struct event_base *base,
  * response) is called exactly once, later, never from within http2_request().
  * HERALD_EINVAL: a bad request (no method, a URL not under the pool's
  * origin, a forbidden or malformed header); HERALD_EAGAIN: max_queued
- * requests already wait, or the pool is being freed.  Nothing is called
- * after an error.
+ * requests already wait, or the pool is being freed; HERALD_ENOMEM.
+ * Nothing is called after an error.
  */
 int http2_request(struct http2_pool *p, const struct herald_http_request *req, http2_done_fn done,
 		  void *arg);
