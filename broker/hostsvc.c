@@ -14,6 +14,7 @@
 
 #include "broker/hostsvc.h"
 #include "broker/http1.h"
+#include "broker/http2.h"
 #include "broker/jws.h"
 #include "broker/oauth.h"
 #include "broker/plugin.h"
@@ -63,42 +64,26 @@ static void hostsvc_h1_free(void *pool)
 static const struct hostsvc_transport hostsvc_http1 = {hostsvc_h1_new, hostsvc_h1_request,
 						       hostsvc_h1_free};
 
-/*
- * INTEGRATION POINT (the only one): HTTP/2 pools come from broker/http2.h,
- * written on another branch.  Once it is merged, replace this function with:
- *
- *	#include "broker/http2.h"
- *	static void *hostsvc_h2_new(struct event_base *base,
- *				    const struct herald_http_pool_config *cfg, const char *default_ca,
- *				    const char *log_prefix, char *err, size_t err_size)
- *	{
- *		return http2_pool_new(base, cfg, default_ca, log_prefix, err, err_size);
- *	}
- *	static int hostsvc_h2_request(void *pool, const struct herald_http_request *req,
- *				      hostsvc_done_fn done, void *arg)
- *	{
- *		return http2_request(pool, req, done, arg);
- *	}
- *	static void hostsvc_h2_free(void *pool)
- *	{
- *		http2_pool_free(pool);
- *	}
- *	static const struct hostsvc_transport hostsvc_http2 = {hostsvc_h2_new, hostsvc_h2_request,
- *							       hostsvc_h2_free};
- *	static const struct hostsvc_transport *hostsvc_http2_transport(char *err, size_t err_size)
- *	{
- *		(void)err;
- *		(void)err_size;
- *		return &hostsvc_http2;
- *	}
- *
- * (and add broker/http2.c to broker/local.mk).
- */
-static const struct hostsvc_transport *hostsvc_http2_transport(char *err, size_t err_size)
+static void *hostsvc_h2_new(struct event_base *base, const struct herald_http_pool_config *cfg,
+			    const char *default_ca, const char *log_prefix, char *err,
+			    size_t err_size)
 {
-	snprintf(err, err_size, "HTTP/2 pools are not available in this build");
-	return NULL;
+	return http2_pool_new(base, cfg, default_ca, log_prefix, err, err_size);
 }
+
+static int hostsvc_h2_request(void *pool, const struct herald_http_request *req,
+			      hostsvc_done_fn done, void *arg)
+{
+	return http2_request(pool, req, done, arg);
+}
+
+static void hostsvc_h2_free(void *pool)
+{
+	http2_pool_free(pool);
+}
+
+static const struct hostsvc_transport hostsvc_http2 = {hostsvc_h2_new, hostsvc_h2_request,
+						       hostsvc_h2_free};
 
 /* "[driver/app]" for app's log lines. */
 static void hostsvc_prefix(const struct herald_app *app, char *out, size_t out_size)
@@ -121,15 +106,13 @@ struct herald_http_pool *hostsvc_http_pool_new(struct herald_app *app,
 	if (cfg->version == HERALD_HTTP_1_1)
 		t = &hostsvc_http1;
 	else if (cfg->version == HERALD_HTTP_2)
-		t = hostsvc_http2_transport(err, err_size);
+		t = &hostsvc_http2;
 	else {
 		snprintf(err, err_size,
 			 "unknown HTTP version %d (want HERALD_HTTP_1_1 or HERALD_HTTP_2)",
 			 cfg->version);
 		return NULL;
 	}
-	if (!t)
-		return NULL;
 	pool = calloc(1, sizeof(*pool));
 	if (!pool) {
 		snprintf(err, err_size, "out of memory");

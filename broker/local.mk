@@ -38,3 +38,8 @@ heraldd_LDADD = broker/libbroker.la
 
 # The driver SDK: <herald/driver.h>, with herald-driver.pc (see herald-driver(7)).
 pkginclude_HEADERS += include/herald/driver.h
+
+# The HTTP/2 client of the driver host services (broker/http2.h).
+broker_libbroker_la_SOURCES += broker/http2.c broker/http2.h
+BROKER_CFLAGS += $(NGHTTP2_CFLAGS)
+broker_libbroker_la_LIBADD += $(NGHTTP2_LIBS)

@@ -27,7 +27,8 @@ unit_tests = \
 	tests/unit/test_jws \
 	tests/unit/test_http1 \
 	tests/unit/test_oauth \
-	tests/unit/test_hostsvc
+	tests/unit/test_hostsvc \
+	tests/unit/test_http2
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -115,3 +116,8 @@ tests_unit_test_hostsvc_SOURCES = tests/unit/test_hostsvc.c tests/unit/testsrv.c
 	tests/unit/testsrv.h tests/unit/fixture_run.c tests/unit/run.h
 tests_unit_test_hostsvc_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_hostsvc_LDADD = $(UNIT_LDADD)
+# The HTTP/2 client pool against a scriptable HTTP/2 TLS server (h2server.c).
+tests_unit_test_http2_SOURCES = tests/unit/test_http2.c tests/unit/h2server.c \
+	tests/unit/h2server.h tests/unit/fixture_run.c tests/unit/run.h
+tests_unit_test_http2_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_http2_LDADD = $(UNIT_LDADD)
