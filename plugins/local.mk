@@ -1,6 +1,20 @@
 # plugins/: the provider drivers heraldd loads (herald-driver(7)), each a
 # module that exports only herald_driver_query, installed into $(driverdir).
 # tests/plugins/: their unit tests, on the fake host of tests/plugins/fakehost.c.
+driver_LTLIBRARIES =
+DRIVER_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
+DRIVER_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -no-undefined
+DRIVER_LIBS = $(OPENSSL_LIBS) $(JANSSON_LIBS)
+PLUGUTIL = plugins/common/plugutil.c plugins/common/plugutil.h
+
+# APNs (APNS, APNS_SANDBOX)
+driver_LTLIBRARIES += plugins/apns/apns.la
+APNS_SOURCES = plugins/apns/apns.c plugins/apns/apns.h plugins/apns/conf.c \
+	plugins/apns/request.c plugins/apns/outcome.c $(PLUGUTIL)
+plugins_apns_apns_la_SOURCES = $(APNS_SOURCES)
+plugins_apns_apns_la_CFLAGS = $(DRIVER_CFLAGS)
+plugins_apns_apns_la_LDFLAGS = $(DRIVER_LDFLAGS)
+plugins_apns_apns_la_LIBADD = $(DRIVER_LIBS)
 # The fake host: a complete struct herald_host that records and scripts.
 check_LTLIBRARIES += tests/plugins/libfakehost.la
 tests_plugins_libfakehost_la_SOURCES = tests/plugins/fakehost.c tests/plugins/fakehost.h
