@@ -17,16 +17,24 @@ plugins_apns_apns_la_LDFLAGS = $(DRIVER_LDFLAGS)
 plugins_apns_apns_la_LIBADD = $(DRIVER_LIBS)
 # The fake host: a complete struct herald_host that records and scripts.
 check_LTLIBRARIES += tests/plugins/libfakehost.la
-tests_plugins_libfakehost_la_SOURCES = tests/plugins/fakehost.c tests/plugins/fakehost.h
+tests_plugins_libfakehost_la_SOURCES = tests/plugins/fakehost.c tests/plugins/fakehost.h \
+	tests/plugins/testkeys.c tests/plugins/testkeys.h
 tests_plugins_libfakehost_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
 tests_plugins_libfakehost_la_LIBADD = $(OPENSSL_LIBS) $(JANSSON_LIBS)
 PLUGIN_TEST_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(JANSSON_CFLAGS)
 PLUGIN_TEST_LDADD = tests/plugins/libfakehost.la $(CUNIT_LIBS) $(JANSSON_LIBS)
 
-plugin_tests = tests/plugins/test_fakehost
+plugin_tests = tests/plugins/test_fakehost tests/plugins/test_apns
 check_PROGRAMS += $(plugin_tests)
 TESTS += $(plugin_tests)
 tests_plugins_test_fakehost_SOURCES = tests/plugins/test_fakehost.c tests/unit/fixture_run.c \
 	tests/unit/run.h
 tests_plugins_test_fakehost_CFLAGS = $(PLUGIN_TEST_CFLAGS)
 tests_plugins_test_fakehost_LDADD = $(PLUGIN_TEST_LDADD)
+
+# Each driver's test links its sources (internals visible) and dlopens the module.
+tests_plugins_test_apns_SOURCES = tests/plugins/test_apns.c tests/unit/fixture_run.c \
+	tests/unit/run.h $(APNS_SOURCES)
+tests_plugins_test_apns_CFLAGS = $(PLUGIN_TEST_CFLAGS) $(OPENSSL_CFLAGS)
+tests_plugins_test_apns_LDADD = $(PLUGIN_TEST_LDADD) $(DRIVER_LIBS)
+EXTRA_tests_plugins_test_apns_DEPENDENCIES = plugins/apns/apns.la
