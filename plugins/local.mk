@@ -15,6 +15,15 @@ plugins_apns_apns_la_SOURCES = $(APNS_SOURCES)
 plugins_apns_apns_la_CFLAGS = $(DRIVER_CFLAGS)
 plugins_apns_apns_la_LDFLAGS = $(DRIVER_LDFLAGS)
 plugins_apns_apns_la_LIBADD = $(DRIVER_LIBS)
+# FCM (GCM): HTTP v1, and the retired legacy API
+driver_LTLIBRARIES += plugins/fcm/fcm.la
+FCM_SOURCES = plugins/fcm/fcm.c plugins/fcm/fcm.h plugins/fcm/conf.c plugins/fcm/message.c \
+	plugins/fcm/outcome.c $(PLUGUTIL)
+plugins_fcm_fcm_la_SOURCES = $(FCM_SOURCES)
+plugins_fcm_fcm_la_CFLAGS = $(DRIVER_CFLAGS)
+plugins_fcm_fcm_la_LDFLAGS = $(DRIVER_LDFLAGS)
+plugins_fcm_fcm_la_LIBADD = $(DRIVER_LIBS)
+
 # The fake host: a complete struct herald_host that records and scripts.
 check_LTLIBRARIES += tests/plugins/libfakehost.la
 tests_plugins_libfakehost_la_SOURCES = tests/plugins/fakehost.c tests/plugins/fakehost.h \
