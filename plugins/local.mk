@@ -33,7 +33,7 @@ tests_plugins_libfakehost_la_LIBADD = $(OPENSSL_LIBS) $(JANSSON_LIBS)
 PLUGIN_TEST_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(JANSSON_CFLAGS)
 PLUGIN_TEST_LDADD = tests/plugins/libfakehost.la $(CUNIT_LIBS) $(JANSSON_LIBS)
 
-plugin_tests = tests/plugins/test_fakehost tests/plugins/test_apns
+plugin_tests = tests/plugins/test_fakehost tests/plugins/test_apns tests/plugins/test_fcm
 check_PROGRAMS += $(plugin_tests)
 TESTS += $(plugin_tests)
 tests_plugins_test_fakehost_SOURCES = tests/plugins/test_fakehost.c tests/unit/fixture_run.c \
@@ -47,3 +47,8 @@ tests_plugins_test_apns_SOURCES = tests/plugins/test_apns.c tests/unit/fixture_r
 tests_plugins_test_apns_CFLAGS = $(PLUGIN_TEST_CFLAGS) $(OPENSSL_CFLAGS)
 tests_plugins_test_apns_LDADD = $(PLUGIN_TEST_LDADD) $(DRIVER_LIBS)
 EXTRA_tests_plugins_test_apns_DEPENDENCIES = plugins/apns/apns.la
+tests_plugins_test_fcm_SOURCES = tests/plugins/test_fcm.c tests/unit/fixture_run.c \
+	tests/unit/run.h $(FCM_SOURCES)
+tests_plugins_test_fcm_CFLAGS = $(PLUGIN_TEST_CFLAGS) $(OPENSSL_CFLAGS)
+tests_plugins_test_fcm_LDADD = $(PLUGIN_TEST_LDADD) $(DRIVER_LIBS)
+EXTRA_tests_plugins_test_fcm_DEPENDENCIES = plugins/fcm/fcm.la
