@@ -11,7 +11,7 @@
 set -u
 
 . "$HERALD_SRCDIR/tests/integration/cli_lib.sh"
-emu="$HERALD_BUILDDIR/herald-emulator"
+. "$HERALD_SRCDIR/tests/plugins/emu_lib.sh"
 
 for tool in curl jq; do
 	if ! command -v $tool >/dev/null 2>&1; then
@@ -21,39 +21,19 @@ for tool in curl jq; do
 done
 
 edir=$(mktemp -d "${TMPDIR:-/tmp}/herald-e2e.XXXXXX") || exit 1
-epid=
 e2e_cleanup() {
-	if [ -n "$epid" ]; then
-		kill "$epid" 2>/dev/null
-		wait "$epid" 2>/dev/null
-	fi
+	emu_stop
 	rm -rf "$edir"
 	# E2E_KEEP_LOG=FILE keeps heraldd's log for a look after the run
 	[ -n "${E2E_KEEP_LOG:-}" ] && [ -n "$cli_dir" ] && cp "$cli_dir/heraldd.log" "$E2E_KEEP_LOG"
 	cli_cleanup
 }
 
-"$emu" init "$edir/emu" >/dev/null || {
-	echo "Bail out! herald-emulator init failed"
-	exit 1
-}
-"$emu" run -d "$edir/emu" --apns-port 0 --fcm-port 0 --control-port 0 --adm-port 0 \
-	--wns-port 0 --baidu-port 0 --mpns-port 0 >"$edir/run.out" 2>"$edir/run.err" &
-epid=$!
-i=0
-while ! grep -q '^ports ' "$edir/run.out" 2>/dev/null; do
-	if ! kill -0 "$epid" 2>/dev/null || [ $i -ge 200 ]; then
-		echo "Bail out! the emulator did not start"
-		sed 's/^/# /' "$edir/run.err"
-		exit 1
-	fi
-	sleep 0.05
-	i=$((i + 1))
-done
-ports=$(grep '^ports ' "$edir/run.out")
-apns=$(echo "$ports" | sed -E 's/.*apns=([0-9]+).*/\1/')
-fcm=$(echo "$ports" | sed -E 's/.*fcm=([0-9]+).*/\1/')
-ctl=$(echo "$ports" | sed -E 's/.*control=([0-9]+).*/\1/')
+trap e2e_cleanup EXIT
+emu_start "$edir/emu"
+apns=$emu_apns
+fcm=$emu_fcm
+ctl=$emu_ctl
 E="$edir/emu"
 
 cli_extra_conf="drivers: {

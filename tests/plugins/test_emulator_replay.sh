@@ -9,7 +9,10 @@
 # Skips (exit 77) only when curl with HTTP/2, or jq, is missing.
 set -u
 
-builddir=${HERALD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+HERALD_BUILDDIR=${HERALD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+HERALD_SRCDIR=${HERALD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$HERALD_SRCDIR/tests/plugins/emu_lib.sh"
+builddir=$HERALD_BUILDDIR
 emu="$builddir/herald-emulator"
 apns_req="$builddir/tests/plugins/driver_request_apns"
 fcm_req="$builddir/tests/plugins/driver_request_fcm"
@@ -24,12 +27,8 @@ if ! command -v jq >/dev/null 2>&1; then
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/herald-replay.XXXXXX") || exit 99
-pid=
 cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
+	emu_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -55,27 +54,10 @@ is() { # ACTUAL EXPECTED DESC
 }
 
 dir="$tmp/emu"
-"$emu" init "$dir" >/dev/null || {
-	echo "Bail out! herald-emulator init failed"
-	exit 1
-}
-"$emu" run -d "$dir" --apns-port 0 --fcm-port 0 --control-port 0 --adm-port 0 --wns-port 0 \
-	--baidu-port 0 --mpns-port 0 >"$tmp/run.out" 2>"$tmp/run.err" &
-pid=$!
-i=0
-while ! grep -q '^ports ' "$tmp/run.out" 2>/dev/null; do
-	if ! kill -0 "$pid" 2>/dev/null || [ $i -ge 200 ]; then
-		echo "Bail out! the emulator did not start"
-		cat "$tmp/run.err"
-		exit 1
-	fi
-	sleep 0.05
-	i=$((i + 1))
-done
-ports=$(grep '^ports ' "$tmp/run.out")
-apns=$(echo "$ports" | sed -E 's/.*apns=([0-9]+).*/\1/')
-fcm=$(echo "$ports" | sed -E 's/.*fcm=([0-9]+).*/\1/')
-ctl=$(echo "$ports" | sed -E 's/.*control=([0-9]+).*/\1/')
+emu_start "$dir"
+apns=$emu_apns
+fcm=$emu_fcm
+ctl=$emu_ctl
 
 # drive TOOL CURL_OPTS MODE URL TOKEN PAYLOAD [PUSH_TYPE]: build the request with the
 # driver, send it with curl, hand the answer back; the outcome line in $outcome
