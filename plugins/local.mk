@@ -63,3 +63,14 @@ tests_plugins_driver_request_apns_LDADD = $(PLUGIN_TEST_LDADD) $(DRIVER_LIBS)
 tests_plugins_driver_request_fcm_SOURCES = tests/plugins/driver_request.c $(FCM_SOURCES)
 tests_plugins_driver_request_fcm_CFLAGS = $(PLUGIN_TEST_CFLAGS) $(OPENSSL_CFLAGS)
 tests_plugins_driver_request_fcm_LDADD = $(PLUGIN_TEST_LDADD) $(DRIVER_LIBS)
+
+# The drivers' parsers of outside bytes (answers, payloads) over their seed corpus.
+check_PROGRAMS += tests/plugins/fuzz_drivers_replay
+TESTS += tests/plugins/fuzz_drivers_replay
+EXTRA_DIST += tests/plugins/corpus
+tests_plugins_fuzz_drivers_replay_SOURCES = tests/fuzz/replay.c tests/plugins/fuzz_drivers.c \
+	plugins/apns/apns.h plugins/apns/conf.c plugins/apns/request.c plugins/apns/outcome.c \
+	plugins/fcm/fcm.h plugins/fcm/conf.c plugins/fcm/message.c plugins/fcm/outcome.c $(PLUGUTIL)
+tests_plugins_fuzz_drivers_replay_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) \
+	-DFUZZ_CORPUS='"../../plugins/corpus/drivers"'
+tests_plugins_fuzz_drivers_replay_LDADD = $(DRIVER_LIBS)
