@@ -27,7 +27,7 @@ plugins_fcm_fcm_la_LIBADD = $(DRIVER_LIBS)
 # The fake host: a complete struct herald_host that records and scripts.
 check_LTLIBRARIES += tests/plugins/libfakehost.la
 tests_plugins_libfakehost_la_SOURCES = tests/plugins/fakehost.c tests/plugins/fakehost.h \
-	tests/plugins/testkeys.c tests/plugins/testkeys.h
+	tests/plugins/testkeys.c tests/plugins/testkeys.h tests/plugins/modload.c tests/plugins/modload.h
 tests_plugins_libfakehost_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
 tests_plugins_libfakehost_la_LIBADD = $(OPENSSL_LIBS) $(JANSSON_LIBS)
 PLUGIN_TEST_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(JANSSON_CFLAGS)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tests/plugins/fakehost.h"
+#include "tests/plugins/modload.h"
 #include "tests/plugins/testkeys.h"
 #include "tests/unit/run.h"
 
@@ -548,22 +549,11 @@ static void test_legacy_outcomes(void)
 
 static void test_module(void)
 {
-	const char *builddir = getenv("HERALD_BUILDDIR");
-	char path[1024];
-	herald_driver_query_fn q;
-	const struct herald_driver *d;
 	void *h;
+	const struct herald_driver *d = modload("plugins/fcm/.libs/fcm.so", &h);
 
-	snprintf(path, sizeof(path), "%s/plugins/fcm/.libs/fcm.so", builddir ? builddir : ".");
-	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		fprintf(stderr, "\n  %s\n", dlerror());
-	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	q = (herald_driver_query_fn)dlsym(h, HERALD_DRIVER_QUERY_SYMBOL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(q);
-	CU_ASSERT_PTR_NULL(dlsym(h, "fcm_v1_body"));
-	d = q(1, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_PTR_NULL(dlsym(h, "fcm_v1_body"));
 	CU_ASSERT_STRING_EQUAL(d->name, "fcm");
 	CU_ASSERT_EQUAL(d->size, sizeof(struct herald_driver));
 	CU_ASSERT_STRING_EQUAL(d->platforms[0], "GCM");
