@@ -347,9 +347,11 @@ static int apns_send(void *instance, const struct herald_notification *n, uint64
 		return HERALD_ENOMEM;
 	*s = (struct apns_send){.a = a, .id = id, .tries = 1};
 	rc = apns_msg_build(&a->conf, n, time(NULL), &s->m, why, sizeof(why));
-	if (rc == -1) {
+	if (rc == -1 || rc == -2) {
 		free(s);
-		report(a, id, HERALD_OUTCOME_PAYLOAD_REJECTED, 0, -1, -1, why);
+		report(a, id,
+		       rc == -1 ? HERALD_OUTCOME_PAYLOAD_REJECTED : HERALD_OUTCOME_TOKEN_INVALID, 0,
+		       -1, -1, why);
 		return 0;
 	}
 	if (rc < 0) {

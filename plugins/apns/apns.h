@@ -59,7 +59,8 @@ struct apns_msg {
  * Build the request for n: push type (given, else inferred as SNS does),
  * priority, topic, expiration, collapse id, apns-id, the JSON body.  now is
  * the Unix time.  0; or -1 with why filled when the notification can never
- * be sent (too large, empty, collapse id too long); HERALD_ENOMEM.
+ * be sent (too large, empty, collapse id too long); -2 with why filled when
+ * the device token cannot be one (not hex); HERALD_ENOMEM.
  */
 int apns_msg_build(const struct apns_conf *c, const struct herald_notification *n, time_t now,
 		   struct apns_msg *m, char *why, size_t why_size);

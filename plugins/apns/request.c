@@ -75,10 +75,12 @@ int apns_msg_build(const struct apns_conf *c, const struct herald_notification *
 	int rc = -1;
 
 	memset(m, 0, sizeof(*m));
-	if (tlen > APNS_TOKEN_MAX) {
-		snprintf(why, why_size, "the device token is longer than %d characters",
+	/* the token goes into the path: hex only (validate_token's rule, checked again) */
+	if (tlen == 0 || tlen > APNS_TOKEN_MAX ||
+	    strspn(n->token, "0123456789abcdefABCDEF") != tlen) {
+		snprintf(why, why_size, "the device token is not 1 to %d hex digits",
 			 APNS_TOKEN_MAX);
-		return -1;
+		return -2;
 	}
 	memcpy(m->path_token, n->token, tlen + 1);
 	if (n->payload_len == 0) {

@@ -464,6 +464,10 @@ static void test_payload_limit(void)
 	n.collapse_id = "0123456789012345678901234567890123456789012345678901234567890123456789";
 	CU_ASSERT_EQUAL(drv->send(w.inst, &n, 6), 0);
 	CU_ASSERT_EQUAL(fakehost_outcome(w.fh, 6)->kind, HERALD_OUTCOME_PAYLOAD_REJECTED);
+	n = note("{}");
+	n.token = "../../3/device/00"; /* never into the path */
+	CU_ASSERT_EQUAL(drv->send(w.inst, &n, 7), 0);
+	CU_ASSERT_EQUAL(fakehost_outcome(w.fh, 7)->kind, HERALD_OUTCOME_TOKEN_INVALID);
 	CU_ASSERT_EQUAL(fakehost_nrequests(w.fh), 2);
 	free(ok);
 	free(big);
