@@ -132,12 +132,23 @@ static void reap(struct herald_app *app, void *arg)
 	conn_free_idle(a, false);
 }
 
+/* Close c once it is retired and idle: soon, from a timer, not from its own callback. */
+static void conn_reap_later(struct apns *a, struct apns_conn *c)
+{
+	if (c->retired && c->inflight == 0 && !a->freeing && !a->reap_timer)
+		a->reap_timer = a->host->timer_add(a->app, 0, reap, a);
+}
+
 /* Retire the current pool: new requests open a new one. */
 static void conn_retire(struct apns *a)
 {
-	if (a->conn)
-		a->conn->retired = true;
+	struct apns_conn *c = a->conn;
+
 	a->conn = NULL;
+	if (c) {
+		c->retired = true;
+		conn_reap_later(a, c);
+	}
 }
 
 /* --- provider token -------------------------------------------------------------------- */
@@ -299,8 +310,8 @@ static void on_response(struct herald_app *app, void *arg, const struct herald_h
 	char err[160];
 	int kind;
 
-	if (--s->conn->inflight == 0 && s->conn->retired && !a->freeing && !a->reap_timer)
-		a->reap_timer = a->host->timer_add(a->app, 0, reap, a);
+	s->conn->inflight--;
+	conn_reap_later(a, s->conn);
 	if (a->freeing) {
 		send_free(s);
 		return;
@@ -323,6 +334,11 @@ static void on_response(struct herald_app *app, void *arg, const struct herald_h
 		report(a, s->id, kind, 0, -1, -1, err);
 		send_free(s);
 		return;
+	}
+	if (v.new_connection && s->conn == a->conn) {
+		conn_retire(a);
+		a->host->log(a->app, HERALD_LOG_NOTICE, "APNs: %s; opening a new connection",
+			     v.reason);
 	}
 	if (v.kind == HERALD_OUTCOME_CREDENTIAL_ERROR && !a->cred_logged) {
 		a->cred_logged = true;

@@ -72,7 +72,8 @@ struct apns_verdict {
 	int64_t invalid_since_ms; /* 410 timestamp, or -1 */
 	int64_t retry_after_ms;	  /* or -1 */
 	bool expired_provider_token;
-	char reason[64]; /* Apple's reason string, or the transport's error, or "" */
+	bool new_connection; /* Shutdown, IdleTimeout, TooManyProviderTokenUpdates: reconnect */
+	char reason[64];     /* Apple's reason string, or the transport's error, or "" */
 };
 
 /* Classify res; now is the Unix time (for an HTTP-date Retry-After). */

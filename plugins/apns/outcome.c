@@ -5,7 +5,10 @@
  *                                            TOKEN_INVALID (410: its timestamp)
  *   429 TooManyRequests, 500, 503, 400 IdleTimeout, 429
  *   TooManyProviderTokenUpdates (slow down), no answer (status 0)
- *                                            RETRY (Retry-After when given)
+ *                                            RETRY (Retry-After when given);
+ *                                            Shutdown, IdleTimeout and
+ *                                            TooManyProviderTokenUpdates also
+ *                                            ask for a new connection
  *   403 ExpiredProviderToken                 CREDENTIAL_ERROR, flagged so that
  *                                            the caller refreshes and resends once
  *   403 InvalidProviderToken, MissingProviderToken, BadCertificate,
@@ -84,6 +87,8 @@ void apns_classify(const struct herald_http_response *res, int64_t now, struct a
 	} else if (in(transient, reason) || res->status == 429 || res->status >= 500 ||
 		   res->status < 400) {
 		v->kind = HERALD_OUTCOME_RETRY;
+		v->new_connection = !strcmp(reason, "Shutdown") || !strcmp(reason, "IdleTimeout") ||
+				    !strcmp(reason, "TooManyProviderTokenUpdates");
 	} else {
 		v->kind = HERALD_OUTCOME_PAYLOAD_REJECTED;
 		v->retry_after_ms = -1;

@@ -581,6 +581,15 @@ static void test_outcome_details(void)
 	CU_ASSERT_EQUAL(o->kind, HERALD_OUTCOME_RETRY);
 	CU_ASSERT_EQUAL(o->retry_after_ms, -1);
 	CU_ASSERT_EQUAL(fakehost_duplicates(w.fh), 0);
+	/* Shutdown: retried, on a new connection; the old one closes once idle */
+	CU_ASSERT_EQUAL(drv->send(w.inst, &n, 5), 0);
+	fakehost_respond(w.fh, 503, "{\"reason\":\"Shutdown\"}", NULL);
+	fakehost_run(w.fh);
+	CU_ASSERT_EQUAL(fakehost_outcome(w.fh, 5)->kind, HERALD_OUTCOME_RETRY);
+	CU_ASSERT_EQUAL(drv->send(w.inst, &n, 6), 0);
+	CU_ASSERT_EQUAL(fakehost_request(w.fh, fakehost_nrequests(w.fh) - 1)->pool, 1);
+	fakehost_advance(w.fh, 0);
+	CU_ASSERT_TRUE(fakehost_pool(w.fh, 0)->freed);
 	world_close(&w);
 }
 
