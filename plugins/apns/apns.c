@@ -10,7 +10,8 @@
  * that notification once; the replacement goes out on a new connection (the
  * old pool is retired and freed when its last request is answered), so that
  * no connection ever sees two tokens within 20 minutes
- * (TooManyProviderTokenUpdates).
+ * (TooManyProviderTokenUpdates).  Shutdown, IdleTimeout and
+ * TooManyProviderTokenUpdates answers retire the connection the same way.
  *
  * Certificate.  Its end of validity is checked at creation and daily: the
  * counter cert_days_left follows it, and under 30 days each check logs a
