@@ -1,0 +1,132 @@
+/*
+ * Helpers shared by the HTTP/1.1 drivers; see drvutil.h.  Pure functions.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "plugins/common/drvutil.h"
+
+const char *drv_option(const struct herald_app_config *cfg, const char *name)
+{
+	if (!HERALD_HAS(cfg, n_options) || !cfg->options)
+		return NULL;
+	for (size_t i = 0; i < cfg->n_options; i++)
+		if (cfg->options[i].name && !strcmp(cfg->options[i].name, name))
+			return cfg->options[i].value;
+	return NULL;
+}
+
+const char *drv_header(const struct herald_http_response *res, const char *name)
+{
+	for (size_t i = 0; i < res->n_headers; i++)
+		if (res->headers[i].name && !strcasecmp(res->headers[i].name, name))
+			return res->headers[i].value;
+	return NULL;
+}
+
+int64_t drv_retry_after_ms(const char *value, time_t now)
+{
+	struct tm tm = {0};
+	const char *end;
+	time_t when;
+
+	if (!value)
+		return -1;
+	while (*value == ' ' || *value == '\t')
+		value++;
+	if (isdigit((unsigned char)*value)) {
+		char *e;
+		unsigned long long s = strtoull(value, &e, 10);
+
+		while (*e == ' ' || *e == '\t')
+			e++;
+		if (*e || s > 366ULL * 24 * 3600)
+			return -1;
+		return (int64_t)s * 1000;
+	}
+	end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (!end || *end)
+		return -1;
+	when = timegm(&tm);
+	if (when == (time_t)-1)
+		return -1;
+	return when <= now ? 0 : (int64_t)(when - now) * 1000;
+}
+
+int drv_url_host(const char *url, size_t len, const char *scheme, size_t max_len, char *host,
+		 size_t host_size)
+{
+	size_t slen = strlen(scheme), n;
+	const char *h, *end;
+
+	if (len == 0 || len > max_len || strlen(url) != len)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)url[i] <= ' ' || (unsigned char)url[i] >= 0x7f)
+			return -1;
+	if (strncasecmp(url, scheme, slen) != 0 || strncmp(url + slen, "://", 3) != 0)
+		return -1;
+	h = url + slen + 3;
+	end = h + strcspn(h, "/?#");
+	if (memchr(h, '@', (size_t)(end - h)))
+		return -1; /* user-info: never send credentials to a disguised host */
+	if (*h == '[') {
+		const char *close = memchr(h, ']', (size_t)(end - h));
+
+		if (!close)
+			return -1;
+		n = (size_t)(close + 1 - h);
+	} else {
+		const char *colon = memchr(h, ':', (size_t)(end - h));
+
+		n = (size_t)((colon ? colon : end) - h);
+	}
+	if (n == 0 || n >= host_size)
+		return -1;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	return 0;
+}
+
+int drv_host_allowed(const char *host, const char *allowed)
+{
+	size_t hlen = strlen(host);
+
+	while (allowed && *allowed) {
+		size_t n;
+
+		while (*allowed == ',' || *allowed == ' ')
+			allowed++;
+		n = strcspn(allowed, ", ");
+		if (n && hlen >= n && !strncasecmp(host + hlen - n, allowed, n) &&
+		    (hlen == n || host[hlen - n - 1] == '.'))
+			return 1;
+		allowed += n;
+	}
+	return 0;
+}
+
+char *drv_strndup(const char *s, size_t len)
+{
+	char *out = malloc(len + 1);
+
+	if (!out)
+		return NULL;
+	if (len)
+		memcpy(out, s, len);
+	out[len] = '\0';
+	return out;
+}
+
+void drv_free_secret(char *s)
+{
+	if (!s)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}

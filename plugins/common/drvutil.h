@@ -1,0 +1,50 @@
+/*
+ * plugins/common/drvutil: small pure helpers the HTTP/1.1 drivers (ADM, WNS,
+ * MPNS, Baidu) share: driver options, response headers, Retry-After, the
+ * host allow-list of channel URLs, secret copies.  No state: any thread may
+ * call them.  Linked into each driver module (hidden, never exported).
+ */
+#ifndef HERALD_PLUGINS_DRVUTIL_H
+#define HERALD_PLUGINS_DRVUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <herald/driver.h>
+
+/* The value of the driver option name (herald.conf drivers.NAME), or NULL. */
+const char *drv_option(const struct herald_app_config *cfg, const char *name);
+
+/* The value of response header name (any case), or NULL.  Borrowed from res. */
+const char *drv_header(const struct herald_http_response *res, const char *name);
+
+/*
+ * Retry-After as milliseconds from now: delta-seconds or an HTTP-date
+ * (RFC 9110 §10.2.3, IMF-fixdate), now being the Unix time in seconds; -1
+ * when value is NULL or neither.  A date in the past gives 0.
+ */
+int64_t drv_retry_after_ms(const char *value, time_t now);
+
+/*
+ * Is url an absolute URL of scheme ("https" or "http") with a host, no
+ * user-info, no control characters or spaces, and at most max_len bytes?
+ * The host (without port) is written NUL-terminated to host (host_size
+ * bytes; too long a host fails).  0 or -1.
+ */
+int drv_url_host(const char *url, size_t len, const char *scheme, size_t max_len, char *host,
+		 size_t host_size);
+
+/*
+ * Is host one of the comma-separated suffixes of allowed ("notify.windows.com,
+ * 127.0.0.1"): equal to one, or ending in "." followed by one?  Case-insensitive.
+ */
+int drv_host_allowed(const char *host, const char *allowed);
+
+/* A NUL-terminated copy of len bytes of s (which may be NULL when len is 0); NULL on ENOMEM. */
+char *drv_strndup(const char *s, size_t len);
+
+/* Wipe and free a copy of a secret (NULL is fine). */
+void drv_free_secret(char *s);
+
+#endif
