@@ -57,7 +57,8 @@ plugins_baidu_la_LIBADD = $(H1_DRIVER_LIBADD)
 H1_TEST_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) $(CUNIT_CFLAGS)
 H1_TEST_LDADD = plugins/libh1common.la tests/plugins/libfakehost.la $(OPENSSL_LIBS) \
 	$(JANSSON_LIBS) $(CUNIT_LIBS)
-H1_TEST_FAKEHOST = tests/unit/fixture_run.c tests/unit/run.h
+H1_TEST_FAKEHOST = tests/plugins/h1fixture.c tests/plugins/h1fixture.h \
+	tests/unit/fixture_run.c tests/unit/run.h
 h1_plugin_tests = tests/plugins/test_adm tests/plugins/test_wns tests/plugins/test_mpns \
 	tests/plugins/test_baidu
 check_PROGRAMS += $(h1_plugin_tests)
