@@ -300,9 +300,9 @@ static void wns_map(void *arg, struct h1_send *s, const struct herald_http_respo
 
 	if (!st)
 		st = drv_header(res, "x-wns-notificationstatus");
-	if (why) {
-		o->response = why;
-		o->response_len = strlen(why);
+	if (why || st) { /* WNS answers with no body: say what the headers said */
+		o->response = why ? why : st;
+		o->response_len = strlen(o->response);
 	}
 	switch (res->status) {
 	case 200:
@@ -312,10 +312,6 @@ static void wns_map(void *arg, struct h1_send *s, const struct herald_http_respo
 			o->kind = HERALD_OUTCOME_PAYLOAD_REJECTED;
 		else
 			o->kind = HERALD_OUTCOME_DELIVERED;
-		if (st && o->kind != HERALD_OUTCOME_DELIVERED) {
-			o->response = st;
-			o->response_len = strlen(st);
-		}
 		break;
 	case 401: /* even with a fresh token */
 	case 403: /* the token's app does not own the channel */
