@@ -60,7 +60,7 @@ H1_TEST_LDADD = plugins/libh1common.la tests/plugins/libfakehost.la $(OPENSSL_LI
 H1_TEST_FAKEHOST = tests/plugins/h1fixture.c tests/plugins/h1fixture.h \
 	tests/unit/fixture_run.c tests/unit/run.h
 h1_plugin_tests = tests/plugins/test_adm tests/plugins/test_wns tests/plugins/test_mpns \
-	tests/plugins/test_baidu
+	tests/plugins/test_baidu tests/plugins/test_h1_emulator
 check_PROGRAMS += $(h1_plugin_tests)
 TESTS += $(h1_plugin_tests)
 
@@ -78,3 +78,9 @@ tests_plugins_test_baidu_SOURCES = tests/plugins/test_baidu.c plugins/baidu/baid
 	plugins/baidu/baidusign.c $(H1_TEST_FAKEHOST)
 tests_plugins_test_baidu_CFLAGS = $(H1_TEST_CFLAGS)
 tests_plugins_test_baidu_LDADD = $(H1_TEST_LDADD)
+# The built modules, loaded with dlopen, against herald-emulator's own verifiers.
+tests_plugins_test_h1_emulator_SOURCES = tests/plugins/test_h1_emulator.c $(H1_TEST_FAKEHOST)
+tests_plugins_test_h1_emulator_CFLAGS = $(EMU_CFLAGS) $(CUNIT_CFLAGS)
+tests_plugins_test_h1_emulator_LDADD = tests/plugins/libfakehost.la $(EMU_LIBS) $(CUNIT_LIBS)
+EXTRA_tests_plugins_test_h1_emulator_DEPENDENCIES = plugins/adm.la plugins/wns.la \
+	plugins/mpns.la plugins/baidu.la

@@ -4,11 +4,11 @@
 
 #include "tests/plugins/h1fixture.h"
 
-void h1fx_host(struct h1fx *fx)
+void h1fx_host_for(struct h1fx *fx, const struct herald_driver *d)
 {
 	memset(fx, 0, sizeof(*fx));
 	fx->fh = fakehost_new();
-	fx->d = herald_driver_query(HERALD_DRIVER_ABI_MAJOR, HERALD_DRIVER_ABI_MINOR);
+	fx->d = d;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fx->fh);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fx->d);
 }

@@ -25,9 +25,13 @@ struct h1fx {
  * with principal and credential (NULL: absent) and option pairs (name,
  * value, ..., NULL).  0, or the create_instance() result with fx->err.
  * fx->fh exists in both cases; before h1fx_create() the test may script it
- * by calling h1fx_host() then h1fx_create().
+ * by calling h1fx_host() (or h1fx_host_for() with a driver it loaded) then
+ * h1fx_create().
  */
-void h1fx_host(struct h1fx *fx);
+void h1fx_host_for(struct h1fx *fx, const struct herald_driver *d);
+/* The same for the driver linked into the test program. */
+#define h1fx_host(fx) \
+	h1fx_host_for((fx), herald_driver_query(HERALD_DRIVER_ABI_MAJOR, HERALD_DRIVER_ABI_MINOR))
 int h1fx_create(struct h1fx *fx, const char *platform, const char *principal,
 		const char *credential, ...);
 /* Free the instance (if any) and the host, asserting nothing leaked or was misused. */
