@@ -66,36 +66,24 @@ static void adm_sent_free(void *p)
 }
 
 /* A credential is text: no NUL inside, 1 to 1024 bytes. */
-static int text_ok(const char *s, size_t len)
-{
-	return s && len > 0 && len <= 1024 && strlen(s) == len;
-}
-
-static int url_ok(const char *url)
-{
-	char host[256];
-
-	return drv_url_host(url, strlen(url), "https", ADM_MAX_URL - 64, host, sizeof(host)) == 0 ||
-	       drv_url_host(url, strlen(url), "http", ADM_MAX_URL - 64, host, sizeof(host)) == 0;
-}
-
 static int adm_check_config(const struct herald_host *host, struct herald_app *app,
 			    const struct herald_app_config *cfg, char *err, size_t err_size)
 {
 	const char *url = drv_option(cfg, "url"), *token_url = drv_option(cfg, "token_url");
 
-	if (!text_ok(cfg->principal, cfg->principal_len)) {
+	if (!drv_text_ok(cfg->principal, cfg->principal_len, 1024)) {
 		snprintf(err, err_size,
 			 "PlatformPrincipal must be the ADM client id (1 to 1024 bytes of text)");
 		return HERALD_EINVAL;
 	}
-	if (!text_ok(cfg->credential, cfg->credential_len)) {
+	if (!drv_text_ok(cfg->credential, cfg->credential_len, 1024)) {
 		snprintf(
 			err, err_size,
 			"PlatformCredential must be the ADM client secret (1 to 1024 bytes of text)");
 		return HERALD_EINVAL;
 	}
-	if ((url && !url_ok(url)) || (token_url && !url_ok(token_url))) {
+	if ((url && !drv_http_url_ok(url, ADM_MAX_URL - 64)) ||
+	    (token_url && !drv_http_url_ok(token_url, ADM_MAX_URL - 64))) {
 		snprintf(err, err_size, "drivers.adm url and token_url must be http(s) URLs");
 		return HERALD_EINVAL;
 	}
@@ -182,21 +170,6 @@ static int adm_validate_token(const char *platform, const char *token, size_t le
 	return 0;
 }
 
-static void report_now(struct adm *a, uint64_t id, int kind, const char *why)
-{
-	struct herald_outcome o = {
-		.size = sizeof(o),
-		.kind = kind,
-		.invalid_since_ms = -1,
-		.retry_after_ms = -1,
-		.response = why,
-		.response_len = strlen(why),
-	};
-
-	a->host->counter_add(a->app, h1_outcome_name(kind), 1);
-	a->host->send_done(a->app, id, &o);
-}
-
 static int adm_send(void *instance, const struct herald_notification *n, uint64_t id)
 {
 	struct adm *a = instance;
@@ -204,9 +177,16 @@ static int adm_send(void *instance, const struct herald_notification *n, uint64_
 	struct adm_sent *sent;
 	struct h1_send *s;
 	char url[ADM_MAX_URL + ADM_MAX_REGISTRATION + 64], why[128], *body = NULL;
+	int64_t now = drv_now_ms();
 
+	if (drv_expired(n, now)) {
+		h1_report(&a->client, id, HERALD_OUTCOME_PAYLOAD_REJECTED,
+			  "the message expired before it could be sent");
+		return 0;
+	}
 	if (!registration_ok(n->token, tlen)) {
-		report_now(a, id, HERALD_OUTCOME_TOKEN_INVALID, "not an ADM registration id");
+		h1_report(&a->client, id, HERALD_OUTCOME_TOKEN_INVALID,
+			  "not an ADM registration id");
 		return 0;
 	}
 	sent = calloc(1, sizeof(*sent) + tlen + 1);
@@ -214,10 +194,10 @@ static int adm_send(void *instance, const struct herald_notification *n, uint64_
 		return HERALD_ENOMEM;
 	sent->adm = a;
 	memcpy(sent->token, n->token, tlen + 1);
-	if (adm_body(n->payload, n->payload_len, n->ttl_s, &body, &body_len, sent->md5, why,
-		     sizeof(why)) != 0) {
+	if (adm_body(n->payload, n->payload_len, drv_ttl_s(n, now), &body, &body_len, sent->md5,
+		     why, sizeof(why)) != 0) {
 		adm_sent_free(sent);
-		report_now(a, id, HERALD_OUTCOME_PAYLOAD_REJECTED, why);
+		h1_report(&a->client, id, HERALD_OUTCOME_PAYLOAD_REJECTED, why);
 		return 0;
 	}
 	snprintf(url, sizeof(url), "%s/messaging/registrations/%s/messages", a->url, n->token);

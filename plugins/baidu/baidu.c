@@ -63,37 +63,23 @@ struct baidu {
 	char *secret; /* SECRET */
 };
 
-static int text_ok(const char *s, size_t len)
-{
-	return s && len > 0 && len <= 256 && strlen(s) == len;
-}
-
-static int url_ok(const char *url)
-{
-	char host[256];
-	size_t n = strlen(url);
-
-	return drv_url_host(url, n, "https", BAIDU_MAX_URL - 64, host, sizeof(host)) == 0 ||
-	       drv_url_host(url, n, "http", BAIDU_MAX_URL - 64, host, sizeof(host)) == 0;
-}
-
 static int baidu_check_config(const struct herald_host *host, struct herald_app *app,
 			      const struct herald_app_config *cfg, char *err, size_t err_size)
 {
 	const char *url = drv_option(cfg, "url");
 
-	if (!text_ok(cfg->principal, cfg->principal_len)) {
+	if (!drv_text_ok(cfg->principal, cfg->principal_len, 256)) {
 		snprintf(err, err_size,
 			 "PlatformPrincipal must be the Baidu API key (1 to 256 bytes of text)");
 		return HERALD_EINVAL;
 	}
-	if (!text_ok(cfg->credential, cfg->credential_len)) {
+	if (!drv_text_ok(cfg->credential, cfg->credential_len, 256)) {
 		snprintf(
 			err, err_size,
 			"PlatformCredential must be the Baidu secret key (1 to 256 bytes of text)");
 		return HERALD_EINVAL;
 	}
-	if (url && !url_ok(url)) {
+	if (url && !drv_http_url_ok(url, BAIDU_MAX_URL - 64)) {
 		snprintf(err, err_size, "drivers.baidu url must be an http(s) URL");
 		return HERALD_EINVAL;
 	}
@@ -174,38 +160,29 @@ static int baidu_validate_token(const char *platform, const char *token, size_t 
 	return 0;
 }
 
-static void report_now(struct baidu *b, uint64_t id, int kind, const char *why)
-{
-	struct herald_outcome o = {
-		.size = sizeof(o),
-		.kind = kind,
-		.invalid_since_ms = -1,
-		.retry_after_ms = -1,
-		.response = why,
-		.response_len = strlen(why),
-	};
-
-	b->host->counter_add(b->app, h1_outcome_name(kind), 1);
-	b->host->send_done(b->app, id, &o);
-}
-
 static int baidu_send(void *instance, const struct herald_notification *n, uint64_t id)
 {
 	struct baidu *b = instance;
 	struct herald_attr p[10];
 	char ts[24], expires[24], ttl[24], type[4], deploy[4], sign[33], *msg, *body;
-	time_t now = time(NULL);
+	int64_t now_ms = drv_now_ms(), ttl_s = drv_ttl_s(n, now_ms);
+	time_t now = (time_t)(now_ms / 1000);
 	size_t np = 0, len = 0;
 	struct h1_send *s;
 	int rc;
 
+	if (drv_expired(n, now_ms)) {
+		h1_report(&b->client, id, HERALD_OUTCOME_PAYLOAD_REJECTED,
+			  "the message expired before it could be sent");
+		return 0;
+	}
 	if (!channel_ok(n->token, strlen(n->token))) {
-		report_now(b, id, HERALD_OUTCOME_TOKEN_INVALID, "not a Baidu channel id");
+		h1_report(&b->client, id, HERALD_OUTCOME_TOKEN_INVALID, "not a Baidu channel id");
 		return 0;
 	}
 	if (n->payload_len == 0 || memchr(n->payload, '\0', n->payload_len)) {
-		report_now(b, id, HERALD_OUTCOME_PAYLOAD_REJECTED,
-			   "a Baidu message is non-empty text without NUL bytes");
+		h1_report(&b->client, id, HERALD_OUTCOME_PAYLOAD_REJECTED,
+			  "a Baidu message is non-empty text without NUL bytes");
 		return 0;
 	}
 	msg = drv_strndup((const char *)n->payload, n->payload_len);
@@ -221,10 +198,8 @@ static int baidu_send(void *instance, const struct herald_notification *n, uint6
 		snprintf(type, sizeof(type), "%d", n->baidu_message_type);
 		p[np++] = (struct herald_attr){"msg_type", type};
 	}
-	if (n->ttl_s >= 0) {
-		int64_t t = n->ttl_s < 1		   ? 1
-			    : n->ttl_s > BAIDU_EXPIRES_MAX ? BAIDU_EXPIRES_MAX
-							   : n->ttl_s;
+	if (ttl_s >= 0) {
+		int64_t t = ttl_s < 1 ? 1 : ttl_s > BAIDU_EXPIRES_MAX ? BAIDU_EXPIRES_MAX : ttl_s;
 
 		snprintf(ttl, sizeof(ttl), "%lld", (long long)t);
 		p[np++] = (struct herald_attr){"msg_expires", ttl};

@@ -93,6 +93,20 @@ int drv_url_host(const char *url, size_t len, const char *scheme, size_t max_len
 	return 0;
 }
 
+int drv_http_url_ok(const char *url, size_t max_len)
+{
+	char host[256];
+	size_t n = strlen(url);
+
+	return drv_url_host(url, n, "https", max_len, host, sizeof(host)) == 0 ||
+	       drv_url_host(url, n, "http", max_len, host, sizeof(host)) == 0;
+}
+
+int drv_text_ok(const char *s, size_t len, size_t max)
+{
+	return s && len > 0 && len <= max && strlen(s) == len;
+}
+
 int drv_host_allowed(const char *host, const char *allowed)
 {
 	size_t hlen = strlen(host);
@@ -109,6 +123,29 @@ int drv_host_allowed(const char *host, const char *allowed)
 		allowed += n;
 	}
 	return 0;
+}
+
+int64_t drv_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t drv_ttl_s(const struct herald_notification *n, int64_t now_ms)
+{
+	int64_t left;
+
+	if (n->expiration_ms < 0)
+		return n->ttl_s;
+	left = n->expiration_ms > now_ms ? (n->expiration_ms - now_ms) / 1000 : 0;
+	return n->ttl_s >= 0 && n->ttl_s < left ? n->ttl_s : left;
+}
+
+int drv_expired(const struct herald_notification *n, int64_t now_ms)
+{
+	return n->expiration_ms >= 0 && now_ms >= n->expiration_ms;
 }
 
 char *drv_strndup(const char *s, size_t len)

@@ -158,14 +158,11 @@ static void report(struct h1_send *s, const struct herald_outcome *o)
 	struct h1_client *c = s->c;
 
 	c->host->counter_add(c->app, h1_outcome_name(o->kind), 1);
-	if (o->kind != HERALD_OUTCOME_DELIVERED && o->kind != HERALD_OUTCOME_TOKEN_REPLACED)
-		c->host->log(c->app, HERALD_LOG_INFO, "send %llu: %s (status %d)",
-			     (unsigned long long)s->send_id, h1_outcome_name(o->kind), o->status);
 	c->host->send_done(c->app, s->send_id, o);
 	finish(s);
 }
 
-/* Report kind with a text response (borrowed for the call). */
+/* Report kind with a text response (borrowed for the call), with a log line saying why. */
 static void report_text(struct h1_send *s, int kind, int status, const char *text)
 {
 	struct herald_outcome o = {
@@ -178,7 +175,29 @@ static void report_text(struct h1_send *s, int kind, int status, const char *tex
 		.response_len = text ? strlen(text) : 0,
 	};
 
+	s->c->host->log(s->c->app,
+			kind == HERALD_OUTCOME_CREDENTIAL_ERROR ? HERALD_LOG_WARNING
+								: HERALD_LOG_INFO,
+			"send %llu: %s (status %d): %s", (unsigned long long)s->send_id,
+			h1_outcome_name(kind), status, text ? text : "");
 	report(s, &o);
+}
+
+void h1_report(struct h1_client *c, uint64_t send_id, int kind, const char *why)
+{
+	struct herald_outcome o = {
+		.size = sizeof(o),
+		.kind = kind,
+		.invalid_since_ms = -1,
+		.retry_after_ms = -1,
+		.response = why,
+		.response_len = strlen(why),
+	};
+
+	c->host->log(c->app, HERALD_LOG_INFO, "send %llu: %s: %s", (unsigned long long)send_id,
+		     h1_outcome_name(kind), why);
+	c->host->counter_add(c->app, h1_outcome_name(kind), 1);
+	c->host->send_done(c->app, send_id, &o);
 }
 
 /* The attempt could not be started: refuse the send if still in send(), else retry later. */

@@ -82,6 +82,13 @@ void h1_send_free(struct h1_send *s);
  */
 int h1_send_start(struct h1_send *s);
 
+/*
+ * Report kind for send_id at once, with why as the response (borrowed for
+ * the call): a send the driver settles without a request (bad token,
+ * payload it cannot send).  Counted like every other outcome.
+ */
+void h1_report(struct h1_client *c, uint64_t send_id, int kind, const char *why);
+
 /* The driver's data given to h1_send_new(). */
 void *h1_send_data(const struct h1_send *s);
 /* The send id given to h1_send_new(). */

@@ -215,21 +215,6 @@ static int uuid_ok(const char *s)
 	return 1;
 }
 
-static void report_now(struct mpns *m, uint64_t id, int kind, const char *why)
-{
-	struct herald_outcome o = {
-		.size = sizeof(o),
-		.kind = kind,
-		.invalid_since_ms = -1,
-		.retry_after_ms = -1,
-		.response = why,
-		.response_len = strlen(why),
-	};
-
-	m->host->counter_add(m->app, h1_outcome_name(kind), 1);
-	m->host->send_done(m->app, id, &o);
-}
-
 static int mpns_send(void *instance, const struct herald_notification *n, uint64_t id)
 {
 	struct mpns *m = instance;
@@ -238,8 +223,13 @@ static int mpns_send(void *instance, const struct herald_notification *n, uint64
 	struct mpns_sent *sent;
 	struct h1_send *s;
 
+	if (drv_expired(n, drv_now_ms())) {
+		h1_report(&m->client, id, HERALD_OUTCOME_PAYLOAD_REJECTED,
+			  "the message expired before it could be sent");
+		return 0;
+	}
 	if (channel_host(n->token, strlen(n->token), host, sizeof(host)) != 0) {
-		report_now(m, id, HERALD_OUTCOME_TOKEN_INVALID, "not an MPNS channel URI");
+		h1_report(&m->client, id, HERALD_OUTCOME_TOKEN_INVALID, "not an MPNS channel URI");
 		return 0;
 	}
 	if (!drv_host_allowed(host, m->hosts)) {
@@ -247,18 +237,19 @@ static int mpns_send(void *instance, const struct herald_notification *n, uint64
 			m->app, HERALD_LOG_WARNING,
 			"send %llu: channel host %s is not in drivers.mpns hosts (%s): not sent",
 			(unsigned long long)id, host, m->hosts);
-		report_now(m, id, HERALD_OUTCOME_TOKEN_INVALID,
-			   "the channel URI's host is not an MPNS host");
+		h1_report(&m->client, id, HERALD_OUTCOME_TOKEN_INVALID,
+			  "the channel URI's host is not an MPNS host");
 		return 0;
 	}
 	if (!kind || interval < 0) {
-		report_now(
-			m, id, HERALD_OUTCOME_PAYLOAD_REJECTED,
+		h1_report(
+			&m->client, id, HERALD_OUTCOME_PAYLOAD_REJECTED,
 			"AWS.SNS.MOBILE.MPNS.Type must be token, toast or raw and NotificationClass realtime, priority or regular");
 		return 0;
 	}
 	if (n->payload_len == 0) {
-		report_now(m, id, HERALD_OUTCOME_PAYLOAD_REJECTED, "the MPNS payload is empty");
+		h1_report(&m->client, id, HERALD_OUTCOME_PAYLOAD_REJECTED,
+			  "the MPNS payload is empty");
 		return 0;
 	}
 	sent = calloc(1, sizeof(*sent));

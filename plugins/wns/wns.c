@@ -63,31 +63,23 @@ struct wns {
 	char hosts[WNS_MAX_HOSTS];
 };
 
-static int text_ok(const char *s, size_t len)
-{
-	return s && len > 0 && len <= 1024 && strlen(s) == len;
-}
-
 static int wns_check_config(const struct herald_host *host, struct herald_app *app,
 			    const struct herald_app_config *cfg, char *err, size_t err_size)
 {
 	const char *token_url = drv_option(cfg, "token_url"), *hosts = drv_option(cfg, "hosts");
-	char h[256];
 
-	if (!text_ok(cfg->principal, cfg->principal_len)) {
+	if (!drv_text_ok(cfg->principal, cfg->principal_len, 1024)) {
 		snprintf(err, err_size,
 			 "PlatformPrincipal must be the package SID (1 to 1024 bytes of text)");
 		return HERALD_EINVAL;
 	}
-	if (!text_ok(cfg->credential, cfg->credential_len)) {
+	if (!drv_text_ok(cfg->credential, cfg->credential_len, 1024)) {
 		snprintf(
 			err, err_size,
 			"PlatformCredential must be the package's secret (1 to 1024 bytes of text)");
 		return HERALD_EINVAL;
 	}
-	if (token_url &&
-	    drv_url_host(token_url, strlen(token_url), "https", 1024, h, sizeof(h)) != 0 &&
-	    drv_url_host(token_url, strlen(token_url), "http", 1024, h, sizeof(h)) != 0) {
+	if (token_url && !drv_http_url_ok(token_url, 1024)) {
 		snprintf(err, err_size, "drivers.wns token_url must be an http(s) URL");
 		return HERALD_EINVAL;
 	}
@@ -201,23 +193,9 @@ static int type_ok(const char *t)
 	       !strcmp(t, "wns/raw");
 }
 
-static void report_now(struct wns *w, uint64_t id, int kind, const char *why)
-{
-	struct herald_outcome o = {
-		.size = sizeof(o),
-		.kind = kind,
-		.invalid_since_ms = -1,
-		.retry_after_ms = -1,
-		.response = why,
-		.response_len = strlen(why),
-	};
-
-	w->host->counter_add(w->app, h1_outcome_name(kind), 1);
-	w->host->send_done(w->app, id, &o);
-}
-
 /* The headers of a POST; 0 or negative. */
-static int post_headers(struct h1_send *s, const struct herald_notification *n, const char *type)
+static int post_headers(struct h1_send *s, const struct herald_notification *n, const char *type,
+			int64_t ttl_s)
 {
 	bool raw = !strcmp(type, "wns/raw");
 	char ttl[24];
@@ -226,8 +204,8 @@ static int post_headers(struct h1_send *s, const struct herald_notification *n, 
 	rc = h1_send_header(s, "Content-Type", raw ? "application/octet-stream" : "text/xml");
 	if (!rc)
 		rc = h1_send_header(s, "X-WNS-Type", type);
-	if (!rc && n->ttl_s >= 0) {
-		snprintf(ttl, sizeof(ttl), "%lld", (long long)n->ttl_s);
+	if (!rc && ttl_s >= 0) {
+		snprintf(ttl, sizeof(ttl), "%lld", (long long)ttl_s);
 		rc = h1_send_header(s, "X-WNS-TTL", ttl);
 	}
 	if (!rc && n->wns_cache_policy && strcmp(type, "wns/toast") != 0)
@@ -247,12 +225,18 @@ static int wns_send(void *instance, const struct herald_notification *n, uint64_
 	struct wns *w = instance;
 	const char *type = n->wns_type ? n->wns_type : guess_type(n->payload, n->payload_len);
 	char host[256], *body = NULL;
+	int64_t now = drv_now_ms();
 	struct h1_send *s;
 	int rc;
 
+	if (drv_expired(n, now)) {
+		h1_report(&w->client, id, HERALD_OUTCOME_PAYLOAD_REJECTED,
+			  "the message expired before it could be sent");
+		return 0;
+	}
 	if (drv_url_host(n->token, strlen(n->token), "https", WNS_MAX_CHANNEL, host,
 			 sizeof(host)) != 0) {
-		report_now(w, id, HERALD_OUTCOME_TOKEN_INVALID, "not a WNS channel URI");
+		h1_report(&w->client, id, HERALD_OUTCOME_TOKEN_INVALID, "not a WNS channel URI");
 		return 0;
 	}
 	if (!drv_host_allowed(host, w->hosts)) {
@@ -260,13 +244,13 @@ static int wns_send(void *instance, const struct herald_notification *n, uint64_
 			w->app, HERALD_LOG_WARNING,
 			"send %llu: channel host %s is not in drivers.wns hosts (%s): not sent",
 			(unsigned long long)id, host, w->hosts);
-		report_now(w, id, HERALD_OUTCOME_TOKEN_INVALID,
-			   "the channel URI's host is not a WNS host");
+		h1_report(&w->client, id, HERALD_OUTCOME_TOKEN_INVALID,
+			  "the channel URI's host is not a WNS host");
 		return 0;
 	}
 	if (!type_ok(type)) {
-		report_now(
-			w, id, HERALD_OUTCOME_PAYLOAD_REJECTED,
+		h1_report(
+			&w->client, id, HERALD_OUTCOME_PAYLOAD_REJECTED,
 			"AWS.SNS.MOBILE.WNS.Type must be wns/toast, wns/tile, wns/badge or wns/raw");
 		return 0;
 	}
@@ -276,7 +260,7 @@ static int wns_send(void *instance, const struct herald_notification *n, uint64_
 	if (n->wns_match) {
 		rc = h1_send_header(s, "X-WNS-Match", n->wns_match);
 	} else {
-		rc = post_headers(s, n, type);
+		rc = post_headers(s, n, type, drv_ttl_s(n, now));
 		if (!rc && n->payload_len &&
 		    !(body = drv_strndup((const char *)n->payload, n->payload_len)))
 			rc = HERALD_ENOMEM;

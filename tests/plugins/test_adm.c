@@ -6,6 +6,7 @@
 #include <CUnit/Basic.h>
 #include <jansson.h>
 #include <string.h>
+#include <time.h>
 
 #include "plugins/adm/admmsg.h"
 #include "tests/plugins/h1fixture.h"
@@ -350,6 +351,33 @@ static void test_config_and_tokens(void)
 	h1fx_teardown(&fx);
 }
 
+static int64_t now_ms(void)
+{
+	return (int64_t)time(NULL) * 1000;
+}
+
+static void test_remaining_ttl_and_expiry(void)
+{
+	struct h1fx fx;
+	struct herald_notification n = h1fx_notification("ADM", REG, "{\"data\":{\"a\":\"b\"}}");
+	int64_t e;
+	json_t *b;
+
+	setup(&fx);
+	n.ttl_s = 3600;
+	n.expiration_ms = now_ms() + 500 * 1000; /* it waited: 500 s of its hour are left */
+	fakehost_respond(fx.fh, 200, "{}", NULL);
+	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 1)->kind, HERALD_OUTCOME_DELIVERED);
+	b = body_of(fakehost_request(fx.fh, 0));
+	e = json_integer_value(json_object_get(b, "expiresAfter"));
+	CU_ASSERT(e >= 497 && e <= 500);
+	json_decref(b);
+	n.expiration_ms = now_ms() - 1000;
+	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 2)->kind, HERALD_OUTCOME_PAYLOAD_REJECTED);
+	CU_ASSERT_EQUAL(fakehost_nrequests(fx.fh), 1);
+	h1fx_teardown(&fx);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -367,6 +395,8 @@ int main(void)
 		{"transport failure and pool refusal", test_transport_failure_and_refusal},
 		{"free with a send in flight", test_free_in_flight},
 		{"configuration and registration ids", test_config_and_tokens},
+		{"expiresAfter is the TTL left; an expired message is not sent",
+		 test_remaining_ttl_and_expiry},
 		CU_TEST_INFO_NULL,
 	};
 

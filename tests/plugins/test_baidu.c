@@ -315,6 +315,29 @@ static void test_tokens_and_config(void)
 	h1fx_teardown(&fx);
 }
 
+static void test_remaining_ttl_and_expiry(void)
+{
+	struct h1fx fx;
+	struct herald_notification n = h1fx_notification("BAIDU", CHANNEL, "m");
+	struct herald_attr p[16];
+	long long left;
+	size_t np;
+
+	setup(&fx);
+	n.ttl_s = 86400;
+	n.expiration_ms = (int64_t)time(NULL) * 1000 + 200 * 1000;
+	fakehost_respond(fx.fh, 200, "{}", NULL);
+	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 1)->kind, HERALD_OUTCOME_DELIVERED);
+	np = parse_form(fakehost_request(fx.fh, 0)->body, p, 16);
+	left = atoll(form_get(p, np, "msg_expires"));
+	CU_ASSERT(left >= 197 && left <= 200);
+	free_form(p, np);
+	n.expiration_ms = 1;
+	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 2)->kind, HERALD_OUTCOME_PAYLOAD_REJECTED);
+	CU_ASSERT_EQUAL(fakehost_nrequests(fx.fh), 1);
+	h1fx_teardown(&fx);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -326,6 +349,8 @@ int main(void)
 		{"error codes, read leniently", test_error_codes},
 		{"Retry-After; transport failure", test_retry_after},
 		{"channel ids and configuration", test_tokens_and_config},
+		{"msg_expires is the TTL left; an expired message is not sent",
+		 test_remaining_ttl_and_expiry},
 		CU_TEST_INFO_NULL,
 	};
 

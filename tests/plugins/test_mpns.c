@@ -6,6 +6,7 @@
  */
 #include <CUnit/Basic.h>
 #include <string.h>
+#include <time.h>
 
 #include "tests/plugins/h1fixture.h"
 #include "tests/unit/run.h"
@@ -219,6 +220,18 @@ static void test_queue_full_backs_off(void)
 	h1fx_teardown(&fx);
 }
 
+static void test_expired_not_sent(void)
+{
+	struct h1fx fx;
+	struct herald_notification n = h1fx_notification("MPNS", CHANNEL, TOAST);
+
+	setup(&fx);
+	n.expiration_ms = (int64_t)time(NULL) * 1000 - 1;
+	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 1)->kind, HERALD_OUTCOME_PAYLOAD_REJECTED);
+	CU_ASSERT_EQUAL(fakehost_nrequests(fx.fh), 0);
+	h1fx_teardown(&fx);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -229,6 +242,7 @@ int main(void)
 		{"channel hosts allow-list", test_channel_hosts},
 		{"status and header combinations", test_combinations},
 		{"QueueFull backs off by attempt; Retry-After", test_queue_full_backs_off},
+		{"an expired message is not sent", test_expired_not_sent},
 		CU_TEST_INFO_NULL,
 	};
 

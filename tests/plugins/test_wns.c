@@ -5,7 +5,9 @@
  * status header spellings, the token refresh on 401, Retry-After.
  */
 #include <CUnit/Basic.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tests/plugins/h1fixture.h"
 #include "tests/unit/run.h"
@@ -268,6 +270,24 @@ static void test_config(void)
 	h1fx_teardown(&fx);
 }
 
+static void test_remaining_ttl_and_expiry(void)
+{
+	struct h1fx fx;
+	struct herald_notification n = h1fx_notification("WNS", CHANNEL, TOAST);
+	long long ttl;
+
+	setup(&fx);
+	n.expiration_ms = (int64_t)time(NULL) * 1000 + 300 * 1000;
+	fakehost_respond(fx.fh, 200, NULL, "x-wns-status", "received", NULL);
+	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 1)->kind, HERALD_OUTCOME_DELIVERED);
+	ttl = atoll(fakehost_header(last(&fx), "X-WNS-TTL"));
+	CU_ASSERT(ttl >= 297 && ttl <= 300);
+	n.expiration_ms = 1000;
+	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 2)->kind, HERALD_OUTCOME_PAYLOAD_REJECTED);
+	CU_ASSERT_EQUAL(fakehost_nrequests(fx.fh), 1);
+	h1fx_teardown(&fx);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -281,6 +301,8 @@ int main(void)
 		{"Retry-After and X-WNS-CONTINUE-AFTER", test_retry_after},
 		{"401: one token refresh, then CREDENTIAL_ERROR", test_401_refreshes_once},
 		{"configuration", test_config},
+		{"X-WNS-TTL is the TTL left; an expired message is not sent",
+		 test_remaining_ttl_and_expiry},
 		CU_TEST_INFO_NULL,
 	};
 
