@@ -24,6 +24,8 @@ H1_DRIVER_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden $(OPENSSL_CFLAGS) $(JANSSON_
 H1_DRIVER_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -no-undefined
 H1_DRIVER_LIBADD = plugins/libh1common.la $(OPENSSL_LIBS) $(JANSSON_LIBS)
 
+dist_man_MANS += doc/man/herald-providers.7
+
 noinst_LTLIBRARIES += plugins/libh1common.la
 plugins_libh1common_la_SOURCES = \
 	plugins/common/drvutil.c plugins/common/drvutil.h \
