@@ -82,3 +82,10 @@ const struct fakehost_outcome *h1fx_send_run(struct h1fx *fx, const struct heral
 	fakehost_run(fx->fh);
 	return fakehost_outcome(fx->fh, id);
 }
+
+const struct fakehost_request *h1fx_last(struct h1fx *fx)
+{
+	size_t n = fakehost_nrequests(fx->fh);
+
+	return n ? fakehost_request(fx->fh, n - 1) : NULL;
+}

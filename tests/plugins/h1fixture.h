@@ -45,4 +45,7 @@ struct herald_notification h1fx_notification(const char *platform, const char *t
 const struct fakehost_outcome *h1fx_send_run(struct h1fx *fx, const struct herald_notification *n,
 					     uint64_t id);
 
+/* The last request the driver made, or NULL. */
+const struct fakehost_request *h1fx_last(struct h1fx *fx);
+
 #endif

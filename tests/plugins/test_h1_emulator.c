@@ -51,11 +51,6 @@ static int init(void)
 	return 0;
 }
 
-static const struct fakehost_request *last(struct h1fx *fx)
-{
-	return fakehost_request(fx->fh, fakehost_nrequests(fx->fh) - 1);
-}
-
 static void test_adm(void)
 {
 	static const char *const payloads[] = {
@@ -88,7 +83,7 @@ static void test_adm(void)
 		n.ttl_s = i == 0 ? 86400 : -1;
 		fakehost_respond(fx.fh, 200, "{}", NULL);
 		h1fx_send_run(&fx, &n, i + 1);
-		r = last(&fx);
+		r = h1fx_last(&fx);
 		CU_ASSERT_STRING_EQUAL(fakehost_header(r, "x-amzn-type-version"), ADM_TYPE_VERSION);
 		CU_ASSERT_STRING_EQUAL(fakehost_header(r, "x-amzn-accept-type"), ADM_ACCEPT_TYPE);
 		CU_ASSERT_EQUAL(adm_check_send(r->body, r->body_len, &reason, md5), 0);
@@ -140,7 +135,7 @@ static void test_wns(void)
 		n.wns_suppress_popup = 0;
 		fakehost_respond(fx.fh, 200, NULL, "x-wns-status", "received", NULL);
 		h1fx_send_run(&fx, &n, i + 1);
-		r = last(&fx);
+		r = h1fx_last(&fx);
 		wr = (struct wns_request){
 			.type = fakehost_header(r, "x-wns-type"),
 			.content_type = fakehost_header(r, "content-type"),
@@ -191,7 +186,7 @@ static void test_mpns(void)
 		n.mpns_notification_class = cases[i].cls;
 		fakehost_respond(fx.fh, 200, NULL, "x-notificationstatus", "Received", NULL);
 		h1fx_send_run(&fx, &n, i + 1);
-		r = last(&fx);
+		r = h1fx_last(&fx);
 		mr = (struct mpns_request){
 			.notification_class = fakehost_header(r, "x-notificationclass"),
 			.target = fakehost_header(r, "x-windowsphone-target"),
@@ -231,7 +226,7 @@ static void test_baidu(void)
 		n.ttl_s = i == 2 ? -1 : 3600;
 		fakehost_respond(fx.fh, 200, "{}", NULL);
 		h1fx_send_run(&fx, &n, (uint64_t)i + 1);
-		r = last(&fx);
+		r = h1fx_last(&fx);
 		params = baidu_parse_form(r->body, r->body_len);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(params);
 		CU_ASSERT_EQUAL(baidu_check_push(&emu, r->url, params, (int64_t)time(NULL), &e), 0);

@@ -28,11 +28,6 @@ static void setup(struct h1fx *fx)
 	CU_ASSERT_EQUAL_FATAL(h1fx_create(fx, "MPNS", NULL, NULL, NULL), 0);
 }
 
-static const struct fakehost_request *last(struct h1fx *fx)
-{
-	return fakehost_request(fx->fh, fakehost_nrequests(fx->fh) - 1);
-}
-
 static void test_exact_requests(void)
 {
 	static const struct {
@@ -62,7 +57,7 @@ static void test_exact_requests(void)
 				 "x-subscriptionstatus", "Active", "x-deviceconnectionstatus",
 				 "Connected", NULL);
 		CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, i + 1)->kind, HERALD_OUTCOME_DELIVERED);
-		r = last(&fx);
+		r = h1fx_last(&fx);
 		CU_ASSERT_STRING_EQUAL(r->method, "POST");
 		CU_ASSERT_STRING_EQUAL(r->url, CHANNEL);
 		CU_ASSERT_STRING_EQUAL(fakehost_header(r, "Content-Type"), "text/xml");
@@ -99,7 +94,7 @@ static void test_bad_options_rejected(void)
 	n.message_id = "not-a-uuid"; /* MPNS wants a UUID: none sent */
 	fakehost_respond(fx.fh, 200, NULL, "x-notificationstatus", "Received", NULL);
 	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 4)->kind, HERALD_OUTCOME_DELIVERED);
-	CU_ASSERT_PTR_NULL(fakehost_header(last(&fx), "X-MessageID"));
+	CU_ASSERT_PTR_NULL(fakehost_header(h1fx_last(&fx), "X-MessageID"));
 	CU_ASSERT_EQUAL(fakehost_nrequests(fx.fh), 1);
 	h1fx_teardown(&fx);
 }
@@ -118,7 +113,7 @@ static void test_authenticated_mode(void)
 	CU_ASSERT_STRING_EQUAL(p->client_key, KEY);
 	fakehost_respond(fx.fh, 200, NULL, "x-notificationstatus", "Received", NULL);
 	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 1)->kind, HERALD_OUTCOME_DELIVERED);
-	CU_ASSERT_STRING_EQUAL(last(&fx)->url, AUTH_CHANNEL);
+	CU_ASSERT_STRING_EQUAL(h1fx_last(&fx)->url, AUTH_CHANNEL);
 	fakehost_respond(fx.fh, 403, NULL, NULL);
 	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 2)->kind, HERALD_OUTCOME_CREDENTIAL_ERROR);
 	CU_ASSERT_FALSE(fakehost_log_contains(fx.fh, "secret-key"));

@@ -26,11 +26,6 @@ static void setup(struct h1fx *fx)
 	CU_ASSERT_EQUAL_FATAL(h1fx_create(fx, "WNS", SID, SECRET, NULL), 0);
 }
 
-static const struct fakehost_request *last(struct h1fx *fx)
-{
-	return fakehost_request(fx->fh, fakehost_nrequests(fx->fh) - 1);
-}
-
 static void test_exact_request(void)
 {
 	struct h1fx fx;
@@ -56,7 +51,7 @@ static void test_exact_request(void)
 	o = h1fx_send_run(&fx, &n, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 	CU_ASSERT_EQUAL(o->kind, HERALD_OUTCOME_DELIVERED);
-	r = last(&fx);
+	r = h1fx_last(&fx);
 	CU_ASSERT_STRING_EQUAL(r->method, "POST");
 	CU_ASSERT_STRING_EQUAL(r->url, CHANNEL);
 	CU_ASSERT_STRING_EQUAL(fakehost_header(r, "Authorization"), "Bearer ya29.fake");
@@ -96,7 +91,7 @@ static void test_types_and_content_types(void)
 		n.wns_cache_policy = "no-cache";
 		fakehost_respond(fx.fh, 200, NULL, "x-wns-status", "received", NULL);
 		h1fx_send_run(&fx, &n, i + 1);
-		r = last(&fx);
+		r = h1fx_last(&fx);
 		CU_ASSERT_STRING_EQUAL(fakehost_header(r, "X-WNS-Type"), cases[i].want_type);
 		CU_ASSERT_STRING_EQUAL(fakehost_header(r, "Content-Type"), cases[i].want_ct);
 		if (strcmp(cases[i].want_type, "wns/toast") != 0)
@@ -131,7 +126,7 @@ static void test_match_is_a_delete(void)
 	n.wns_match = "type:wns/toast;tag=t1";
 	fakehost_respond(fx.fh, 200, NULL, "x-wns-status", "received", NULL);
 	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 1)->kind, HERALD_OUTCOME_DELIVERED);
-	r = last(&fx);
+	r = h1fx_last(&fx);
 	CU_ASSERT_STRING_EQUAL(r->method, "DELETE");
 	CU_ASSERT_STRING_EQUAL(fakehost_header(r, "X-WNS-Match"), "type:wns/toast;tag=t1");
 	CU_ASSERT_PTR_NULL(fakehost_header(r, "X-WNS-Type"));
@@ -167,7 +162,7 @@ static void test_channel_hosts(void)
 	n.token = EMU;
 	fakehost_respond(fx.fh, 200, NULL, "x-wns-status", "received", NULL);
 	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 1)->kind, HERALD_OUTCOME_DELIVERED);
-	CU_ASSERT_STRING_EQUAL(last(&fx)->url, EMU);
+	CU_ASSERT_STRING_EQUAL(h1fx_last(&fx)->url, EMU);
 	CU_ASSERT_EQUAL(fx.d->validate_token("WNS", EMU, strlen(EMU), err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(fx.d->validate_token("WNS", CHANNEL, strlen(CHANNEL), err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(fx.d->validate_token("WNS", "http://db5.notify.windows.com/?token=x", 38,
@@ -246,7 +241,7 @@ static void test_401_refreshes_once(void)
 	fakehost_respond(fx.fh, 200, NULL, "x-wns-status", "received", NULL);
 	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 1)->kind, HERALD_OUTCOME_DELIVERED);
 	CU_ASSERT_EQUAL(fakehost_nrequests(fx.fh), 2);
-	CU_ASSERT_STRING_EQUAL(fakehost_header(last(&fx), "Authorization"), "Bearer EgA-new");
+	CU_ASSERT_STRING_EQUAL(fakehost_header(h1fx_last(&fx), "Authorization"), "Bearer EgA-new");
 	CU_ASSERT_STRING_EQUAL(fakehost_oauth_invalidated(fx.fh), "EgA-old");
 	fakehost_respond(fx.fh, 401, NULL, NULL);
 	fakehost_respond(fx.fh, 401, NULL, NULL);
@@ -280,7 +275,7 @@ static void test_remaining_ttl_and_expiry(void)
 	n.expiration_ms = (int64_t)time(NULL) * 1000 + 300 * 1000;
 	fakehost_respond(fx.fh, 200, NULL, "x-wns-status", "received", NULL);
 	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 1)->kind, HERALD_OUTCOME_DELIVERED);
-	ttl = atoll(fakehost_header(last(&fx), "X-WNS-TTL"));
+	ttl = atoll(fakehost_header(h1fx_last(&fx), "X-WNS-TTL"));
 	CU_ASSERT(ttl >= 297 && ttl <= 300);
 	n.expiration_ms = 1000;
 	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 2)->kind, HERALD_OUTCOME_PAYLOAD_REJECTED);
