@@ -29,7 +29,8 @@ dist_man_MANS += doc/man/herald-providers.7
 noinst_LTLIBRARIES += plugins/libh1common.la
 plugins_libh1common_la_SOURCES = \
 	plugins/common/drvutil.c plugins/common/drvutil.h \
-	plugins/common/h1send.c plugins/common/h1send.h
+	plugins/common/h1send.c plugins/common/h1send.h \
+	plugins/common/plugutil.c plugins/common/plugutil.h
 plugins_libh1common_la_CFLAGS = $(H1_DRIVER_CFLAGS)
 
 driver_LTLIBRARIES += plugins/adm.la plugins/wns.la plugins/mpns.la plugins/baidu.la

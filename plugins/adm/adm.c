@@ -32,6 +32,7 @@
 #include "plugins/adm/admmsg.h"
 #include "plugins/common/drvutil.h"
 #include "plugins/common/h1send.h"
+#include "plugins/common/plugutil.h"
 
 #define ADM_DEFAULT_URL	      "https://api.amazon.com"
 #define ADM_DEFAULT_TOKEN_URL "https://api.amazon.com/auth/O2/token"
@@ -69,7 +70,7 @@ static void adm_sent_free(void *p)
 static int adm_check_config(const struct herald_host *host, struct herald_app *app,
 			    const struct herald_app_config *cfg, char *err, size_t err_size)
 {
-	const char *url = drv_option(cfg, "url"), *token_url = drv_option(cfg, "token_url");
+	const char *url = plug_option(cfg, "url"), *token_url = plug_option(cfg, "token_url");
 
 	if (!drv_text_ok(cfg->principal, cfg->principal_len, 1024)) {
 		snprintf(err, err_size,
@@ -97,7 +98,7 @@ static int adm_create(const struct herald_host *host, struct herald_app *app,
 		      const struct herald_app_config *cfg, void **instance, char *err,
 		      size_t err_size)
 {
-	const char *url = drv_option(cfg, "url"), *token_url = drv_option(cfg, "token_url");
+	const char *url = plug_option(cfg, "url"), *token_url = plug_option(cfg, "token_url");
 	struct herald_http_pool_config pc = {.size = sizeof(pc), .version = HERALD_HTTP_1_1};
 	struct herald_oauth_config oc = {
 		.size = sizeof(oc),
@@ -235,7 +236,7 @@ static void adm_map(void *arg, struct h1_send *s, const struct herald_http_respo
 {
 	struct adm *a = arg;
 	struct adm_sent *sent = h1_send_data(s);
-	const char *rid = drv_header(res, "x-amzn-requestid");
+	const char *rid = plug_header(res, "x-amzn-requestid");
 	char reason[64];
 
 	if (rid)
@@ -244,7 +245,7 @@ static void adm_map(void *arg, struct h1_send *s, const struct herald_http_respo
 	if (res->status >= 200 && res->status < 300) {
 		json_t *root = json_loadb((const char *)res->body, res->body_len, 0, NULL);
 		const char *id = json_string_value(json_object_get(root, "registrationID"));
-		const char *md5 = drv_header(res, "x-amzn-data-md5");
+		const char *md5 = plug_header(res, "x-amzn-data-md5");
 
 		o->kind = HERALD_OUTCOME_DELIVERED;
 		if (id && strcmp(id, sent->token) != 0 && registration_ok(id, strlen(id)) &&
@@ -280,7 +281,7 @@ static void adm_map(void *arg, struct h1_send *s, const struct herald_http_respo
 		break;
 	}
 	if (o->kind == HERALD_OUTCOME_RETRY)
-		o->retry_after_ms = drv_retry_after_ms(drv_header(res, "retry-after"), time(NULL));
+		o->retry_after_ms = plug_retry_after_ms(res, time(NULL));
 	if (o->kind != HERALD_OUTCOME_RETRY || reason[0])
 		a->host->log(a->app, HERALD_LOG_NOTICE, "send %llu: ADM answered %d %s",
 			     (unsigned long long)h1_send_id(s), res->status,

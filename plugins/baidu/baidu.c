@@ -44,6 +44,7 @@
 #include "plugins/baidu/baidusign.h"
 #include "plugins/common/drvutil.h"
 #include "plugins/common/h1send.h"
+#include "plugins/common/plugutil.h"
 
 #define BAIDU_DEFAULT_URL  "https://api.tuisong.baidu.com"
 #define BAIDU_PATH	   "/rest/3.0/push/single_device"
@@ -66,7 +67,7 @@ struct baidu {
 static int baidu_check_config(const struct herald_host *host, struct herald_app *app,
 			      const struct herald_app_config *cfg, char *err, size_t err_size)
 {
-	const char *url = drv_option(cfg, "url");
+	const char *url = plug_option(cfg, "url");
 
 	if (!drv_text_ok(cfg->principal, cfg->principal_len, 256)) {
 		snprintf(err, err_size,
@@ -103,7 +104,7 @@ static int baidu_create(const struct herald_host *host, struct herald_app *app,
 			const struct herald_app_config *cfg, void **instance, char *err,
 			size_t err_size)
 {
-	const char *url = drv_option(cfg, "url");
+	const char *url = plug_option(cfg, "url");
 	struct herald_http_pool_config pc = {.size = sizeof(pc), .version = HERALD_HTTP_1_1};
 	struct herald_http_pool *pool;
 	struct baidu *b;
@@ -302,7 +303,7 @@ static void baidu_map(void *arg, struct h1_send *s, const struct herald_http_res
 		break;
 	}
 	if (o->kind == HERALD_OUTCOME_RETRY)
-		o->retry_after_ms = drv_retry_after_ms(drv_header(res, "retry-after"), time(NULL));
+		o->retry_after_ms = plug_retry_after_ms(res, time(NULL));
 	b->host->log(b->app, HERALD_LOG_NOTICE, "send %llu: Baidu answered %d, error_code %d",
 		     (unsigned long long)h1_send_id(s), res->status, code);
 }

@@ -11,53 +11,6 @@
 
 #include "plugins/common/drvutil.h"
 
-const char *drv_option(const struct herald_app_config *cfg, const char *name)
-{
-	if (!HERALD_HAS(cfg, n_options) || !cfg->options)
-		return NULL;
-	for (size_t i = 0; i < cfg->n_options; i++)
-		if (cfg->options[i].name && !strcmp(cfg->options[i].name, name))
-			return cfg->options[i].value;
-	return NULL;
-}
-
-const char *drv_header(const struct herald_http_response *res, const char *name)
-{
-	for (size_t i = 0; i < res->n_headers; i++)
-		if (res->headers[i].name && !strcasecmp(res->headers[i].name, name))
-			return res->headers[i].value;
-	return NULL;
-}
-
-int64_t drv_retry_after_ms(const char *value, time_t now)
-{
-	struct tm tm = {0};
-	const char *end;
-	time_t when;
-
-	if (!value)
-		return -1;
-	while (*value == ' ' || *value == '\t')
-		value++;
-	if (isdigit((unsigned char)*value)) {
-		char *e;
-		unsigned long long s = strtoull(value, &e, 10);
-
-		while (*e == ' ' || *e == '\t')
-			e++;
-		if (*e || s > 366ULL * 24 * 3600)
-			return -1;
-		return (int64_t)s * 1000;
-	}
-	end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	if (!end || *end)
-		return -1;
-	when = timegm(&tm);
-	if (when == (time_t)-1)
-		return -1;
-	return when <= now ? 0 : (int64_t)(when - now) * 1000;
-}
-
 int drv_url_host(const char *url, size_t len, const char *scheme, size_t max_len, char *host,
 		 size_t host_size)
 {

@@ -1,7 +1,7 @@
 /*
  * plugins/common/drvutil: small pure helpers the HTTP/1.1 drivers (ADM, WNS,
- * MPNS, Baidu) share: driver options, response headers, Retry-After, the
- * host allow-list of channel URLs, secret copies.  No state: any thread may
+ * MPNS, Baidu) share beyond plugutil.h's: URLs and the host allow-list of
+ * channel URIs, credential text, the TTL left, secret copies.  No state: any thread may
  * call them.  Linked into each driver module (hidden, never exported).
  */
 #ifndef HERALD_PLUGINS_DRVUTIL_H
@@ -12,19 +12,6 @@
 #include <time.h>
 
 #include <herald/driver.h>
-
-/* The value of the driver option name (herald.conf drivers.NAME), or NULL. */
-const char *drv_option(const struct herald_app_config *cfg, const char *name);
-
-/* The value of response header name (any case), or NULL.  Borrowed from res. */
-const char *drv_header(const struct herald_http_response *res, const char *name);
-
-/*
- * Retry-After as milliseconds from now: delta-seconds or an HTTP-date
- * (RFC 9110 §10.2.3, IMF-fixdate), now being the Unix time in seconds; -1
- * when value is NULL or neither.  A date in the past gives 0.
- */
-int64_t drv_retry_after_ms(const char *value, time_t now);
 
 /*
  * Is url an absolute URL of scheme ("https" or "http") with a host, no

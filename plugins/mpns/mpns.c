@@ -46,6 +46,7 @@
 
 #include "plugins/common/drvutil.h"
 #include "plugins/common/h1send.h"
+#include "plugins/common/plugutil.h"
 
 #define MPNS_DEFAULT_HOSTS "notify.live.net"
 #define MPNS_MAX_CHANNEL   2048
@@ -77,7 +78,7 @@ static int pem_has(const char *s, size_t len, const char *label)
 static int mpns_check_config(const struct herald_host *host, struct herald_app *app,
 			     const struct herald_app_config *cfg, char *err, size_t err_size)
 {
-	const char *hosts = drv_option(cfg, "hosts");
+	const char *hosts = plug_option(cfg, "hosts");
 	bool cert = cfg->principal_len > 0, key = cfg->credential_len > 0;
 
 	if (cert != key) {
@@ -112,7 +113,7 @@ static int mpns_create(const struct herald_host *host, struct herald_app *app,
 		       const struct herald_app_config *cfg, void **instance, char *err,
 		       size_t err_size)
 {
-	const char *hosts = drv_option(cfg, "hosts");
+	const char *hosts = plug_option(cfg, "hosts");
 	struct herald_http_pool_config pc = {.size = sizeof(pc), .version = HERALD_HTTP_1_1};
 	struct herald_http_pool *pool;
 	struct mpns *m;
@@ -297,11 +298,11 @@ static void mpns_map(void *arg, struct h1_send *s, const struct herald_http_resp
 {
 	struct mpns *m = arg;
 	struct mpns_sent *sent = h1_send_data(s);
-	const char *note = drv_header(res, "x-notificationstatus");
-	const char *sub = drv_header(res, "x-subscriptionstatus");
-	const char *dev = drv_header(res, "x-deviceconnectionstatus");
+	const char *note = plug_header(res, "x-notificationstatus");
+	const char *sub = plug_header(res, "x-subscriptionstatus");
+	const char *dev = plug_header(res, "x-deviceconnectionstatus");
 	time_t now = time(NULL);
-	int64_t ra = drv_retry_after_ms(drv_header(res, "retry-after"), now);
+	int64_t ra = plug_retry_after_ms(res, now);
 
 	o->response = note;
 	o->response_len = note ? strlen(note) : 0;

@@ -49,6 +49,7 @@
 
 #include "plugins/common/drvutil.h"
 #include "plugins/common/h1send.h"
+#include "plugins/common/plugutil.h"
 
 #define WNS_DEFAULT_TOKEN_URL "https://login.live.com/accesstoken.srf"
 #define WNS_DEFAULT_HOSTS     "notify.windows.com"
@@ -66,7 +67,7 @@ struct wns {
 static int wns_check_config(const struct herald_host *host, struct herald_app *app,
 			    const struct herald_app_config *cfg, char *err, size_t err_size)
 {
-	const char *token_url = drv_option(cfg, "token_url"), *hosts = drv_option(cfg, "hosts");
+	const char *token_url = plug_option(cfg, "token_url"), *hosts = plug_option(cfg, "hosts");
 
 	if (!drv_text_ok(cfg->principal, cfg->principal_len, 1024)) {
 		snprintf(err, err_size,
@@ -99,7 +100,7 @@ static int wns_create(const struct herald_host *host, struct herald_app *app,
 		      const struct herald_app_config *cfg, void **instance, char *err,
 		      size_t err_size)
 {
-	const char *token_url = drv_option(cfg, "token_url"), *hosts = drv_option(cfg, "hosts");
+	const char *token_url = plug_option(cfg, "token_url"), *hosts = plug_option(cfg, "hosts");
 	struct herald_http_pool_config pc = {.size = sizeof(pc), .version = HERALD_HTTP_1_1};
 	struct herald_oauth_config oc = {
 		.size = sizeof(oc),
@@ -275,15 +276,27 @@ static int wns_send(void *instance, const struct herald_notification *n, uint64_
 	return h1_send_start(s);
 }
 
+/* X-WNS-CONTINUE-AFTER: whole seconds to wait while the channel is throttled; -1 if not that. */
+static int64_t continue_after_ms(const char *v)
+{
+	char *end;
+	long long s;
+
+	if (!v || !isdigit((unsigned char)*v))
+		return -1;
+	s = strtoll(v, &end, 10);
+	return *end || s > 86400 ? -1 : s * 1000;
+}
+
 static void wns_map(void *arg, struct h1_send *s, const struct herald_http_response *res,
 		    struct herald_outcome *o)
 {
 	struct wns *w = arg;
-	const char *st = drv_header(res, "x-wns-status");
-	const char *why = drv_header(res, "x-wns-error-description");
+	const char *st = plug_header(res, "x-wns-status");
+	const char *why = plug_header(res, "x-wns-error-description");
 
 	if (!st)
-		st = drv_header(res, "x-wns-notificationstatus");
+		st = plug_header(res, "x-wns-notificationstatus");
 	if (why || st) { /* WNS answers with no body: say what the headers said */
 		o->response = why ? why : st;
 		o->response_len = strlen(o->response);
@@ -315,12 +328,10 @@ static void wns_map(void *arg, struct h1_send *s, const struct herald_http_respo
 		break;
 	}
 	if (o->kind == HERALD_OUTCOME_RETRY) {
-		time_t now = time(NULL);
-
-		o->retry_after_ms = drv_retry_after_ms(drv_header(res, "retry-after"), now);
+		o->retry_after_ms = plug_retry_after_ms(res, time(NULL));
 		if (o->retry_after_ms < 0)
 			o->retry_after_ms =
-				drv_retry_after_ms(drv_header(res, "x-wns-continue-after"), now);
+				continue_after_ms(plug_header(res, "x-wns-continue-after"));
 	}
 	if (o->kind != HERALD_OUTCOME_DELIVERED)
 		w->host->log(w->app, HERALD_LOG_NOTICE, "send %llu: WNS answered %d%s%s",
