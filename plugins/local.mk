@@ -1,6 +1,7 @@
 # plugins/: the provider drivers heraldd loads (herald-driver(7)), each a
 # module that exports only herald_driver_query, installed into $(driverdir).
 # tests/plugins/: their unit tests, on the fake host of tests/plugins/fakehost.c.
+driver_LTLIBRARIES =
 # The fake host: a complete struct herald_host that records and scripts.
 check_LTLIBRARIES += tests/plugins/libfakehost.la
 tests_plugins_libfakehost_la_SOURCES = tests/plugins/fakehost.c tests/plugins/fakehost.h
@@ -33,28 +34,29 @@ plugins_libh1common_la_SOURCES = \
 	plugins/common/plugutil.c plugins/common/plugutil.h
 plugins_libh1common_la_CFLAGS = $(H1_DRIVER_CFLAGS)
 
-driver_LTLIBRARIES += plugins/adm.la plugins/wns.la plugins/mpns.la plugins/baidu.la
+driver_LTLIBRARIES += plugins/adm/adm.la plugins/wns/wns.la plugins/mpns/mpns.la \
+	plugins/baidu/baidu.la
 
-plugins_adm_la_SOURCES = plugins/adm/adm.c plugins/adm/admmsg.c plugins/adm/admmsg.h
-plugins_adm_la_CFLAGS = $(H1_DRIVER_CFLAGS)
-plugins_adm_la_LDFLAGS = $(H1_DRIVER_LDFLAGS)
-plugins_adm_la_LIBADD = $(H1_DRIVER_LIBADD)
+plugins_adm_adm_la_SOURCES = plugins/adm/adm.c plugins/adm/admmsg.c plugins/adm/admmsg.h
+plugins_adm_adm_la_CFLAGS = $(H1_DRIVER_CFLAGS)
+plugins_adm_adm_la_LDFLAGS = $(H1_DRIVER_LDFLAGS)
+plugins_adm_adm_la_LIBADD = $(H1_DRIVER_LIBADD)
 
-plugins_wns_la_SOURCES = plugins/wns/wns.c
-plugins_wns_la_CFLAGS = $(H1_DRIVER_CFLAGS)
-plugins_wns_la_LDFLAGS = $(H1_DRIVER_LDFLAGS)
-plugins_wns_la_LIBADD = $(H1_DRIVER_LIBADD)
+plugins_wns_wns_la_SOURCES = plugins/wns/wns.c
+plugins_wns_wns_la_CFLAGS = $(H1_DRIVER_CFLAGS)
+plugins_wns_wns_la_LDFLAGS = $(H1_DRIVER_LDFLAGS)
+plugins_wns_wns_la_LIBADD = $(H1_DRIVER_LIBADD)
 
-plugins_mpns_la_SOURCES = plugins/mpns/mpns.c
-plugins_mpns_la_CFLAGS = $(H1_DRIVER_CFLAGS)
-plugins_mpns_la_LDFLAGS = $(H1_DRIVER_LDFLAGS)
-plugins_mpns_la_LIBADD = $(H1_DRIVER_LIBADD)
+plugins_mpns_mpns_la_SOURCES = plugins/mpns/mpns.c
+plugins_mpns_mpns_la_CFLAGS = $(H1_DRIVER_CFLAGS)
+plugins_mpns_mpns_la_LDFLAGS = $(H1_DRIVER_LDFLAGS)
+plugins_mpns_mpns_la_LIBADD = $(H1_DRIVER_LIBADD)
 
-plugins_baidu_la_SOURCES = plugins/baidu/baidu.c plugins/baidu/baidusign.c \
+plugins_baidu_baidu_la_SOURCES = plugins/baidu/baidu.c plugins/baidu/baidusign.c \
 	plugins/baidu/baidusign.h
-plugins_baidu_la_CFLAGS = $(H1_DRIVER_CFLAGS)
-plugins_baidu_la_LDFLAGS = $(H1_DRIVER_LDFLAGS)
-plugins_baidu_la_LIBADD = $(H1_DRIVER_LIBADD)
+plugins_baidu_baidu_la_CFLAGS = $(H1_DRIVER_CFLAGS)
+plugins_baidu_baidu_la_LDFLAGS = $(H1_DRIVER_LDFLAGS)
+plugins_baidu_baidu_la_LIBADD = $(H1_DRIVER_LIBADD)
 
 # Unit tests: each driver's sources linked with the fake host (tests/plugins/fakehost).
 H1_TEST_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) $(CUNIT_CFLAGS)
@@ -85,5 +87,5 @@ tests_plugins_test_baidu_LDADD = $(H1_TEST_LDADD)
 tests_plugins_test_h1_emulator_SOURCES = tests/plugins/test_h1_emulator.c $(H1_TEST_FAKEHOST)
 tests_plugins_test_h1_emulator_CFLAGS = $(EMU_CFLAGS) $(CUNIT_CFLAGS)
 tests_plugins_test_h1_emulator_LDADD = tests/plugins/libfakehost.la $(EMU_LIBS) $(CUNIT_LIBS)
-EXTRA_tests_plugins_test_h1_emulator_DEPENDENCIES = plugins/adm.la plugins/wns.la \
-	plugins/mpns.la plugins/baidu.la
+EXTRA_tests_plugins_test_h1_emulator_DEPENDENCIES = plugins/adm/adm.la plugins/wns/wns.la \
+	plugins/mpns/mpns.la plugins/baidu/baidu.la

@@ -21,7 +21,7 @@
 
 static struct emu_config emu;
 
-/* The driver module plugins/.libs/NAME.so of the build tree; NULL fails the test. */
+/* The driver module plugins/NAME/.libs/NAME.so of the build tree; NULL fails the test. */
 static const struct herald_driver *load(const char *name)
 {
 	const char *dir = getenv("HERALD_BUILDDIR");
@@ -29,7 +29,7 @@ static const struct herald_driver *load(const char *name)
 	void *h;
 	herald_driver_query_fn q;
 
-	snprintf(path, sizeof(path), "%s/plugins/.libs/%s.so", dir ? dir : ".", name);
+	snprintf(path, sizeof(path), "%s/plugins/%s/.libs/%s.so", dir ? dir : ".", name, name);
 	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		fprintf(stderr, "\n  %s\n", dlerror());
