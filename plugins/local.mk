@@ -89,3 +89,7 @@ tests_plugins_test_h1_emulator_CFLAGS = $(EMU_CFLAGS) $(CUNIT_CFLAGS)
 tests_plugins_test_h1_emulator_LDADD = tests/plugins/libfakehost.la $(EMU_LIBS) $(CUNIT_LIBS)
 EXTRA_tests_plugins_test_h1_emulator_DEPENDENCIES = plugins/adm/adm.la plugins/wns/wns.la \
 	plugins/mpns/mpns.la plugins/baidu/baidu.la
+# End to end through heraldd and herald-emulator (issue 6): it needs the
+# delivery engine and the ABI 1.1 host services, so it joins TESTS where those
+# are merged (TESTS += tests/integration/test_h1_providers.sh).
+EXTRA_DIST += tests/integration/test_h1_providers.sh
