@@ -1,10 +1,11 @@
 #!/bin/sh
 # Interop of herald-emulator with a real, widely used client library:
 # @parse/node-apn (pinned below) sends with token auth (the .p8 from
-# `herald-emulator init`) to the emulated APNs, trusting the emulator's CA
-# through NODE_EXTRA_CA_CERTS.  The control API must show exactly the
-# request node-apn sent (headers and body), and node-apn must read the
-# emulator's error answer (410 Unregistered with a timestamp) as APNs's.
+# `herald-emulator init`) and with certificate auth (init's client
+# certificate) to the emulated APNs, trusting the emulator's CA through
+# NODE_EXTRA_CA_CERTS.  The control API must show exactly the requests
+# node-apn sent (headers and body), and node-apn must read the emulator's
+# error answer (410 Unregistered with a timestamp) as APNs's.
 #
 # The package is installed with npm into the build tree
 # (tests/emulator/node-interop, removed by `make clean`) and reused on later
@@ -87,12 +88,15 @@ team_id=$(jq -r '.apns.keys[0].team_id' "$dir/emulator.json")
 key_file="$dir/$(jq -r '.apns.keys[0].file' "$dir/emulator.json")"
 good=5a1c0e2b7d4f69a8b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0
 dead=dead0e2b7d4f69a8b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0
+certdev=ce7f0e2b7d4f69a8b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0
 printf '{"rules":[{"provider":"apns","token":"%s","status":410,"timestamp":1700000000000}]}\n' \
 	"$dead" >"$tmp/rules.json"
 "$emu" rules --control-port "$ctl" "$tmp/rules.json" >/dev/null || fail "rules sub-command"
 
 if ! NODE_PATH="$cache/node_modules" NODE_EXTRA_CA_CERTS="$dir/ca.pem" \
 	node "$js" "$apns" "$key_file" "$key_id" "$team_id" com.example.interop "$good" "$dead" \
+	"$dir/$(jq -r .apns.client_cert "$dir/emulator.json")" \
+	"$dir/$(jq -r .apns.client_key "$dir/emulator.json")" "$certdev" \
 	>"$tmp/node.out" 2>"$tmp/node.err"; then
 	cat "$tmp/node.err"
 	echo "FAIL: node-apn could not run against the emulator"
@@ -140,8 +144,21 @@ jq -r '.requests[0].body' "$tmp/req.json" >"$tmp/body.json"
 jq -e '. == {"aps":{"alert":{"title":"Herald","body":"hello from node-apn"},"badge":3,
 	"sound":"ping.aiff"},"k":"v"}' "$tmp/body.json" >/dev/null &&
 	ok "the body is node-apn's payload" || fail "request body: $(cat "$tmp/body.json")"
+
+# Certificate auth: the TLS client certificate, no provider token.
+jq -e --arg t "$certdev" '.cert.sent[0].device == $t and .cert.failed == []' "$tmp/node.out" \
+	>/dev/null && ok "node-apn with certificate auth: sent (200)" ||
+	fail "node-apn certificate auth: $(jq -c .cert "$tmp/node.out")"
+curl -sS --max-time 10 "http://127.0.0.1:$ctl/v1/requests?provider=apns&token=$certdev" \
+	>"$tmp/req.json" || fail "control API"
+jq -e '.requests | length == 1 and (.[0] | .status == 200 and
+	.headers.authorization == null and .headers["apns-topic"] == "com.example.interop" and
+	(.body | fromjson) == {"aps":{"alert":"certificate auth","content-available":1}})' \
+	"$tmp/req.json" >/dev/null && ok "the certificate-auth request arrived as node-apn sent it" ||
+	fail "certificate-auth request: $(jq -c .requests "$tmp/req.json")"
+
 n=$(curl -sS --max-time 10 "http://127.0.0.1:$ctl/v1/requests?provider=apns" | jq '.requests | length')
-[ "$n" = 2 ] && ok "two APNs requests in all" || fail "the emulator saw $n APNs requests, want 2"
+[ "$n" = 3 ] && ok "three APNs requests in all" || fail "the emulator saw $n APNs requests, want 3"
 
 if [ $failures -ne 0 ]; then
 	echo "$failures failure(s)"
