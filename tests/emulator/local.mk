@@ -14,9 +14,17 @@ emu_tests = \
 	tests/emulator/test_faults
 check_PROGRAMS += $(emu_tests)
 TESTS += $(emu_tests) tests/emulator/test_emulator.sh tests/emulator/test_emulator_http1.sh \
-	tests/emulator/test_faults_cli.sh
+	tests/emulator/test_faults_cli.sh \
+	tests/emulator/test_interop_node.sh
 EXTRA_DIST += tests/emulator/test_emulator.sh tests/emulator/test_emulator_http1.sh tests/emulator/keys.h \
-	tests/emulator/test_faults_cli.sh
+	tests/emulator/test_faults_cli.sh tests/emulator/test_interop_node.sh \
+	tests/emulator/interop_apn.js
+
+# test_interop_node.sh installs @parse/node-apn here (and reuses it).
+clean-local: clean-emulator-interop
+clean-emulator-interop:
+	rm -rf tests/emulator/node-interop
+.PHONY: clean-emulator-interop
 
 tests_emulator_test_jwt_SOURCES = tests/emulator/test_jwt.c tests/emulator/keys.h
 tests_emulator_test_jwt_CFLAGS = $(EMU_TEST_CFLAGS)
