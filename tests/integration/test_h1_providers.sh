@@ -106,11 +106,13 @@ app() {
 	status_is 0 "CreatePlatformApplication $2 ($3)"
 	eval "$1=\$out"
 }
-# endpoint VAR APP_ARN TOKEN: VAR = the new endpoint's ARN.
+# endpoint VAR APP_ARN TOKEN [ATTR...]: VAR = the new endpoint's ARN.
 endpoint() {
-	cli --output text endpoint create --app-arn "$2" --token "$3"
-	status_is 0 "CreatePlatformEndpoint $3"
-	eval "$1=\$out"
+	var=$1 app_arn=$2 token=$3
+	shift 3
+	cli --output text endpoint create --app-arn "$app_arn" --token "$token" "$@"
+	status_is 0 "CreatePlatformEndpoint $token"
+	eval "$var=\$out"
 }
 
 # ---- applications, endpoints, scripted outcomes ----
@@ -139,7 +141,8 @@ EOF
 
 endpoint E_ADM "$ADM" "$reg.dev1"
 endpoint E_WNS "$WNS" "${wns_ch}dev1"
-endpoint E_BAIDU "$BAIDU" 3812345678901234567
+endpoint E_BAIDU "$BAIDU" 3812345678901234567 --attr ChannelId=3812345678901234567 \
+	--attr UserId=alice
 endpoint E_MPNS "$MPNS" "${mpns_ch}dev1"
 
 # ---- direct publishes: each provider's exact request ----
@@ -206,8 +209,8 @@ endpoint C_ADM "$ADM" "$reg.canon"
 endpoint S_ADM "$ADM" "$reg.slow"
 endpoint D_WNS "$WNS" "${wns_ch}gone"
 endpoint S_WNS "$WNS" "${wns_ch}busy"
-endpoint D_BAIDU "$BAIDU" 111
-endpoint S_BAIDU "$BAIDU" 222
+endpoint D_BAIDU "$BAIDU" 111 --attr ChannelId=111 --attr UserId=bob
+endpoint S_BAIDU "$BAIDU" 222 --attr ChannelId=222 --attr UserId=carol
 endpoint D_MPNS "$MPNS" "${mpns_ch}dead"
 endpoint S_MPNS "$MPNS" "${mpns_ch}full"
 for e in "$D_ADM" "$C_ADM" "$S_ADM" "$D_WNS" "$S_WNS" "$D_BAIDU" "$S_BAIDU" "$D_MPNS" "$S_MPNS"; do
