@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "broker/jws.h"
 #include "broker/oauth.h"
 #include "broker/plugin.h"
+#include "common/log.h"
 
 typedef void (*hostsvc_done_fn)(void *arg, const struct herald_http_response *res);
 
@@ -35,10 +37,19 @@ struct herald_http_pool {
 	struct herald_app *app;
 	const struct hostsvc_transport *t;
 	void *impl;
+	struct herald_http_pool *prev, *next; /* in hostsvc_pools */
+	bool orphaned;			      /* freed by hostsvc_app_release(): answer nobody */
 };
 
+/*
+ * Every pool a driver holds, so that those a driver forgot to free in
+ * free_instance() can be closed without calling into freed memory.  Loop
+ * thread only, like every host service.
+ */
+static struct herald_http_pool *hostsvc_pools;
+
 struct hostsvc_call {
-	struct herald_app *app;
+	struct herald_http_pool *pool;
 	herald_http_done_fn done;
 	void *arg;
 };
@@ -127,6 +138,10 @@ struct herald_http_pool *hostsvc_http_pool_new(struct herald_app *app,
 	}
 	pool->app = app;
 	pool->t = t;
+	pool->next = hostsvc_pools;
+	if (pool->next)
+		pool->next->prev = pool;
+	hostsvc_pools = pool;
 	return pool;
 }
 
@@ -134,7 +149,8 @@ static void hostsvc_http_done(void *arg, const struct herald_http_response *res)
 {
 	struct hostsvc_call *call = arg;
 
-	call->done(call->app, call->arg, res);
+	if (!call->pool->orphaned)
+		call->done(call->pool->app, call->arg, res);
 	free(call);
 }
 
@@ -149,7 +165,7 @@ int hostsvc_http_request(struct herald_http_pool *pool, const struct herald_http
 	call = malloc(sizeof(*call));
 	if (!call)
 		return HERALD_ENOMEM;
-	*call = (struct hostsvc_call){pool->app, done, arg};
+	*call = (struct hostsvc_call){pool, done, arg};
 	rc = pool->t->request(pool->impl, req, hostsvc_http_done, call);
 	if (rc < 0)
 		free(call);
@@ -160,8 +176,34 @@ void hostsvc_http_pool_free(struct herald_http_pool *pool)
 {
 	if (!pool)
 		return;
+	if (pool->prev)
+		pool->prev->next = pool->next;
+	else
+		hostsvc_pools = pool->next;
+	if (pool->next)
+		pool->next->prev = pool->prev;
 	pool->t->pool_free(pool->impl);
 	free(pool);
+}
+
+void hostsvc_app_release(struct herald_app *app)
+{
+	unsigned int n = 0;
+	struct herald_http_pool *p, *next;
+
+	for (p = hostsvc_pools; p; p = next) {
+		next = p->next;
+		if (p->app == app) {
+			p->orphaned = true;
+			hostsvc_http_pool_free(p);
+			n++;
+		}
+	}
+	n += oauth_release_app(plugin_app_oauth(app), app);
+	if (n)
+		log_warning("[%s/%s] the driver left %u HTTP pool(s) or OAuth2 handle(s) open "
+			    "after free_instance(); closed them",
+			    plugin_app_driver_name(app), plugin_app_name(app), n);
 }
 
 struct herald_key *hostsvc_key_load(struct herald_app *app, const void *pem, size_t pem_len,

@@ -40,4 +40,10 @@ int hostsvc_oauth_token(struct herald_oauth *oauth, herald_token_fn done, void *
 void hostsvc_oauth_invalidate(struct herald_oauth *oauth, const char *access_token);
 void hostsvc_oauth_free(struct herald_oauth *oauth);
 
+/*
+ * After app's free_instance(): close the pools and OAuth2 handles the driver
+ * forgot, without calling it back (logged as a driver fault).
+ */
+void hostsvc_app_release(struct herald_app *app);
+
 #endif

@@ -66,11 +66,14 @@ struct oauth_entry {
 struct herald_oauth {
 	struct oauth_entry *e;
 	struct herald_app *app;
+	struct herald_oauth *prev, *next; /* in the cache's handles */
+	struct oauth_cache *c;
 };
 
 struct oauth_cache {
 	struct event_base *base;
 	struct oauth_entry *entries;
+	struct herald_oauth *handles;
 };
 
 /* --- entries --------------------------------------------------------------------------- */
@@ -569,6 +572,11 @@ struct herald_oauth *oauth_new(struct oauth_cache *c, struct herald_app *app,
 	e->refs++;
 	h->e = e;
 	h->app = app;
+	h->c = c;
+	h->next = c->handles;
+	if (h->next)
+		h->next->prev = h;
+	c->handles = h;
 	return h;
 }
 
@@ -632,7 +640,8 @@ static void oauth_take_waiters(struct oauth_waiter **pp, struct herald_oauth *h,
 		*tail = pp;
 }
 
-void oauth_free(struct herald_oauth *h)
+/* Free h; its waiters hear "cancelled" if notify, else nothing. */
+static void oauth_handle_free(struct herald_oauth *h, bool notify)
 {
 	struct oauth_waiter *mine = NULL, **out = &mine, *w;
 	struct oauth_entry *e;
@@ -643,13 +652,40 @@ void oauth_free(struct herald_oauth *h)
 	oauth_take_waiters(&e->waiters, h, &e->tail, &out);
 	if (e->batch)
 		oauth_take_waiters(e->batch, h, NULL, &out);
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		h->c->handles = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
 	while ((w = mine)) {
 		mine = w->next;
-		w->done(h->app, w->arg, NULL, 0, "cancelled");
+		if (notify)
+			w->done(h->app, w->arg, NULL, 0, "cancelled");
 		free(w);
 	}
 	free(h);
 	oauth_entry_unref(e);
+}
+
+void oauth_free(struct herald_oauth *h)
+{
+	oauth_handle_free(h, true);
+}
+
+unsigned int oauth_release_app(struct oauth_cache *c, struct herald_app *app)
+{
+	unsigned int n = 0;
+	struct herald_oauth *h, *next;
+
+	for (h = c->handles; h; h = next) {
+		next = h->next;
+		if (h->app == app) {
+			oauth_handle_free(h, false);
+			n++;
+		}
+	}
+	return n;
 }
 
 /* --- the cache ------------------------------------------------------------------------- */

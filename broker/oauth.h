@@ -69,6 +69,13 @@ void oauth_invalidate(struct herald_oauth *h, const char *access_token);
  */
 void oauth_free(struct herald_oauth *h);
 
+/*
+ * Free every handle app still holds (a driver that forgot them in
+ * free_instance()), dropping their waiters without a call: the instance
+ * they would call into is gone.  How many there were.
+ */
+unsigned int oauth_release_app(struct oauth_cache *c, struct herald_app *app);
+
 /* Entries in the cache (credentials with at least one handle). */
 unsigned int oauth_cache_entries(const struct oauth_cache *c);
 

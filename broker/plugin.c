@@ -508,7 +508,8 @@ static void plugin_app_free(struct herald_app *app)
 {
 	if (app->instance)
 		app->drv->desc->free_instance(app->instance);
-	/* The instance is gone: its timers must never fire into freed memory. */
+	/* The instance is gone: nothing it left may call into freed memory. */
+	hostsvc_app_release(app);
 	while (app->timers)
 		plugin_timer_free(app->timers);
 	for (uint32_t i = 0; i < app->n_slots; i++) {

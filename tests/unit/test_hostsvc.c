@@ -233,6 +233,38 @@ static void test_oauth_shared(void)
 	CU_ASSERT_EQUAL(oauth_cache_entries(plugin_app_oauth(app1)), 0);
 }
 
+/* What a driver forgot to free in free_instance() is closed without calling it back. */
+static void test_release_forgotten(void)
+{
+	struct herald_http_pool_config cfg = {.size = sizeof(cfg), .version = HERALD_HTTP_1_1};
+	char url[128], err[256] = "";
+	struct herald_oauth_config ocfg = {
+		.size = sizeof(ocfg),
+		.grant = HERALD_OAUTH_CLIENT_CREDENTIALS,
+		.token_url = url,
+		.client_id = "forgotten",
+		.client_secret = "secret",
+	};
+	struct herald_http_pool *pool = hostsvc_http_pool_new(app1, &cfg, err, sizeof(err));
+	struct herald_oauth *o;
+	struct got g, t;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/hold", testsrv_port(srv));
+	o = hostsvc_oauth_new(app1, &ocfg, err, sizeof(err));
+	CU_ASSERT_FATAL(pool && o);
+	CU_ASSERT_EQUAL(request(pool, srv, "/hold", &g), 0);
+	memset(&t, 0, sizeof(t));
+	CU_ASSERT_EQUAL(hostsvc_oauth_token(o, on_token, &t), 0);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	CU_ASSERT_EQUAL(oauth_cache_entries(plugin_app_oauth(app1)), 1);
+	hostsvc_app_release(app1);
+	CU_ASSERT_EQUAL(g.calls, 0);
+	CU_ASSERT_EQUAL(t.calls, 0);
+	CU_ASSERT_EQUAL(oauth_cache_entries(plugin_app_oauth(app1)), 0);
+	/* A second release finds nothing (and logs nothing). */
+	hostsvc_app_release(app1);
+}
+
 static void test_keys(void)
 {
 	EVP_PKEY *k = EVP_EC_gen("P-256");
@@ -263,6 +295,8 @@ int main(void)
 		{"pool freed with a request pending: cancelled, app valid", test_cancel_on_free},
 		{"OAuth2: apps with one credential share one fetch", test_oauth_shared},
 		{"key_load and jwt_sign", test_keys},
+		{"pools and OAuth2 handles a driver forgot: closed silently",
+		 test_release_forgotten},
 		CU_TEST_INFO_NULL,
 	};
 
