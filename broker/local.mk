@@ -18,12 +18,16 @@ broker_libbroker_la_SOURCES = \
 	broker/xml.c broker/xml.h \
 	broker/metrics.c broker/metrics.h \
 	broker/front_http.c broker/front_http.h \
-	broker/plugin.c broker/plugin.h
+	broker/plugin.c broker/plugin.h \
+	broker/delivery.c broker/delivery.h broker/delivery_int.h \
+	broker/delivery_apps.c broker/delivery_store.c broker/fanout.c \
+	broker/retry.c broker/retry.h \
+	broker/latency.c broker/latency.h
 BROKER_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(MSGPACK_CFLAGS) \
 	$(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
 broker_libbroker_la_CFLAGS = $(BROKER_CFLAGS)
 broker_libbroker_la_LIBADD = common/libcommon.la $(LIBEVENT_LIBS) $(OPENSSL_LIBS) \
-	$(MSGPACK_LIBS) $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)
+	$(MSGPACK_LIBS) $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) -lm
 
 sbin_PROGRAMS += heraldd
 heraldd_SOURCES = broker/main.c
