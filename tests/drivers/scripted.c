@@ -162,6 +162,14 @@ static void scripted_record(struct scripted *s, const struct herald_notification
 	free(line);
 }
 
+static int64_t scripted_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static bool scripted_is(const char *token, const char *prefix)
 {
 	return !strncmp(token, prefix, strlen(prefix));
@@ -189,8 +197,7 @@ static int scripted_send(void *instance, const struct herald_notification *n, ui
 	if (scripted_is(t, "dead-") || scripted_is(t, "stale-")) {
 		p->o.kind = HERALD_OUTCOME_TOKEN_INVALID;
 		p->o.status = 410;
-		p->o.invalid_since_ms =
-			scripted_is(t, "stale-") ? 1000 : (int64_t)time(NULL) * 1000;
+		p->o.invalid_since_ms = scripted_is(t, "stale-") ? 1000 : scripted_now_ms();
 		p->o.response = "{\"reason\":\"Unregistered\"}";
 	} else if (scripted_is(t, "canon-")) {
 		p->o.kind = HERALD_OUTCOME_TOKEN_REPLACED;
