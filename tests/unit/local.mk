@@ -19,7 +19,8 @@ unit_tests = \
 	tests/unit/test_sigv4 \
 	tests/unit/test_query \
 	tests/unit/test_xml \
-	tests/unit/test_plugin
+	tests/unit/test_plugin \
+	tests/unit/test_delivery_state
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -75,3 +76,6 @@ tests_unit_test_xml_LDADD = $(UNIT_LDADD)
 tests_unit_test_plugin_SOURCES = tests/unit/test_plugin.c $(UNIT_FIXTURE)
 tests_unit_test_plugin_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_plugin_LDADD = $(UNIT_LDADD)
+tests_unit_test_delivery_state_SOURCES = tests/unit/test_delivery_state.c $(UNIT_FIXTURE)
+tests_unit_test_delivery_state_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_delivery_state_LDADD = $(UNIT_LDADD)
