@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "broker/api.h"
+#include "broker/arn.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -22,6 +23,8 @@ struct api {
 	struct seal *seal;
 	api_effect_fn effect_fn;
 	void *effect_arg;
+	api_token_check_fn token_fn;
+	void *token_arg;
 	atomic_uint pending;
 	struct api_local {
 		const char *name;
@@ -64,6 +67,49 @@ void api_set_effect_hook(struct api *api, api_effect_fn fn, void *arg)
 {
 	api->effect_fn = fn;
 	api->effect_arg = arg;
+}
+
+void api_set_token_check(struct api *api, api_token_check_fn fn, void *arg)
+{
+	api->token_fn = fn;
+	api->token_arg = arg;
+}
+
+/*
+ * Loop thread: run the token check on a CreatePlatformEndpoint or
+ * SetEndpointAttributes that carries a token; true with err filled if the
+ * driver refuses the token.
+ */
+static bool api_token_refused(struct api *api, const char *op, json_t *args, struct op_error *err)
+{
+	json_t *token = json_object_get(json_object_get(args, "Attributes"), "Token");
+	const char *param;
+	enum arn_type type;
+	struct arn arn;
+	struct op_error ignored;
+	char why[256] = "";
+
+	if (strcmp(op, "CreatePlatformEndpoint") == 0) {
+		param = "PlatformApplicationArn";
+		type = ARN_APP;
+		if (!token)
+			token = json_object_get(args, "Token");
+	} else if (strcmp(op, "SetEndpointAttributes") == 0) {
+		param = "EndpointArn";
+		type = ARN_ENDPOINT;
+	} else {
+		return false;
+	}
+	if (!json_is_string(token) || json_string_length(token) == 0 ||
+	    !json_is_string(json_object_get(args, param)) ||
+	    arn_parse(api->conf, json_string_value(json_object_get(args, param)), type, param, &arn,
+		      &ignored) < 0)
+		return false;
+	if (api->token_fn(api->token_arg, arn.platform, json_string_value(token), why,
+			  sizeof(why)) == 0)
+		return false;
+	op_invalid(err, "Token Reason: %s", why[0] ? why : "not a device token of this platform");
+	return true;
 }
 
 int api_add_local(struct api *api, const char *name, enum op_role role, api_local_fn fn, void *arg)
@@ -180,6 +226,10 @@ void api_call_sns(struct api *api, enum op_role role, const char *op, json_t *ar
 	if (role < def->role) {
 		op_fail(&err, "AuthorizationError", 403,
 			"User is not authorized to perform: SNS:%s", op);
+		reply(arg, NULL, &err);
+		return;
+	}
+	if (api->token_fn && api_token_refused(api, op, args, &err)) {
 		reply(arg, NULL, &err);
 		return;
 	}

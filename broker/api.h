@@ -33,6 +33,22 @@ void api_free(struct api *api);
 void api_set_effect_hook(struct api *api, api_effect_fn fn, void *arg);
 
 /*
+ * A device token syntax check (the drivers' validate_token), run on the
+ * loop thread by api_call() and api_call_sns() before CreatePlatformEndpoint
+ * (Attributes.Token, else Token) and SetEndpointAttributes with
+ * Attributes.Token are submitted.  platform comes from the
+ * PlatformApplicationArn (app/PLATFORM/name) or the EndpointArn
+ * (endpoint/PLATFORM/...); when the ARN or the token is malformed or
+ * missing, the operation reports it instead.  fn returns 0 (accepted, also
+ * when nothing serves platform) or -1 with the reason in err (size n); the
+ * call is then answered InvalidParameter/400 "Invalid parameter: Token
+ * Reason: <reason>" without reaching the store.  fn NULL: no check.
+ */
+typedef int (*api_token_check_fn)(void *arg, const char *platform, const char *token, char *err,
+				  size_t n);
+void api_set_token_check(struct api *api, api_token_check_fn fn, void *arg);
+
+/*
  * Call op with args (borrowed; the api keeps its own reference).  Unknown
  * operations (InvalidAction/400), a role that may not call op
  * (AuthorizationError/403) and a store that is shutting down

@@ -9,9 +9,11 @@ broker_libbroker_la_SOURCES = \
 	broker/ops_platform.c \
 	broker/ops_topic.c \
 	broker/ops_tag.c \
-	broker/filter_policy.c broker/filter_policy.h \
+	broker/filter_policy.c broker/filter_policy.h broker/filter_match.c \
 	broker/ops_publish.c \
 	broker/msgattr.c broker/msgattr.h \
+	broker/payload.c broker/payload.h \
+	broker/events.c broker/events.h \
 	broker/front_native.c broker/front_native.h \
 	broker/sigv4.c broker/sigv4.h \
 	broker/query.c broker/query.h \

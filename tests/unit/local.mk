@@ -20,7 +20,11 @@ unit_tests = \
 	tests/unit/test_query \
 	tests/unit/test_xml \
 	tests/unit/test_plugin \
-	tests/unit/test_delivery_state
+	tests/unit/test_delivery_state \
+	tests/unit/test_payload \
+	tests/unit/test_events \
+	tests/unit/test_filter_match \
+	tests/unit/test_token_check
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -79,3 +83,16 @@ tests_unit_test_plugin_LDADD = $(UNIT_LDADD)
 tests_unit_test_delivery_state_SOURCES = tests/unit/test_delivery_state.c $(UNIT_FIXTURE)
 tests_unit_test_delivery_state_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_delivery_state_LDADD = $(UNIT_LDADD)
+tests_unit_test_payload_SOURCES = tests/unit/test_payload.c tests/unit/fixture_run.c tests/unit/fixture.h
+tests_unit_test_payload_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_payload_LDADD = $(UNIT_LDADD)
+tests_unit_test_events_SOURCES = tests/unit/test_events.c tests/unit/fixture_run.c tests/unit/fixture.h
+tests_unit_test_events_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_events_LDADD = $(UNIT_LDADD)
+tests_unit_test_filter_match_SOURCES = tests/unit/test_filter_match.c tests/unit/fixture_run.c \
+	tests/unit/fixture.h
+tests_unit_test_filter_match_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_filter_match_LDADD = $(UNIT_LDADD)
+tests_unit_test_token_check_SOURCES = tests/unit/test_token_check.c $(UNIT_FIXTURE)
+tests_unit_test_token_check_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_token_check_LDADD = $(UNIT_LDADD)
