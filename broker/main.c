@@ -168,6 +168,19 @@ static void heraldd_apps_changed(void *arg)
 	heraldd_load_drivers(d, d->reload ? d->reload : d->conf, NULL);
 }
 
+/* A device token's syntax, as the driver serving platform sees it (api.h). */
+static int heraldd_token_check(void *arg, const char *platform, const char *token, char *err,
+			       size_t n)
+{
+	struct heraldd *d = arg;
+	struct plugin_gen *gen = plugin_current(d->plugins);
+
+	/* No driver for platform (HERALD_EAGAIN): accepted, as SNS has no say either. */
+	if (!gen || plugin_validate_token(gen, platform, token, err, n) != HERALD_EINVAL)
+		return 0;
+	return -1;
+}
+
 /* GetStats (native only): `herald stats`. */
 static json_t *heraldd_get_stats(void *arg, json_t *args, struct op_error *err)
 {
@@ -415,6 +428,7 @@ static int heraldd_start(struct heraldd *d)
 		return -1;
 	}
 	api_set_effect_hook(d->api, delivery_on_effect, d->dlv);
+	api_set_token_check(d->api, heraldd_token_check, d);
 	if (delivery_start(d->dlv) < 0) {
 		log_err("cannot start: the store refused the delivery engine's first job");
 		return -1;
