@@ -337,6 +337,16 @@ struct herald_app *dlv_app_handle(struct delivery *d, struct dlv_app *a)
 	return a->handle;
 }
 
+/* The number of the current driver generation (0 before the first). */
+static unsigned int dlv_gen_number(struct plugin_host *h)
+{
+	json_t *list = plugin_list_json(h);
+	unsigned int n = (unsigned int)json_integer_value(json_object_get(list, "Generation"));
+
+	json_decref(list);
+	return n;
+}
+
 int delivery_load_apps(struct delivery *d, char *const *dirs, size_t n_dirs, char **err)
 {
 	struct plugin_gen *gen;
@@ -351,8 +361,8 @@ int delivery_load_apps(struct delivery *d, char *const *dirs, size_t n_dirs, cha
 	}
 	if (refused && plugin_current(d->plugins)) {
 		plugin_gen_discard(gen);
-		util_set_err(err, "%u driver%s refused; keeping the running drivers", refused,
-			     refused > 1 ? "s" : "");
+		util_set_err(err, "%u driver%s refused; keeping driver generation %u", refused,
+			     refused > 1 ? "s" : "", dlv_gen_number(d->plugins));
 		return -1;
 	}
 	for (struct dlv_app *a = d->apps; a; a = a->next) {
@@ -364,6 +374,8 @@ int delivery_load_apps(struct delivery *d, char *const *dirs, size_t n_dirs, cha
 				a->name, a->arn, why);
 	}
 	plugin_switch(d->plugins, gen);
+	log_notice("driver generation %u is current (%u refused)", dlv_gen_number(d->plugins),
+		   refused);
 	for (struct dlv_app *a = d->apps; a; a = a->next) {
 		a->gen = NULL;
 		/* A paused app gets another chance with its new instance now. */
