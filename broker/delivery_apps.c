@@ -295,12 +295,9 @@ static void dlv_apps_done(void *arg, int status)
 	if (d->apps_fn)
 		d->apps_fn(d->apps_arg);
 	if (job->resume) {
-		d->started = true;
 		if (dlv_resume_submit(d, 0) < 0)
 			log_err("delivery: cannot resume the work of the previous run");
 		dlv_retry_arm(d, util_now_ms());
-		if (json_array_size(d->to_load) && !d->loading && dlv_load_submit(d) == 0)
-			d->loading = true;
 	}
 	for (size_t i = 0; i < job->n; i++)
 		dlv_app_rec_clear(&job->recs[i]);

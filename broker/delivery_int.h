@@ -136,7 +136,13 @@ struct delivery {
 	struct fanout *fanouts;
 	unsigned int n_fanouts;
 	unsigned int in_flight;
-	bool quiescing, started;
+	bool quiescing;
+	/*
+	 * Set once the first resume page has run: messages up to
+	 * resume_horizon (seq) are the resume's, later ones come from effects.
+	 */
+	bool started;
+	int64_t resume_horizon;
 
 	/* Message ids heard of and not yet loaded (a JSON array), and the load in flight. */
 	json_t *to_load;

@@ -117,6 +117,7 @@ struct dlv_load_job {
 	struct delivery *d;
 	json_t *ids;	   /* message ids to load; NULL: resume after after_seq */
 	int64_t after_seq; /* resume: the last seq seen */
+	int64_t horizon;   /* resume: messages up to here (-1: the first page sets it) */
 	bool more;	   /* resume: another page follows */
 	struct dlv_loaded *v;
 	size_t n, cap;
@@ -154,6 +155,11 @@ static int dlv_load_run(struct store_txn *txn, void *arg)
 
 			if (rc == -ENOENT)
 				continue;
+			if (rc == 0 && m.seq <= job->horizon) {
+				/* The resume at start has it already. */
+				store_msg_clear(&m);
+				continue;
+			}
 			if (rc == 0) {
 				rc = dlv_load_keep(&m, job);
 				store_msg_clear(&m);
@@ -273,6 +279,7 @@ int dlv_load_submit(struct delivery *d)
 	}
 	job->d = d;
 	job->ids = d->to_load;
+	job->horizon = d->resume_horizon;
 	d->to_load = fresh;
 	if (store_submit(d->store, dlv_load_run, dlv_load_done, job) < 0) {
 		json_decref(d->to_load);
@@ -287,7 +294,13 @@ static void dlv_resume_done(void *arg, int status)
 {
 	struct dlv_load_job *job = arg;
 	struct delivery *d = job->d;
+	bool first = !d->started;
 
+	if (first) {
+		/* What was published after the first page ran is for the effects to bring. */
+		d->started = true;
+		d->resume_horizon = status || job->status ? 0 : job->horizon;
+	}
 	if (status || job->status) {
 		log_err("delivery: cannot resume the previous run's messages after seq %lld",
 			(long long)job->after_seq);
@@ -296,6 +309,8 @@ static void dlv_resume_done(void *arg, int status)
 		if (job->more && dlv_resume_submit(d, job->after_seq) < 0)
 			log_err("delivery: cannot resume the previous run's messages");
 	}
+	if (first && json_array_size(d->to_load) && !d->loading && dlv_load_submit(d) == 0)
+		d->loading = true;
 	dlv_load_job_free(job);
 }
 
@@ -307,6 +322,7 @@ int dlv_resume_submit(struct delivery *d, int64_t after_seq)
 		return -ENOMEM;
 	job->d = d;
 	job->after_seq = after_seq;
+	job->horizon = d->started ? d->resume_horizon : -1;
 	if (store_submit(d->store, dlv_load_run, dlv_resume_done, job) < 0) {
 		free(job);
 		return -1;

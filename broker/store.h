@@ -174,6 +174,8 @@ typedef int (*store_msg_cb)(const struct store_msg *msg, void *arg);
 int store_msg_list(struct store_txn *txn, int64_t after_seq, unsigned int limit, store_msg_cb cb,
 		   void *arg);
 int store_msg_delete(struct store_txn *txn, const char *message_id);
+/* The largest seq of a stored message (0 when none). */
+int store_msg_last_seq(struct store_txn *txn, int64_t *seq);
 
 /* Record a message's delivery progress (see struct store_msg).  0, -ENOENT or -EIO. */
 int store_msg_progress(struct store_txn *txn, const char *message_id, int64_t cursor,

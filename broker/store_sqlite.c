@@ -152,6 +152,7 @@ enum store_stmt {
 	SQL_RETRY_LEASE,
 	SQL_RETRY_NEXT,
 	SQL_RETRY_COUNT,
+	SQL_MSG_LAST_SEQ,
 	SQL_COUNT_OF,
 };
 
@@ -207,6 +208,7 @@ static const char *const store_sql[SQL_COUNT_OF] = {
 	[SQL_RETRY_LEASE] = "UPDATE retry SET leased = 1 WHERE id = ?1",
 	[SQL_RETRY_NEXT] = "SELECT min(next_ms) FROM retry WHERE leased = 0",
 	[SQL_RETRY_COUNT] = "SELECT count(*) FROM retry",
+	[SQL_MSG_LAST_SEQ] = "SELECT max(seq) FROM message",
 };
 
 struct store_job {
@@ -1537,4 +1539,10 @@ int store_retry_count(struct store_txn *txn, uint64_t *n)
 
 	*n = (uint64_t)v;
 	return rc;
+}
+
+int store_msg_last_seq(struct store_txn *txn, int64_t *seq)
+{
+	*seq = 0;
+	return store_int64(txn->st, SQL_MSG_LAST_SEQ, 0, seq);
 }
