@@ -93,17 +93,14 @@ static unsigned int wait_sends(const char *prefix, const char *id, unsigned int 
 	return got;
 }
 
-static json_t *call(const char *op, const char *fmt, ...)
+static json_t *vcall(const char *op, const char *fmt, va_list ap)
 {
 	struct herald *h = lib_connect(H.socket);
 	struct herald_error e;
 	char args[4096];
-	va_list ap;
 	json_t *r;
 
-	va_start(ap, fmt);
 	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
 	r = lib_call(h, op, args, &e);
 	if (!r)
 		fprintf(stderr, "\n  %s %s: %s %s\n", op, args, e.code, e.message);
@@ -111,25 +108,30 @@ static json_t *call(const char *op, const char *fmt, ...)
 	return r;
 }
 
-/* A string member of a call's result (copied into out). */
-static void call_str(char *out, size_t n, const char *member, const char *op, const char *fmt, ...)
+/* Call op with the arguments printf(fmt, ...); its result, or NULL (reported). */
+static json_t *call(const char *op, const char *fmt, ...)
 {
-	struct herald *h = lib_connect(H.socket);
-	struct herald_error e;
-	char args[4096];
 	va_list ap;
 	json_t *r;
 
 	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
+	r = vcall(op, fmt, ap);
 	va_end(ap);
-	r = lib_call(h, op, args, &e);
-	if (!r)
-		fprintf(stderr, "\n  %s %s: %s %s\n", op, args, e.code, e.message);
+	return r;
+}
+
+/* A string member of a call's result (copied into out); the call must succeed. */
+static void call_str(char *out, size_t n, const char *member, const char *op, const char *fmt, ...)
+{
+	va_list ap;
+	json_t *r;
+
+	va_start(ap, fmt);
+	r = vcall(op, fmt, ap);
+	va_end(ap);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	snprintf(out, n, "%s", json_string_value(json_object_get(r, member)) ?: "");
 	json_decref(r);
-	herald_close(h);
 }
 
 static void endpoint(char *arn, size_t n, const char *app, const char *token)
