@@ -257,11 +257,33 @@ static void dlv_app_delete(struct delivery *d, struct dlv_app *a)
 	a->principal_len = a->credential_len = 0;
 }
 
+static bool dlv_bytes_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	return alen == blen && (!alen || (a && b && !memcmp(a, b, alen)));
+}
+
+/* Would r give a's driver instance another configuration? */
+static bool dlv_app_changed(const struct dlv_app *a, const struct dlv_app_rec *r)
+{
+	return a->deleted || !json_equal(a->attrs, r->attrs) ||
+	       !dlv_bytes_equal(a->principal, a->principal_len, r->principal, r->principal_len) ||
+	       !dlv_bytes_equal(a->credential, a->credential_len, r->credential, r->credential_len);
+}
+
+/*
+ * Merge the applications read into the engine's.  Only new ones: their
+ * instances are created in the running generation.  Any change or deletion
+ * (or the first load): the hook reloads the drivers with every application.
+ */
 static void dlv_apps_done(void *arg, int status)
 {
 	struct dlv_apps_job *job = arg;
 	struct delivery *d = job->d;
-	struct dlv_app *a;
+	struct plugin_gen *cur = plugin_current(d->plugins);
+	bool reload = job->resume || !cur;
+	struct dlv_app *a, *added[64];
+	size_t n_added = 0;
+	char why[512];
 
 	if (status || job->status) {
 		log_err("delivery: cannot read the platform applications; keeping the ones known");
@@ -271,8 +293,10 @@ static void dlv_apps_done(void *arg, int status)
 
 			for (size_t i = 0; i < job->n && !found; i++)
 				found = job->recs[i].arn && !strcmp(job->recs[i].arn, a->arn);
-			if (!found)
+			if (!found && !a->deleted) {
 				dlv_app_delete(d, a);
+				reload = true;
+			}
 		}
 		for (size_t i = 0; i < job->n; i++) {
 			a = dlv_app_find(d, job->recs[i].arn);
@@ -286,14 +310,30 @@ static void dlv_apps_done(void *arg, int status)
 				a->d = d;
 				a->next = d->apps;
 				d->apps = a;
+				if (n_added < sizeof(added) / sizeof(added[0]))
+					added[n_added++] = a;
+				else
+					reload = true;
+			} else if (dlv_app_changed(a, &job->recs[i])) {
+				reload = true;
 			}
 			if (dlv_app_take(a, &job->recs[i]) < 0)
 				log_err("delivery: out of memory loading application %s", a->arn);
 		}
 	}
-	/* Even when reading failed: the drivers load with the applications known. */
-	if (d->apps_fn)
-		d->apps_fn(d->apps_arg);
+	if (reload) {
+		/* Even when reading failed: the drivers load with the applications known. */
+		if (d->apps_fn)
+			d->apps_fn(d->apps_arg);
+	} else {
+		for (size_t i = 0; i < n_added; i++) {
+			added[i]->gen = NULL;
+			if (!plugin_gen_app_create(cur, &added[i]->cfg, why, sizeof(why)))
+				log_err("[%s] cannot create the driver instance of %s: %s; its "
+					"deliveries wait",
+					added[i]->name, added[i]->arn, why);
+		}
+	}
 	if (job->resume) {
 		if (dlv_resume_submit(d, 0) < 0)
 			log_err("delivery: cannot resume the work of the previous run");
