@@ -129,6 +129,9 @@ int dlv_enqueue(struct delivery *d, struct dlv_msg *msg, const struct dlv_target
 	struct dlv_app *a = dlv_app_find(d, t->app_arn);
 	struct dlv_item *it;
 
+	if (a && a->deleted)
+		a = NULL; /* nothing will ever send it: the caller lets it go */
+
 	it = a ? calloc(1, sizeof(*it)) : NULL;
 	if (it) {
 		it->endpoint_arn = strdup(t->endpoint_arn);

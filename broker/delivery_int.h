@@ -168,7 +168,10 @@ struct delivery {
 struct dlv_msg *dlv_msg_new(const struct store_msg *m);
 void dlv_msg_unref(struct dlv_msg *msg);
 struct dlv_app *dlv_app_find(struct delivery *d, const char *arn);
-/* Queue a delivery of msg to target (strings copied); fan-out page or NULL. */
+/*
+ * Queue a delivery of msg to target (strings copied); fan-out page or NULL.
+ * -ENOENT if its application is unknown or deleted, -ENOMEM.
+ */
 int dlv_enqueue(struct delivery *d, struct dlv_msg *msg, const struct dlv_target *t,
 		struct fanout_page *page);
 void dlv_pump_soon(struct delivery *d);
