@@ -246,6 +246,14 @@ static void dlv_count(struct delivery *d, struct dlv_app *a, size_t field)
 #define DLV_EXPIRED   offsetof(struct dlv_counts, expired)
 #define DLV_DISABLED  offsetof(struct dlv_counts, disabled)
 
+void dlv_count_disabled(struct delivery *d, const char *app_arn)
+{
+	struct dlv_app *a = app_arn ? dlv_app_find(d, app_arn) : NULL;
+
+	if (a)
+		dlv_count(d, a, DLV_DISABLED);
+}
+
 /* publish → outcome, for a delivery that ended (not one that will be retried). */
 static void dlv_latency(struct delivery *d, struct dlv_item *it)
 {
@@ -379,7 +387,6 @@ static void dlv_on_done(void *arg, const struct herald_outcome *o)
 			w->ep = DLV_EP_DISABLE;
 			w->invalid_since_ms = o->invalid_since_ms;
 		}
-		dlv_count(d, a, DLV_DISABLED);
 		dlv_fail(d, it, "InvalidPlatformToken", "the provider reports the token invalid",
 			 w);
 		return;

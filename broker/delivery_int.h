@@ -103,6 +103,7 @@ struct dlv_write {
 	char *token;		  /* the token sent (DISABLE/REPLACE only if still current) */
 	char *canonical;	  /* REPLACE */
 	int64_t invalid_since_ms; /* DISABLE, APNs: -1 or the provider's timestamp */
+	bool disabled;		  /* DISABLE: set by the flush job when it did */
 	bool failure;		  /* publish EventDeliveryFailure */
 	char *failure_type, *failure_message;
 	/* PROGRESS */
@@ -165,6 +166,8 @@ struct delivery {
 };
 
 /* delivery.c */
+/* Count an endpoint the flush disabled, for its application and in total. */
+void dlv_count_disabled(struct delivery *d, const char *app_arn);
 struct dlv_msg *dlv_msg_new(const struct store_msg *m);
 void dlv_msg_unref(struct dlv_msg *msg);
 struct dlv_app *dlv_app_find(struct delivery *d, const char *arn);

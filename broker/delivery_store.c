@@ -678,6 +678,7 @@ static bool dlv_flush_endpoint(struct dlv_flush_job *job, struct dlv_write *w, s
 		if (rc == 0)
 			log_info("delivery: %s disabled: the provider reports its token invalid",
 				 w->endpoint_arn);
+		w->disabled = rc == 0;
 		return rc == 0;
 	}
 	/* DLV_EP_REPLACE */
@@ -793,6 +794,8 @@ static void dlv_flush_done(void *arg, int status)
 			job->n_writes);
 	while ((w = job->writes)) {
 		job->writes = w->next;
+		if (!status && w->disabled)
+			dlv_count_disabled(d, w->app_arn);
 		dlv_write_free(w);
 	}
 	if (!status) {

@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -211,7 +214,8 @@ static int suite_init(void)
 		 "delivery: { min_delay_ms = 20; max_delay_ms = 80; immediate_retries = 0;"
 		 " min_delay_retries = 2; backoff_retries = 3; max_delay_retries = 2;"
 		 " credential_retry_ms = 400; fanout_window = %d; in_flight_per_app = 64;"
-		 " status_log = \"%s\"; };\n",
+		 " status_log = \"%s\"; };\n"
+		 "http: { enabled = true; port = 0; allow_unsigned = true; };\n",
 		 work, record, WINDOW, status_log);
 	if (harness_start(&H, conf_extra) < 0)
 		return -1;
@@ -418,6 +422,71 @@ static void test_stats_cli(void)
 	free(err);
 }
 
+/* The port heraldd logged last for its HTTP API, or -1. */
+static int http_port(void)
+{
+	static const char needle[] = "SNS API listening on 127.0.0.1 port ";
+	char *log = harness_log(&H), *p, *last = NULL;
+	int port = -1;
+
+	for (p = log; p && (p = strstr(p, needle)); p += sizeof(needle) - 1)
+		last = p;
+	if (last)
+		port = atoi(last + sizeof(needle) - 1);
+	free(log);
+	return port;
+}
+
+/* GET /metrics: the whole answer (malloc'd), or NULL. */
+static char *get_metrics(void)
+{
+	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	size_t len = 0, cap = 1 << 16;
+	char *buf = malloc(cap);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = http_port();
+	ssize_t k;
+
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (!buf || fd < 0 || port <= 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    write(fd, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1)) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while ((k = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += (size_t)k;
+		if (len + 1 == cap) {
+			char *bigger = realloc(buf, cap *= 2);
+
+			if (!bigger)
+				break;
+			buf = bigger;
+		}
+	}
+	buf[len] = '\0';
+	close(fd);
+	return buf;
+}
+
+/* The delivery counters are in /metrics, per application. */
+static void test_metrics(void)
+{
+	char *m = get_metrics();
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(m, "herald_deliveries_delivered_total{app=\"" APP_ARN("direct") "\"} 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(m, "herald_endpoints_disabled_total{app=\"" APP_ARN("outcomes") "\"} 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(m, "herald_deliveries_expired_total{app=\"" APP_ARN("retries") "\"} 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(m, "herald_credential_errors_total 1\n"));
+	free(m);
+}
+
 /* Hot reload of the drivers while sends are in flight loses nothing. */
 static void test_reload_while_sending(void)
 {
@@ -602,6 +671,7 @@ int main(void)
 		{"retries on the schedule, exhausted, Retry-After, TTL expiry", test_retries},
 		{"credential error pauses only its app, which resumes", test_credential_pause},
 		{"herald stats", test_stats_cli},
+		{"delivery counters in /metrics", test_metrics},
 		{"hot reload while sending loses nothing", test_reload_while_sending},
 		{"SIGTERM drains the sends in flight", test_sigterm_drains},
 		{"a pending retry survives kill -9", test_retry_survives_restart},
