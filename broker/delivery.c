@@ -461,7 +461,6 @@ static bool dlv_send(struct delivery *d, struct dlv_app *a)
 	}
 	pl.n.token = it->token;
 	pl.n.attempt = it->attempts + 1;
-	it->sent_ms = now;
 	a->in_flight++;
 	d->in_flight++;
 	rc = plugin_send(h, &pl.n, dlv_on_done, it);

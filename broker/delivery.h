@@ -86,7 +86,8 @@ void delivery_flush(struct delivery *d);
  * `herald stats`: {"Applications": [{"PlatformApplicationArn", "Platform",
  * "Queued", "InFlight", "Delivered", "Failed", "Retried", "Expired",
  * "EndpointsDisabled", "Paused", "LatencyMs": {"p50", "p90", "p99"}}],
- * "Totals": {... the same counters ...}, "FanOuts": n, "RetriesWaiting": n}.
+ * "Totals": {... the same counters, Queued and InFlight ...}, "FanOuts": n (topic
+ * messages being fanned out), "CredentialErrors": n}.
  * A new reference, NULL when out of memory.
  */
 json_t *delivery_stats_json(struct delivery *d);

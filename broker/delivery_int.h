@@ -71,7 +71,6 @@ struct dlv_item {
 	unsigned int attempts; /* made before this one */
 	int64_t retry_id;      /* its retry row, or 0 */
 	int64_t expire_ms;     /* wall clock; INT64_MAX if none */
-	int64_t sent_ms;       /* wall clock of the current send */
 };
 
 /* A state change an outcome asks for, written by the next flush. */
@@ -116,7 +115,6 @@ struct dlv_write {
 /* One loaded delivery target: what a store job hands back for an item. */
 struct dlv_target {
 	char *endpoint_arn, *token, *app_arn;
-	int64_t seq;	  /* fan-out: the subscription's seq */
 	int64_t retry_id; /* retry: its row */
 	unsigned int attempts;
 };

@@ -333,7 +333,6 @@ int dlv_resume_submit(struct delivery *d, int64_t after_seq)
 /* -------------------------------------------------------------------- page */
 
 struct dlv_page_job {
-	struct delivery *d;
 	struct fanout *f;
 	struct store_txn *txn; /* while running */
 	char *topic;
@@ -388,7 +387,6 @@ static int dlv_page_add(const struct store_rec *sub, void *arg)
 		return -ENOMEM;
 	}
 	job->r.targets = v;
-	t.seq = sub->seq;
 	v[job->r.n++] = t;
 	return 0;
 }
@@ -429,7 +427,6 @@ int dlv_page_submit(struct delivery *d, struct fanout *f, const char *topic_arn,
 		free(job);
 		return -ENOMEM;
 	}
-	job->d = d;
 	job->f = f;
 	job->after = after_seq;
 	job->limit = limit;

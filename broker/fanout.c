@@ -45,7 +45,7 @@ struct fanout {
 	int64_t read_seq; /* the last subscription seq read */
 	struct fanout_page *head, *tail;
 	unsigned int alive; /* deliveries queued or in flight */
-	bool loading, end, failed;
+	bool loading, end;
 };
 
 static void fanout_free(struct fanout *f)
