@@ -632,6 +632,43 @@ static unsigned int fan_distinct(const char *id, int n, unsigned int *lines)
 	return distinct;
 }
 
+/* A slow application's long queue does not hold up another application. */
+static void test_slow_app_does_not_starve(void)
+{
+	const int n = 1000;
+	struct herald *h;
+	char ep[256], fast[256], id[64];
+	char **reqs = calloc((size_t)n, sizeof(*reqs));
+	json_t **out = calloc((size_t)n, sizeof(*out));
+	unsigned int slow_seen;
+
+	CU_ASSERT_FATAL(reqs && out);
+	app("slowapp", NULL);
+	app("fastapp", NULL);
+	endpoint(ep, sizeof(ep), APP_ARN("slowapp"), "slow-queue");
+	endpoint(fast, sizeof(fast), APP_ARN("fastapp"), "ok-fastapp");
+	for (int i = 0; i < n; i++)
+		CU_ASSERT_FATAL(asprintf(&reqs[i], "{\"TargetArn\":\"%s\",\"Message\":\"m%d\"}", ep,
+					 i) > 0);
+	/* 1000 sends of 100 ms, 64 in flight: the slow queue needs over 1.5 s. */
+	h = lib_connect(H.socket);
+	pipeline(h, "Publish", reqs, out, n);
+	herald_close(h);
+	publish(id, sizeof(id), fast, NULL);
+	CU_ASSERT_EQUAL(wait_sends("ok-fastapp", id, 1), 1);
+	slow_seen = sends("slow-queue", NULL);
+	CU_ASSERT(slow_seen < (unsigned int)n);
+	fprintf(stderr, "\n  fast app delivered while the slow one had sent %u of %d\n", slow_seen,
+		n);
+	CU_ASSERT(wait_stat(APP_ARN("slowapp"), "Delivered", n) >= n);
+	for (int i = 0; i < n; i++) {
+		free(reqs[i]);
+		json_decref(out[i]);
+	}
+	free(reqs);
+	free(out);
+}
+
 /* kill -9 in the middle of a fan-out to 20,000 subscribers; the restart finishes it. */
 static void test_fanout_crash(void)
 {
@@ -674,6 +711,7 @@ int main(void)
 		{"delivery counters in /metrics", test_metrics},
 		{"hot reload while sending loses nothing", test_reload_while_sending},
 		{"SIGTERM drains the sends in flight", test_sigterm_drains},
+		{"a slow application does not starve another", test_slow_app_does_not_starve},
 		{"a pending retry survives kill -9", test_retry_survives_restart},
 		{"kill -9 during a 20,000-subscriber fan-out; restart completes it",
 		 test_fanout_crash},
