@@ -6,4 +6,12 @@ noinst_PROGRAMS += bench/bench_fanout
 bench_bench_fanout_SOURCES = bench/bench_fanout.c
 bench_bench_fanout_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 bench_bench_fanout_LDADD = client/libherald.la $(JANSSON_LIBS)
-EXTRA_DIST += bench/run.sh bench/fanout.sh
+EXTRA_DIST += bench/fanout.sh
+EXTRA_DIST += bench/run.sh bench/emulator.sh
+EXTRA_DIST += bench/run.sh
+# The HTTP/2 pool against any https URL; bench/http2.sh compares it with h2load.
+noinst_PROGRAMS += bench/bench_http2
+bench_bench_http2_SOURCES = bench/bench_http2.c
+bench_bench_http2_CFLAGS = $(BROKER_CFLAGS)
+bench_bench_http2_LDADD = broker/libbroker.la
+EXTRA_DIST += bench/http2.sh

@@ -61,6 +61,43 @@ static const char *const app_attr_names[] = {
 };
 
 static const char *const endpoint_attr_names[] = {"CustomUserData", "Enabled", "Token", NULL};
+/* Baidu endpoints also carry the ChannelId and UserId SNS requires for them. */
+static const char *const baidu_endpoint_attr_names[] = {"CustomUserData", "Enabled", "Token",
+							"ChannelId",	  "UserId",  NULL};
+
+static const char *const *endpoint_attrs_for(const char *platform)
+{
+	return strcmp(platform, "BAIDU") ? endpoint_attr_names : baidu_endpoint_attr_names;
+}
+
+/*
+ * SNS: "When using CreatePlatformEndpoint with Baidu, two attributes must be
+ * provided: ChannelId and UserId. The token field must also contain the
+ * ChannelId."  Copies both into attrs.  0, or -1 with err filled.
+ */
+static int endpoint_baidu_ids(json_t *attrs_in, const char *token, json_t *attrs,
+			      struct op_error *err)
+{
+	const char *channel = json_string_value(json_object_get(attrs_in, "ChannelId"));
+	const char *user = json_string_value(json_object_get(attrs_in, "UserId"));
+
+	if (!channel || !*channel || !user || !*user) {
+		op_invalid(err,
+			   "Attributes Reason: a BAIDU endpoint needs the ChannelId and UserId "
+			   "attributes");
+		return -1;
+	}
+	if (strcmp(channel, token)) {
+		op_invalid(err, "Token Reason: must be the ChannelId of the BAIDU endpoint");
+		return -1;
+	}
+	if (json_object_set_new(attrs, "ChannelId", json_string(channel)) < 0 ||
+	    json_object_set_new(attrs, "UserId", json_string(user)) < 0) {
+		op_internal(err, "out of memory");
+		return -1;
+	}
+	return 0;
+}
 
 static bool platform_in(const char *const *list, const char *s)
 {
@@ -693,8 +730,9 @@ json_t *op_CreatePlatformEndpoint(struct op_ctx *ctx, json_t *args, struct op_er
 		return NULL;
 	if (app_load(ctx, app_arn, &app, &app_rec, err) < 0)
 		goto out;
-	if (attrs_in && (platform_check_names(attrs_in, endpoint_attr_names, err) < 0 ||
-			 endpoint_check_values(attrs_in, err) < 0))
+	if (attrs_in &&
+	    (platform_check_names(attrs_in, endpoint_attrs_for(app.platform), err) < 0 ||
+	     endpoint_check_values(attrs_in, err) < 0))
 		goto out;
 	if ((v = json_object_get(attrs_in, "Token")))
 		token_arg = json_string_value(v);
@@ -754,6 +792,8 @@ json_t *op_CreatePlatformEndpoint(struct op_ctx *ctx, json_t *args, struct op_er
 		op_internal(err, "out of memory");
 		goto out;
 	}
+	if (!strcmp(app.platform, "BAIDU") && endpoint_baidu_ids(attrs_in, token, attrs, err) < 0)
+		goto out;
 	rec.arn = arn;
 	rec.parent = (char *)app_arn;
 	rec.lookup = token;
@@ -807,7 +847,7 @@ json_t *op_SetEndpointAttributes(struct op_ctx *ctx, json_t *args, struct op_err
 		return NULL;
 	if (endpoint_load(ctx, arn, &parts, &rec, err) < 0)
 		goto out;
-	if (platform_check_names(attrs_in, endpoint_attr_names, err) < 0 ||
+	if (platform_check_names(attrs_in, endpoint_attrs_for(parts.platform), err) < 0 ||
 	    endpoint_check_values(attrs_in, err) < 0)
 		goto out;
 	attrs = json_deep_copy(rec.attrs);
@@ -823,6 +863,9 @@ json_t *op_SetEndpointAttributes(struct op_ctx *ctx, json_t *args, struct op_err
 	}
 	if ((v = json_object_get(attrs_in, "Enabled")))
 		json_object_set_new(attrs, "Enabled", json_string(endpoint_enabled(v)));
+	for (const char *const *id = &baidu_endpoint_attr_names[3]; *id; id++) /* BAIDU only */
+		if ((v = json_object_get(attrs_in, *id)) && json_string_length(v))
+			json_object_set(attrs, *id, v);
 	if ((v = json_object_get(attrs_in, "Token"))) {
 		token = endpoint_token(parts.platform, json_string_value(v));
 		if (!token) {

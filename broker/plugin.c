@@ -26,6 +26,8 @@
 #include <event2/event.h>
 #include <openssl/evp.h>
 
+#include "broker/hostsvc.h"
+#include "broker/oauth.h"
 #include "broker/plugin.h"
 #include "common/log.h"
 #include "common/paths.h"
@@ -106,6 +108,7 @@ struct plugin_host {
 	char *copy_dir;
 	json_t *driver_options; /* {"driver": {"key": "value"}} */
 	char *ca_file;
+	struct oauth_cache *oauth; /* OAuth2 tokens shared by every app */
 	unsigned int send_timeout_ms;
 	unsigned int next_id;
 	struct plugin_gen *current;
@@ -358,6 +361,16 @@ static const struct herald_host plugin_host_services = {
 	.timer_cancel = plugin_svc_timer_cancel,
 	.counter_add = plugin_svc_counter_add,
 	.send_done = plugin_svc_send_done,
+	.http_pool_new = hostsvc_http_pool_new,
+	.http_request = hostsvc_http_request,
+	.http_pool_free = hostsvc_http_pool_free,
+	.key_load = hostsvc_key_load,
+	.key_free = hostsvc_key_free,
+	.jwt_sign = hostsvc_jwt_sign,
+	.oauth_new = hostsvc_oauth_new,
+	.oauth_token = hostsvc_oauth_token,
+	.oauth_invalidate = hostsvc_oauth_invalidate,
+	.oauth_free = hostsvc_oauth_free,
 };
 
 /* --- sends ----------------------------------------------------------------------------- */
@@ -495,7 +508,8 @@ static void plugin_app_free(struct herald_app *app)
 {
 	if (app->instance)
 		app->drv->desc->free_instance(app->instance);
-	/* The instance is gone: its timers must never fire into freed memory. */
+	/* The instance is gone: nothing it left may call into freed memory. */
+	hostsvc_app_release(app);
 	while (app->timers)
 		plugin_timer_free(app->timers);
 	for (uint32_t i = 0; i < app->n_slots; i++) {
@@ -1157,7 +1171,9 @@ struct plugin_host *plugin_host_new(struct event_base *base, const char *copy_di
 		return NULL;
 	}
 	h = calloc(1, sizeof(*h));
-	if (!h || !(h->copy_dir = strdup(copy_dir))) {
+	if (!h || !(h->copy_dir = strdup(copy_dir)) || !(h->oauth = oauth_cache_new(base))) {
+		if (h)
+			free(h->copy_dir);
 		free(h);
 		*err = strdup("out of memory");
 		return NULL;
@@ -1201,6 +1217,11 @@ const char *plugin_app_name(const struct herald_app *app)
 	return app->name;
 }
 
+struct oauth_cache *plugin_app_oauth(const struct herald_app *app)
+{
+	return app->gen->host->oauth;
+}
+
 void plugin_host_set_send_timeout(struct plugin_host *h, unsigned int ms)
 {
 	h->send_timeout_ms = ms;
@@ -1212,6 +1233,7 @@ void plugin_host_free(struct plugin_host *h)
 		return;
 	while (h->gens)
 		plugin_gen_free(h->gens);
+	oauth_cache_free(h->oauth);
 	free(h->copy_dir);
 	free(h->ca_file);
 	json_decref(h->driver_options);

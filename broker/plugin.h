@@ -31,6 +31,7 @@ struct event_base;
 struct plugin_host;
 struct plugin_gen;
 struct plugin_driver;
+struct oauth_cache;
 
 /* The platforms a driver may claim (SNS's platform names). */
 extern const char *const plugin_platforms[];
@@ -57,6 +58,8 @@ struct event_base *plugin_app_base(const struct herald_app *app);
 const char *plugin_app_ca_file(const struct herald_app *app);
 const char *plugin_app_driver_name(const struct herald_app *app);
 const char *plugin_app_name(const struct herald_app *app);
+/* The host's OAuth2 token cache (broker/oauth.h), shared by every app. */
+struct oauth_cache *plugin_app_oauth(const struct herald_app *app);
 
 /* Free everything: call after delivery stopped; sends still in flight are abandoned. */
 void plugin_host_free(struct plugin_host *h);

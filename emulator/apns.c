@@ -5,22 +5,26 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "common/util.h"
 #include "emulator/apns.h"
 #include "emulator/h2.h"
 #include "emulator/jwt.h"
+#include "emulator/rng.h"
 
 struct apns_server {
 	const struct emu_config *cfg;
 	struct emu_state *st;
 	struct h2_server *h2;
+	uint64_t id_state; /* apns-id generator (rng.h), seeded from RAND_bytes */
 };
 
 static const char *const push_types[] = {"alert",	 "background",	 "location", "voip",
@@ -202,17 +206,6 @@ static const char *const reasons[] = {"BadCollapseId",
 				      "Shutdown",
 				      NULL};
 
-static const char *default_reason(int status);
-
-/* The rule's reason if Apple has it, else the usual one for the status. */
-static const char *rule_reason(const struct emu_rule *rule)
-{
-	for (size_t i = 0; reasons[i]; i++)
-		if (strcmp(reasons[i], rule->reason) == 0)
-			return reasons[i];
-	return default_reason(rule->status);
-}
-
 static const char *default_reason(int status)
 {
 	switch (status) {
@@ -231,6 +224,20 @@ static const char *default_reason(int status)
 	default:
 		return "ServiceUnavailable";
 	}
+}
+
+const char *apns_reason(int status, const char *reason)
+{
+	for (size_t i = 0; reason && reasons[i]; i++)
+		if (strcmp(reasons[i], reason) == 0)
+			return reasons[i];
+	return default_reason(status);
+}
+
+/* The rule's reason if Apple has it, else the usual one for the status. */
+static const char *rule_reason(const struct emu_rule *rule)
+{
+	return apns_reason(rule->status, rule->reason);
 }
 
 /* Check the request headers, steps 1-6 of §1.7 (plus the rules pushy leaves out). */
@@ -296,6 +303,10 @@ static int check_path(const struct emu_state *st, const struct apns_request *r, 
 	if (!*has_rule)
 		return 0;
 	v->delay_ms = rule->delay_ms;
+	if (rule->drop) {
+		v->drop = 1;
+		return -1;
+	}
 	if (rule->status == 410) {
 		v->timestamp_ms = rule->timestamp_ms ? rule->timestamp_ms : util_now_ms();
 		return set(v, 410, rule_reason(rule));
@@ -354,6 +365,49 @@ void apns_check(const struct emu_config *cfg, const struct emu_state *st,
 	auth->succeeded = 1;
 }
 
+/* The headers APNs reads, in one pass; each header's first value, as h2_req_header gives. */
+static void request_view(const struct h2_req *req, struct apns_request *r)
+{
+#define KNOWN(name, member)                                                   \
+	{                                                                     \
+		name, sizeof(name) - 1, offsetof(struct apns_request, member) \
+	}
+	static const struct {
+		const char *name;
+		size_t len, off;
+	} known[] = {
+		KNOWN(":method", method),
+		KNOWN(":path", path),
+		KNOWN("authorization", authorization),
+		KNOWN("apns-topic", topic),
+		KNOWN("apns-push-type", push_type),
+		KNOWN("apns-priority", priority),
+		KNOWN("apns-expiration", expiration),
+		KNOWN("apns-collapse-id", collapse_id),
+		KNOWN("apns-id", apns_id),
+	};
+#undef KNOWN
+	size_t len[H2_MAX_HEADERS];
+
+	r->body_len = req->body_total;
+	r->duplicate_header = req->headers_overflow;
+	for (size_t i = 0; i < req->n_headers; i++) {
+		const char *name = req->headers[i].name;
+
+		len[i] = strlen(name);
+		for (size_t j = 0; j < i && !r->duplicate_header; j++)
+			if (len[j] == len[i] && memcmp(req->headers[j].name, name, len[i]) == 0)
+				r->duplicate_header = 1;
+		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++) {
+			const char **slot = (const char **)((char *)r + known[k].off);
+
+			if (!*slot && known[k].len == len[i] &&
+			    memcmp(known[k].name, name, len[i]) == 0)
+				*slot = req->headers[i].value;
+		}
+	}
+}
+
 static void *on_conn_open(struct h2_conn *conn, void *arg)
 {
 	struct apns_conn_auth *auth = calloc(1, sizeof(*auth));
@@ -389,37 +443,27 @@ static void on_request(struct h2_req *req, void *arg)
 	struct h2_out_header hdrs[4];
 	char apns_id[UTIL_UUID_LEN + 1], unique_id[UTIL_UUID_LEN + 1], retry[16], body[128];
 	size_t n = 0, body_len = 0;
-	int was_ok, count;
+	int was_ok;
 
 	if (!auth)
 		auth = &none; /* out of memory at connect: every request fails auth */
 	was_ok = auth->succeeded;
-	r.method = h2_req_header(req, ":method", NULL);
-	r.path = h2_req_header(req, ":path", NULL);
-	r.body_len = req->body_total;
-	r.duplicate_header = req->headers_overflow;
-	for (size_t i = 0; i < req->n_headers; i++) {
-		h2_req_header(req, req->headers[i].name, &count);
-		if (count > 1)
-			r.duplicate_header = 1;
-	}
-	r.authorization = h2_req_header(req, "authorization", NULL);
-	r.topic = h2_req_header(req, "apns-topic", NULL);
-	r.push_type = h2_req_header(req, "apns-push-type", NULL);
-	r.priority = h2_req_header(req, "apns-priority", NULL);
-	r.expiration = h2_req_header(req, "apns-expiration", NULL);
-	r.collapse_id = h2_req_header(req, "apns-collapse-id", NULL);
-	r.apns_id = h2_req_header(req, "apns-id", NULL);
+	request_view(req, &r);
 	apns_check(srv->cfg, srv->st, auth, &r, util_now_ms() / 1000, &v);
+	if (v.drop) { /* a rule says: this token's requests lose the connection */
+		state_record(srv->st, EMU_APNS, v.token, req, 0, "dropped");
+		h2_conn_drop(req->conn);
+		return;
+	}
 
 	if (r.apns_id && apns_uuid_valid(r.apns_id))
 		snprintf(apns_id, sizeof(apns_id), "%s", r.apns_id);
 	else
-		util_uuid4(apns_id);
+		rng_uuid(&srv->id_state, apns_id);
 	hdrs[n++] = (struct h2_out_header){"apns-id", apns_id};
 	if (v.status == 200) {
 		if (srv->cfg->apns_sandbox) {
-			util_uuid4(unique_id);
+			rng_uuid(&srv->id_state, unique_id);
 			hdrs[n++] = (struct h2_out_header){"apns-unique-id", unique_id};
 		}
 	} else {
@@ -455,6 +499,8 @@ struct apns_server *apns_server_new(struct event_base *base, const struct emu_co
 		.on_request = on_request,
 		.on_conn_open = on_conn_open,
 		.on_conn_close = on_conn_close,
+		.faults_st = st,
+		.faults_provider = EMU_APNS,
 	};
 
 	if (!srv) {
@@ -463,6 +509,10 @@ struct apns_server *apns_server_new(struct event_base *base, const struct emu_co
 	}
 	srv->cfg = cfg;
 	srv->st = st;
+	if (RAND_bytes((unsigned char *)&srv->id_state, sizeof(srv->id_state)) != 1) {
+		snprintf(err, errlen, "RAND_bytes failed");
+		goto fail;
+	}
 	opts.cert_file = cfg->cert_file;
 	opts.key_file = cfg->key_file;
 	opts.client_ca = cfg->ca_file;

@@ -52,6 +52,7 @@ struct apns_verdict {
 	int64_t timestamp_ms; /* for 410 */
 	int retry_after;      /* seconds, -1 for none */
 	unsigned delay_ms;
+	int drop; /* a rule says to drop the connection instead of answering */
 	char token[APNS_TOKEN_HEX_LEN + 1]; /* the device token when the path held a valid one */
 };
 
@@ -70,6 +71,9 @@ int apns_check_token(const struct emu_config *cfg, struct apns_conn_auth *auth,
 
 /* Release what auth owns. */
 void apns_conn_auth_clear(struct apns_conn_auth *auth);
+
+/* reason if it is one of Apple's reason strings, else the usual one for status (static). */
+const char *apns_reason(int status, const char *reason);
 
 /* 1 if s is a canonical 8-4-4-4-12 UUID. */
 int apns_uuid_valid(const char *s);

@@ -14,6 +14,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "emulator/control.h"
+#include "emulator/faults.h"
 
 struct control {
 	struct evhttp *http;
@@ -33,7 +34,7 @@ void control_set_token_servers(struct control *c, struct adm_server *adm, struct
 static void reply_json(struct evhttp_request *req, int code, json_t *obj)
 {
 	struct evbuffer *buf = evbuffer_new();
-	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	char *text = obj ? json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
 
 	json_decref(obj);
 	if (!buf || !text) {
@@ -129,6 +130,23 @@ static void put_rules(struct control *c, struct evhttp_request *req)
 	json_decref(body);
 }
 
+static void put_faults(struct control *c, struct evhttp_request *req)
+{
+	char err[256];
+	json_t *body = read_body(req, err, sizeof(err));
+
+	if (!body) {
+		reply_error(req, 400, err);
+		return;
+	}
+	if (faults_set(state_faults(c->st), body, err, sizeof(err)) != 0)
+		reply_error(req, 400, err);
+	else
+		reply_json(req, 200,
+			   json_pack("{s:o}", "faults", faults_json(state_faults(c->st))));
+	json_decref(body);
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct control *c = arg;
@@ -148,6 +166,11 @@ static void on_request(struct evhttp_request *req, void *arg)
 		reply_json(req, 200, json_pack("{s:O}", "rules", state_rules(c->st)));
 	} else if (strcmp(path, "/v1/rules") == 0 && m == EVHTTP_REQ_PUT) {
 		put_rules(c, req);
+	} else if (strcmp(path, "/v1/faults") == 0 && m == EVHTTP_REQ_GET) {
+		reply_json(req, 200,
+			   json_pack("{s:o}", "faults", faults_json(state_faults(c->st))));
+	} else if (strcmp(path, "/v1/faults") == 0 && m == EVHTTP_REQ_PUT) {
+		put_faults(c, req);
 	} else if (strcmp(path, "/v1/fcm/revoke") == 0 && m == EVHTTP_REQ_POST && c->fcm) {
 		fcm_server_revoke_tokens(c->fcm);
 		reply_json(req, 200, json_pack("{s:b}", "revoked", 1));

@@ -6,6 +6,7 @@
  *   GET  /v1/count
  *   POST /v1/reset
  *   GET  /v1/rules      PUT /v1/rules  ({"rules": [...]} or a bare array)
+ *   GET  /v1/faults     PUT /v1/faults ({"apns": {...}}, see faults.h; replaces them all)
  *   POST /v1/fcm/revoke, /v1/adm/revoke, /v1/wns/revoke (forget issued access tokens)
  * The server runs on the emulator's loop; control_call is the client the
  * sub-commands use (it runs its own short-lived loop).

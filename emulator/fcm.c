@@ -518,13 +518,42 @@ void fcm_error_from_code(struct fcm_error *e, const char *code, int http)
 	snprintf(e->message, sizeof(e->message), "%s", map[i].message);
 }
 
+/*
+ * Copy src into dst (size bytes) as valid UTF-8: each byte that starts no
+ * valid character becomes '?'.  Messages quote the request, and a precision
+ * ("%.64s") may cut a character in two, or a path hold any bytes at all.
+ */
+static void utf8_scrub(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src), i = 0, o = 0;
+
+	while (i < len && o + 1 < size) {
+		size_t n = 1;
+
+		while (n <= 4 && i + n <= len && util_utf8_valid(src + i, n) < 0)
+			n++;
+		if (n > 4 || i + n > len || o + n >= size) {
+			dst[o++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(dst + o, src + i, n);
+		o += n;
+		i += n;
+	}
+	dst[o] = '\0';
+}
+
 char *fcm_error_body(const struct fcm_error *e)
 {
 	json_t *details = json_array(), *root;
+	char message[sizeof(e->message)], field[sizeof(e->field)];
 	char *text;
 
 	if (!details)
 		return NULL;
+	utf8_scrub(message, e->message, sizeof(message));
+	utf8_scrub(field, e->field, sizeof(field));
 	if (e->code)
 		json_array_append_new(details, json_pack("{s:s, s:s}", "@type", FCM_ERROR_TYPE,
 							 "errorCode", e->code));
@@ -532,16 +561,16 @@ char *fcm_error_body(const struct fcm_error *e)
 		json_array_append_new(details,
 				      json_pack("{s:s, s:[{s:s, s:s}]}", "@type",
 						"type.googleapis.com/google.rpc.BadRequest",
-						"fieldViolations", "field", e->field, "description",
-						e->message));
+						"fieldViolations", "field", field, "description",
+						message));
 	if (e->code && strcmp(e->code, "QUOTA_EXCEEDED") == 0)
 		json_array_append_new(details,
 				      json_pack("{s:s, s:[{s:s, s:s}]}", "@type",
 						"type.googleapis.com/google.rpc.QuotaFailure",
 						"violations", "subject", "messages", "description",
-						e->message));
-	root = json_pack("{s:{s:i, s:s, s:s, s:o}}", "error", "code", e->http, "message",
-			 e->message, "status", e->status, "details", details);
+						message));
+	root = json_pack("{s:{s:i, s:s, s:s, s:o}}", "error", "code", e->http, "message", message,
+			 "status", e->status, "details", details);
 	if (!root)
 		return NULL;
 	if (json_array_size(details) == 0)
@@ -1152,6 +1181,8 @@ struct fcm_server *fcm_server_new(struct event_base *base, const struct emu_conf
 		.max_body = FCM_MAX_BODY,
 		.on_request = on_request,
 		.http1 = 1, /* fcm.googleapis.com speaks HTTP/1.1 and HTTP/2 */
+		.faults_st = st,
+		.faults_provider = EMU_FCM,
 	};
 
 	if (!srv) {

@@ -21,22 +21,41 @@
 #include <nghttp2/nghttp2.h>
 #include <openssl/err.h>
 
+#include "common/util.h"
+#include "emulator/faults.h"
 #include "emulator/h2.h"
+#include "emulator/state.h"
 
 /* Stop producing frames while this much is waiting to be written. */
 #define OUTPUT_HIGH_WATER (1024 * 1024)
 /* A client that has not finished the TLS handshake by then is dropped. */
 #define HANDSHAKE_TIMEOUT_S 10
+/* How long a finished connection waits for the client to close it. */
+#define LINGER_S 2
+/* Room for every header a request may keep: the bytes plus two NULs each. */
+#define HEADER_ARENA (H2_MAX_HEADER_BYTES + 2 * H2_MAX_HEADERS)
+/* Finished streams kept for reuse with their buffers, per server. */
+#define STREAM_POOL_MAX 256
 
+/*
+ * A stream and its buffers; finished streams go back to the server's pool
+ * with their buffers, so a busy connection allocates nothing per request.
+ */
 struct stream {
 	struct h2_req req; /* first: an h2_req pointer is a stream pointer */
 	TAILQ_ENTRY(stream) link;
 	int answered;
 	struct event *timer; /* a delayed answer */
-	nghttp2_nv *nv;	     /* response headers; the strings follow in the same block */
+	nghttp2_nv *nv;	     /* response headers, in resp_buf; their strings follow them */
 	size_t n_nv;
-	char *resp_body;
+	char *resp_body; /* in resp_buf, after the headers */
 	size_t resp_len, resp_off;
+	/* Owned buffers, kept across reuse. */
+	char *hbuf; /* HEADER_ARENA bytes: the request headers' names and values */
+	size_t hlen;
+	size_t body_cap;
+	char *resp_buf;
+	size_t resp_cap;
 };
 
 struct h2_conn {
@@ -51,6 +70,11 @@ struct h2_conn {
 	int close_after;     /* HTTP/1.1: close once the output is written */
 	int plain;	     /* plaintext HTTP/1.1 (a plain_http server) */
 	struct event *sniff; /* plain_http: waiting for the first byte */
+	uint64_t n_requests; /* complete requests received, for the faults counted in requests */
+	int dropped;	     /* h2_conn_drop: free with a TCP reset as soon as possible */
+	int paused;	     /* a slow-read fault: the input waits for resume */
+	int lingering;	     /* done: our side is shut, the client's last bytes are discarded */
+	struct event *resume;
 	TAILQ_HEAD(, stream) streams;
 	TAILQ_ENTRY(h2_conn) link;
 };
@@ -62,10 +86,14 @@ struct h2_server {
 	SSL_CTX *tls;
 	int port;
 	TAILQ_HEAD(, h2_conn) conns;
+	TAILQ_HEAD(, stream) pool; /* finished streams, for reuse */
+	size_t n_pool;
 };
 
 static void conn_flush(struct h2_conn *conn);
 static void http1_read(struct h2_conn *conn);
+static void on_read(struct bufferevent *bev, void *arg);
+static int conn_request(struct h2_conn *conn, struct stream *s);
 
 static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 		       const unsigned char *in, unsigned int inlen, void *arg)
@@ -121,19 +149,125 @@ fail:
 	return NULL;
 }
 
+static void stream_destroy(struct stream *s)
+{
+	free(s->hbuf);
+	free(s->req.body);
+	free(s->resp_buf);
+	free(s);
+}
+
+/* A clean stream for conn (on its list), from the pool or new; NULL on OOM. */
+static struct stream *stream_get(struct h2_conn *conn)
+{
+	struct h2_server *srv = conn->srv;
+	struct stream *s = TAILQ_FIRST(&srv->pool);
+
+	if (s) {
+		TAILQ_REMOVE(&srv->pool, s, link);
+		srv->n_pool--;
+	} else {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return NULL;
+		s->hbuf = malloc(HEADER_ARENA);
+		s->req.body = malloc(1);
+		s->body_cap = 1;
+		if (!s->hbuf || !s->req.body) {
+			stream_destroy(s);
+			return NULL;
+		}
+	}
+	s->req.body[0] = '\0'; /* handlers get a string even for an empty body */
+	s->req.conn = conn;
+	TAILQ_INSERT_TAIL(&conn->streams, s, link);
+	return s;
+}
+
+/* Take s off conn and put it back in the pool (or free it), keeping its buffers. */
 static void stream_free(struct h2_conn *conn, struct stream *s)
 {
+	struct h2_server *srv = conn->srv;
+	char *hbuf = s->hbuf, *body = s->req.body, *resp = s->resp_buf;
+	size_t body_cap = s->body_cap, resp_cap = s->resp_cap;
+
 	TAILQ_REMOVE(&conn->streams, s, link);
 	if (s->timer)
 		event_free(s->timer);
-	for (size_t i = 0; i < s->req.n_headers; i++) {
-		free(s->req.headers[i].name);
-		free(s->req.headers[i].value);
+	if (srv->n_pool >= STREAM_POOL_MAX) {
+		stream_destroy(s);
+		return;
 	}
-	free(s->req.body);
-	free(s->nv);
-	free(s->resp_body);
-	free(s);
+	memset(s, 0, sizeof(*s));
+	s->hbuf = hbuf;
+	s->req.body = body;
+	s->body_cap = body_cap;
+	s->resp_buf = resp;
+	s->resp_cap = resp_cap;
+	TAILQ_INSERT_HEAD(&srv->pool, s, link);
+	srv->n_pool++;
+}
+
+/* Make room for n more body bytes (and a NUL); -1 on OOM. */
+static int body_reserve(struct stream *s, size_t n)
+{
+	size_t need = s->req.body_len + n + 1;
+	char *nb;
+
+	if (need <= s->body_cap)
+		return 0;
+	if (need < 2 * s->body_cap)
+		need = 2 * s->body_cap;
+	nb = realloc(s->req.body, need);
+	if (!nb)
+		return -1;
+	s->req.body = nb;
+	s->body_cap = need;
+	return 0;
+}
+
+/* A response buffer of at least n bytes in s->resp_buf; -1 on OOM. */
+static int resp_reserve(struct stream *s, size_t n)
+{
+	char *nb;
+
+	if (n <= s->resp_cap)
+		return 0;
+	nb = realloc(s->resp_buf, n);
+	if (!nb)
+		return -1;
+	s->resp_buf = nb;
+	s->resp_cap = n;
+	return 0;
+}
+
+/*
+ * Keep one request header in s's arena: the name lowercased when lower.
+ * Past the limits the request is marked overflowing instead.
+ */
+static void header_add(struct stream *s, const char *name, size_t nl, const char *value, size_t vl,
+		       int lower)
+{
+	struct h2_header *h;
+	char *p;
+
+	s->req.header_bytes += nl + vl;
+	if (s->req.n_headers == H2_MAX_HEADERS || s->req.header_bytes > H2_MAX_HEADER_BYTES) {
+		s->req.headers_overflow = 1;
+		return;
+	}
+	h = &s->req.headers[s->req.n_headers++];
+	p = s->hbuf + s->hlen;
+	h->name = p;
+	for (size_t i = 0; i < nl; i++)
+		p[i] = lower && name[i] >= 'A' && name[i] <= 'Z' ? (char)(name[i] - 'A' + 'a')
+								 : name[i];
+	p[nl] = '\0';
+	h->value = p + nl + 1;
+	memcpy(h->value, value, vl);
+	h->value[vl] = '\0';
+	h->value_len = vl;
+	s->hlen += nl + vl + 2;
 }
 
 static void conn_free(struct h2_conn *conn)
@@ -150,6 +284,13 @@ static void conn_free(struct h2_conn *conn)
 		evutil_closesocket(event_get_fd(conn->sniff));
 		event_free(conn->sniff);
 	}
+	if (conn->resume)
+		event_free(conn->resume);
+	if (conn->bev && conn->dropped) {
+		struct linger lg = {1, 0}; /* close with RST, as a network failure does */
+
+		setsockopt(bufferevent_getfd(conn->bev), SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
 	if (conn->bev)
 		bufferevent_free(conn->bev);
 	TAILQ_REMOVE(&srv->conns, conn, link);
@@ -163,12 +304,10 @@ static int on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, voi
 
 	if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
 		return 0;
-	s = calloc(1, sizeof(*s));
+	s = stream_get(conn);
 	if (!s)
 		return NGHTTP2_ERR_CALLBACK_FAILURE;
-	s->req.conn = conn;
 	s->req.stream_id = frame->hd.stream_id;
-	TAILQ_INSERT_TAIL(&conn->streams, s, link);
 	nghttp2_session_set_stream_user_data(ng, frame->hd.stream_id, s);
 	return 0;
 }
@@ -178,27 +317,11 @@ static int on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint
 		     void *user)
 {
 	struct stream *s = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
-	struct h2_header *h;
 
 	if (!s || frame->hd.type != NGHTTP2_HEADERS)
 		return 0;
-	s->req.header_bytes += namelen + valuelen;
-	if (s->req.n_headers == H2_MAX_HEADERS || s->req.header_bytes > H2_MAX_HEADER_BYTES) {
-		s->req.headers_overflow = 1;
-		return 0;
-	}
-	h = &s->req.headers[s->req.n_headers];
-	h->name = strndup((const char *)name, namelen);
-	h->value = malloc(valuelen + 1);
-	if (!h->name || !h->value) {
-		free(h->name);
-		free(h->value);
-		return NGHTTP2_ERR_CALLBACK_FAILURE;
-	}
-	memcpy(h->value, value, valuelen);
-	h->value[valuelen] = '\0';
-	h->value_len = valuelen;
-	s->req.n_headers++;
+	/* nghttp2 has checked that names are lowercase. */
+	header_add(s, (const char *)name, namelen, (const char *)value, valuelen, 0);
 	return 0;
 }
 
@@ -215,14 +338,11 @@ static int on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t stream_id, 
 	room = conn->srv->opts.max_body - s->req.body_len;
 	take = len < room ? len : room;
 	if (take) {
-		char *nb = realloc(s->req.body, s->req.body_len + take + 1);
-
-		if (!nb)
+		if (body_reserve(s, take) != 0)
 			return NGHTTP2_ERR_CALLBACK_FAILURE;
-		memcpy(nb + s->req.body_len, data, take);
-		s->req.body = nb;
+		memcpy(s->req.body + s->req.body_len, data, take);
 		s->req.body_len += take;
-		nb[s->req.body_len] = '\0';
+		s->req.body[s->req.body_len] = '\0';
 	}
 	return 0;
 }
@@ -238,12 +358,75 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
 	s = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
 	if (!s)
 		return 0;
-	if (!s->req.body) { /* give handlers a string even for an empty body */
-		s->req.body = calloc(1, 1);
-		if (!s->req.body)
-			return NGHTTP2_ERR_CALLBACK_FAILURE;
+	return conn_request(conn, s) == 0 ? 0 : NGHTTP2_ERR_CALLBACK_FAILURE;
+}
+
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct h2_conn *conn = arg;
+
+	conn->paused = 0;
+	bufferevent_enable(conn->bev, EV_READ);
+	on_read(conn->bev, conn); /* what arrived before the pause, still buffered */
+}
+
+/* Stop reading conn's socket for ms milliseconds. */
+static void conn_pause(struct h2_conn *conn, unsigned ms)
+{
+	struct timeval tv = {ms / 1000, (suseconds_t)(ms % 1000) * 1000};
+
+	if (conn->paused ||
+	    (!conn->resume && !(conn->resume = evtimer_new(conn->srv->base, on_resume, conn))))
+		return;
+	conn->paused = 1;
+	bufferevent_disable(conn->bev, EV_READ);
+	evtimer_add(conn->resume, &tv);
+}
+
+/*
+ * GOAWAY naming last_id as the last stream processed; streams the client
+ * opened after it are refused.  nghttp2 stops wanting to read once the
+ * streams up to last_id are done, and conn_flush then winds the connection
+ * down (conn_linger).
+ */
+static void conn_goaway(struct h2_conn *conn, int32_t last_id)
+{
+	struct stream *s;
+
+	nghttp2_submit_goaway(conn->ng, NGHTTP2_FLAG_NONE, last_id, NGHTTP2_NO_ERROR, NULL, 0);
+	TAILQ_FOREACH(s, &conn->streams, link)
+	{
+		if (s->req.stream_id > last_id)
+			nghttp2_submit_rst_stream(conn->ng, NGHTTP2_FLAG_NONE, s->req.stream_id,
+						  NGHTTP2_REFUSED_STREAM);
 	}
-	conn->srv->opts.on_request(&s->req, conn->srv->opts.arg);
+}
+
+/*
+ * A complete request (either protocol): apply the connection faults, then
+ * the request faults, then hand it to the provider.  Returns 0, or -1 when
+ * the connection is to be dropped now.
+ */
+static int conn_request(struct h2_conn *conn, struct stream *s)
+{
+	const struct h2_server_opts *o = &conn->srv->opts;
+	const struct emu_fault_cfg *c =
+		o->faults_st ? faults_cfg(state_faults(o->faults_st), o->faults_provider) : NULL;
+	uint64_t n = ++conn->n_requests;
+
+	if (c && c->reset_every && n % c->reset_every == 0) {
+		state_record(o->faults_st, o->faults_provider, NULL, &s->req, 0, "reset");
+		conn->dropped = 1;
+		return -1;
+	}
+	if (c && c->slow_read_every && c->slow_read_ms && n % c->slow_read_every == 0)
+		conn_pause(conn, c->slow_read_ms);
+	if (!c || !faults_intercept(o->faults_st, o->faults_provider, &s->req, util_now_ms()))
+		o->on_request(&s->req, o->arg);
+	if (conn->dropped)
+		return -1;
+	if (c && c->goaway_every && n % c->goaway_every == 0 && conn->ng)
+		conn_goaway(conn, s->req.stream_id);
 	return 0;
 }
 
@@ -391,8 +574,9 @@ static int http1_respond(struct stream *s, int status, const struct h2_out_heade
 				       conn->close_after ? "connection: close\r\n" : "") > 0;
 	ok = ok && (!body_len || evbuffer_add(b, body, body_len) == 0);
 	len = evbuffer_get_length(b);
-	if (!ok || !(s->resp_body = malloc(len)))
+	if (!ok || resp_reserve(s, len) != 0)
 		goto fail;
+	s->resp_body = s->resp_buf;
 	evbuffer_remove(b, s->resp_body, len);
 	s->resp_len = len;
 	evbuffer_free(b);
@@ -415,32 +599,6 @@ fail_nob:
 	s->resp_len = 0;
 	http1_submit(s);
 	return -1;
-}
-
-static int http1_add_header(struct stream *s, const char *name, size_t nl, const char *value,
-			    size_t vl)
-{
-	struct h2_header *h;
-
-	s->req.header_bytes += nl + vl;
-	if (s->req.n_headers == H2_MAX_HEADERS || s->req.header_bytes > H2_MAX_HEADER_BYTES) {
-		s->req.headers_overflow = 1;
-		return 0;
-	}
-	h = &s->req.headers[s->req.n_headers];
-	h->name = strndup(name, nl);
-	h->value = strndup(value, vl);
-	if (!h->name || !h->value) {
-		free(h->name);
-		free(h->value);
-		return -1;
-	}
-	for (char *c = h->name; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
-	h->value_len = vl;
-	s->req.n_headers++;
-	return 0;
 }
 
 /* A protocol error before any handler saw the request: answer it and close. */
@@ -477,11 +635,9 @@ static int http1_parse_head(struct h2_conn *conn, struct stream *s, char *head,
 		return 400;
 	if (strcmp(sp2 + 1, "HTTP/1.0") == 0)
 		conn->close_after = 1;
-	if (http1_add_header(s, ":method", 7, line, (size_t)(sp1 - line)) != 0 ||
-	    http1_add_header(s, ":scheme", 7, conn->plain ? "http" : "https",
-			     conn->plain ? 4 : 5) != 0 ||
-	    http1_add_header(s, ":path", 5, sp1 + 1, (size_t)(sp2 - sp1 - 1)) != 0)
-		return 500;
+	header_add(s, ":method", 7, line, (size_t)(sp1 - line), 0);
+	header_add(s, ":scheme", 7, conn->plain ? "http" : "https", conn->plain ? 4 : 5, 0);
+	header_add(s, ":path", 5, sp1 + 1, (size_t)(sp2 - sp1 - 1), 0);
 	for (line = next ? next + 2 : NULL; line && *line; line = next ? next + 2 : NULL) {
 		next = strstr(line, "\r\n");
 		if (next)
@@ -514,11 +670,10 @@ static int http1_parse_head(struct h2_conn *conn, struct stream *s, char *head,
 			   strncasecmp(v, "close", 5) == 0) {
 			conn->close_after = 1;
 		}
-		if (http1_add_header(s, line, (size_t)(colon - line), v, (size_t)(end - v)) != 0)
-			return 500;
+		header_add(s, line, (size_t)(colon - line), v, (size_t)(end - v), 1);
 	}
-	if (host && http1_add_header(s, ":authority", 10, host, host_len) != 0)
-		return 500;
+	if (host)
+		header_add(s, ":authority", 10, host, host_len, 0);
 	if (te) /* the providers want Content-Length (WNS says so outright) */
 		return 411;
 	if (*content_length > HTTP1_MAX_CONTENT)
@@ -532,7 +687,7 @@ static void http1_read(struct h2_conn *conn)
 	struct evbuffer *in = bufferevent_get_input(conn->bev);
 
 	conn->in_recv = 1;
-	while (!conn->close_after) {
+	while (!conn->close_after && !conn->paused) {
 		struct stream *s = conn->cur;
 
 		if (!s) {
@@ -546,10 +701,8 @@ static void http1_read(struct h2_conn *conn)
 					break;
 				pos.pos = 0;
 			}
-			if (!(s = calloc(1, sizeof(*s))))
+			if (!(s = stream_get(conn)))
 				goto fail;
-			s->req.conn = conn;
-			TAILQ_INSERT_TAIL(&conn->streams, s, link);
 			conn->cur = s;
 			if (pos.pos == 0 || (size_t)pos.pos > HTTP1_MAX_HEAD) {
 				http1_refuse(conn, s, 431, "request head too large\n");
@@ -566,8 +719,6 @@ static void http1_read(struct h2_conn *conn)
 				break;
 			}
 			s->resp_off = clen > 0 ? (size_t)clen : 0; /* body bytes still to read */
-			if (!(s->req.body = calloc(1, 1)))
-				goto fail;
 			if (s->resp_off) {
 				const char *expect = h2_req_header(&s->req, "expect", NULL);
 
@@ -586,14 +737,11 @@ static void http1_read(struct h2_conn *conn)
 			room = conn->srv->opts.max_body - s->req.body_len;
 			take = n < room ? n : room;
 			if (take) {
-				char *nb = realloc(s->req.body, s->req.body_len + take + 1);
-
-				if (!nb)
+				if (body_reserve(s, take) != 0)
 					goto fail;
-				evbuffer_remove(in, nb + s->req.body_len, take);
-				s->req.body = nb;
+				evbuffer_remove(in, s->req.body + s->req.body_len, take);
 				s->req.body_len += take;
-				nb[s->req.body_len] = '\0';
+				s->req.body[s->req.body_len] = '\0';
 			}
 			evbuffer_drain(in, n - take);
 			s->req.body_total += n;
@@ -601,7 +749,8 @@ static void http1_read(struct h2_conn *conn)
 		}
 		if (s->resp_off > 0)
 			break;
-		conn->srv->opts.on_request(&s->req, conn->srv->opts.arg);
+		if (conn_request(conn, s) != 0)
+			goto fail;
 		if (conn->cur == s)
 			break; /* answered later */
 	}
@@ -624,17 +773,20 @@ int h2_respond(struct h2_req *req, int status, const struct h2_out_header *hdrs,
 	char status_text[4], *p;
 	struct timeval tv;
 
-	if (s->answered || status < 100 || status > 999)
+	if (s->answered || conn->dropped || status < 100 || status > 999)
 		return -1;
 	s->answered = 1;
+	if (conn->srv->opts.faults_st)
+		delay_ms += faults_delay(state_faults(conn->srv->opts.faults_st),
+					 conn->srv->opts.faults_provider);
 	if (conn->http1)
 		return http1_respond(s, status, hdrs, n_hdrs, body, body_len, delay_ms);
 	for (size_t i = 0; i < n_hdrs; i++)
 		bytes += strlen(hdrs[i].name) + strlen(hdrs[i].value) + 2;
-	s->nv = malloc(bytes);
-	s->resp_body = body_len ? malloc(body_len) : NULL;
-	if (!s->nv || (body_len && !s->resp_body))
+	if (resp_reserve(s, bytes + body_len) != 0)
 		goto fail;
+	s->nv = (nghttp2_nv *)s->resp_buf;
+	s->resp_body = s->resp_buf + bytes;
 	p = (char *)(s->nv + n_hdrs + 1);
 	snprintf(status_text, sizeof(status_text), "%d", status);
 	s->nv[0] = make_nv(&p, ":status", status_text);
@@ -680,6 +832,25 @@ const char *h2_req_header(const struct h2_req *req, const char *name, int *count
 	return found;
 }
 
+/*
+ * Both sides are done (a GOAWAY went one way or the other and the streams
+ * finished): send FIN and discard what the client still sends until it
+ * closes or LINGER_S pass.  Closing with unread input would send a reset,
+ * which can make the client lose the last answers and the GOAWAY.
+ */
+static void conn_linger(struct h2_conn *conn)
+{
+	static const struct timeval linger = {LINGER_S, 0};
+
+	if (conn->lingering)
+		return;
+	conn->lingering = 1;
+	shutdown(bufferevent_getfd(conn->bev), SHUT_WR);
+	evbuffer_drain(bufferevent_get_input(conn->bev),
+		       evbuffer_get_length(bufferevent_get_input(conn->bev)));
+	bufferevent_set_timeouts(conn->bev, &linger, NULL);
+}
+
 /* Move frames from nghttp2 to the socket; close the connection when both sides are done. */
 static void conn_flush(struct h2_conn *conn)
 {
@@ -702,7 +873,7 @@ static void conn_flush(struct h2_conn *conn)
 	}
 	if (!nghttp2_session_want_read(conn->ng) && !nghttp2_session_want_write(conn->ng) &&
 	    evbuffer_get_length(out) == 0)
-		conn_free(conn);
+		conn_linger(conn);
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
@@ -710,13 +881,17 @@ static void on_read(struct bufferevent *bev, void *arg)
 	struct h2_conn *conn = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
+	if (conn->lingering) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
 	if (conn->http1) {
 		http1_read(conn);
 		return;
 	}
 	if (!conn->ng)
 		return;
-	while (evbuffer_get_length(in) > 0) {
+	while (evbuffer_get_length(in) > 0 && !conn->paused) {
 		struct evbuffer_iovec v;
 		ssize_t n;
 
@@ -906,6 +1081,7 @@ struct h2_server *h2_server_new(struct event_base *base, int port,
 	srv->base = base;
 	srv->opts = *opts;
 	TAILQ_INIT(&srv->conns);
+	TAILQ_INIT(&srv->pool);
 	srv->tls = tls_ctx_new(opts->cert_file, opts->key_file, opts->client_ca, opts->http1, err,
 			       errlen);
 	if (!srv->tls) {
@@ -924,6 +1100,9 @@ struct h2_server *h2_server_new(struct event_base *base, int port,
 		return NULL;
 	}
 	srv->port = ntohs(sin.sin_port);
+	if (opts->faults_st) /* faults for this provider now do something */
+		faults_serve(state_faults(opts->faults_st),
+			     (enum emu_provider)opts->faults_provider);
 	return srv;
 }
 
@@ -935,11 +1114,16 @@ int h2_server_port(const struct h2_server *srv)
 void h2_server_free(struct h2_server *srv)
 {
 	struct h2_conn *conn;
+	struct stream *s;
 
 	if (!srv)
 		return;
 	while ((conn = TAILQ_FIRST(&srv->conns)))
 		conn_free(conn);
+	while ((s = TAILQ_FIRST(&srv->pool))) {
+		TAILQ_REMOVE(&srv->pool, s, link);
+		stream_destroy(s);
+	}
 	if (srv->lis)
 		evconnlistener_free(srv->lis);
 	SSL_CTX_free(srv->tls);
@@ -963,6 +1147,13 @@ X509 *h2_conn_peer_cert(const struct h2_conn *conn)
 
 	/* The handshake fails on a bad certificate; this is a second look. */
 	return cert && SSL_get_verify_result(ssl) == X509_V_OK ? cert : NULL;
+}
+
+void h2_conn_drop(struct h2_conn *conn)
+{
+	conn->dropped = 1;
+	if (!conn->in_recv)
+		conn_free(conn);
 }
 
 void h2_conn_set_max_streams(struct h2_conn *conn, uint32_t n)

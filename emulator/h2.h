@@ -22,6 +22,7 @@
 
 struct h2_server;
 struct h2_conn;
+struct emu_state;
 
 struct h2_header {
 	char *name; /* lowercase, as HTTP/2 requires */
@@ -65,6 +66,11 @@ struct h2_server_opts {
 	h2_conn_close_fn on_conn_close; /* optional */
 	int http1;			/* also serve HTTP/1.1 (ALPN http/1.1 or none) */
 	int plain_http; /* also plaintext HTTP/1.1 on the same port (:scheme "http") */
+	/* Apply this state's global faults (faults.h) for provider faults_provider (and let
+	   faults_set accept some for it); NULL = none.  All of them apply to both protocols
+	   but GOAWAY, which is HTTP/2's. */
+	struct emu_state *faults_st;
+	int faults_provider;
 	void *arg;
 };
 
@@ -94,6 +100,12 @@ void *h2_conn_data(const struct h2_conn *conn);
 SSL *h2_conn_ssl(const struct h2_conn *conn);
 /* The verified client certificate (borrowed) or NULL. */
 X509 *h2_conn_peer_cert(const struct h2_conn *conn);
+/*
+ * Drop the connection abruptly (TCP RST, nothing more written): now, or
+ * when the request callback in progress returns.  No request of it may be
+ * answered afterwards.
+ */
+void h2_conn_drop(struct h2_conn *conn);
 /* Advertise a new SETTINGS_MAX_CONCURRENT_STREAMS. */
 void h2_conn_set_max_streams(struct h2_conn *conn, uint32_t n);
 

@@ -12,11 +12,13 @@ emulator_libemulator_la_SOURCES = \
 	emulator/bearer.c emulator/bearer.h \
 	emulator/settings.c emulator/settings.h \
 	emulator/control.c emulator/control.h \
+	emulator/faults.c emulator/faults.h \
 	emulator/fcm.c emulator/fcm.h \
 	emulator/h2.c emulator/h2.h \
 	emulator/init.c \
 	emulator/jwt.c emulator/jwt.h \
 	emulator/mpns.c emulator/mpns.h \
+	emulator/rng.h \
 	emulator/state.c emulator/state.h \
 	emulator/wns.c emulator/wns.h
 emulator_libemulator_la_CFLAGS = $(EMU_CFLAGS)

@@ -26,6 +26,7 @@
 #include "emulator/baidu.h"
 #include "emulator/settings.h"
 #include "emulator/control.h"
+#include "emulator/faults.h"
 #include "emulator/fcm.h"
 #include "emulator/jwt.h"
 #include "emulator/mpns.h"
@@ -100,6 +101,7 @@ static void usage(FILE *out)
 	      "  requests -d DIR [--provider P] [--token T] [--limit N]   P: apns fcm oauth\n"
 	      "           fcm-legacy adm adm-oauth wns wns-oauth baidu mpns\n"
 	      "  count -d DIR        reset -d DIR        rules -d DIR [FILE|-]\n"
+	      "  faults -d DIR [FILE|-]      show or set the global faults (JSON)\n"
 	      "  jwt apns|fcm -d DIR [--iat SECONDS] [--aud URL]   print a signed token\n"
 	      "The control-API commands take --control-port N instead of -d DIR if wanted.\n"
 	      "See herald-emulator(1).\n",
@@ -259,19 +261,27 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(arg, NULL);
 }
 
+/*
+ * The rules file: an array of rules, or {"rules": [...], "faults": {...}}.
+ * Loaded after the servers exist, since they say which providers take faults.
+ */
 static int load_rules_file(struct emu_state *st, const char *path)
 {
 	json_error_t jerr;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr), *rules, *faults;
 	char err[256];
-	int rc;
+	int rc = 0;
 
 	if (!root) {
 		fprintf(stderr, "herald-emulator: %s: %s (line %d)\n", path, jerr.text, jerr.line);
 		return -1;
 	}
-	rc = state_set_rules(st, json_is_object(root) ? json_object_get(root, "rules") : root, err,
-			     sizeof(err));
+	rules = json_is_object(root) ? json_object_get(root, "rules") : root;
+	faults = json_is_object(root) ? json_object_get(root, "faults") : NULL;
+	if (rules || !faults) /* a file with faults alone leaves the rules empty */
+		rc = state_set_rules(st, rules, err, sizeof(err));
+	if (rc == 0 && faults)
+		rc = faults_set(state_faults(st), faults, err, sizeof(err));
 	if (rc != 0)
 		fprintf(stderr, "herald-emulator: %s: %s\n", path, err);
 	json_decref(root);
@@ -339,8 +349,6 @@ static int cmd_run(const struct args *a)
 		fprintf(stderr, "herald-emulator: out of memory\n");
 		goto out;
 	}
-	if (a->rules && load_rules_file(st, a->rules) != 0)
-		goto out;
 	apns = apns_server_new(base, &cfg, st, a->apns_port >= 0 ? a->apns_port : cfg.apns_port,
 			       err, sizeof(err));
 	fcm = apns ? fcm_server_new(base, &cfg, st, a->fcm_port >= 0 ? a->fcm_port : cfg.fcm_port,
@@ -368,6 +376,8 @@ static int cmd_run(const struct args *a)
 		goto out;
 	}
 	control_set_token_servers(ctl, adm, wns);
+	if (a->rules && load_rules_file(st, a->rules) != 0)
+		goto out;
 	sigint = evsignal_new(base, SIGINT, on_signal, base);
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
 	if (!sigint || !sigterm || evsignal_add(sigint, NULL) != 0 ||
@@ -549,7 +559,7 @@ static int cmd_control(int argc, char **argv, const struct args *a, const char *
 	} else {
 		const char *file = a->positional < argc ? argv[a->positional] : NULL;
 
-		snprintf(path, sizeof(path), "/v1/rules");
+		snprintf(path, sizeof(path), "/v1/%s", cmd); /* rules or faults */
 		if (file) {
 			FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
 
@@ -608,7 +618,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "jwt") == 0)
 		return cmd_jwt(argc, argv, &a);
 	if (strcmp(cmd, "requests") == 0 || strcmp(cmd, "count") == 0 ||
-	    strcmp(cmd, "reset") == 0 || strcmp(cmd, "rules") == 0)
+	    strcmp(cmd, "reset") == 0 || strcmp(cmd, "rules") == 0 || strcmp(cmd, "faults") == 0)
 		return cmd_control(argc, argv, &a, cmd);
 	fprintf(stderr, "herald-emulator: unknown command %s\n", cmd);
 	usage(stderr);

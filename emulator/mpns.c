@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,10 @@ int mpns_check(const struct mpns_request *r, const char **why)
 	const char *c = r->notification_class;
 	int kind;
 
+	if (r->header_bytes > MPNS_MAX_HEADERS) {
+		*why = "The request headers exceed 1 KB";
+		return 0;
+	}
 	if (!c ||
 	    !((strlen(c) == 1 && c[0] >= '1' && c[0] <= '3') ||
 	      (strlen(c) == 2 && (c[0] == '1' || c[0] == '2') && c[1] >= '1' && c[1] <= '3'))) {
@@ -126,6 +131,28 @@ struct mpns_status mpns_status_for(int http, const char *reason)
 }
 
 /* ---- the server ------------------------------------------------------------- */
+
+/*
+ * The size of req's headers as an HTTP/1.1 client writes them ("Name:
+ * value\r\n"), :authority counted as Host and the other pseudo-headers left
+ * out; SIZE_MAX if the server had to drop some.
+ */
+static size_t header_bytes(const struct h2_req *req)
+{
+	size_t n = 0;
+
+	if (req->headers_overflow)
+		return SIZE_MAX;
+	for (size_t i = 0; i < req->n_headers; i++) {
+		const struct h2_header *h = &req->headers[i];
+
+		if (strcmp(h->name, ":authority") == 0)
+			n += strlen("Host: \r\n") + h->value_len;
+		else if (h->name[0] != ':')
+			n += strlen(h->name) + strlen(": \r\n") + h->value_len;
+	}
+	return n;
+}
 
 static void respond(struct mpns_server *srv, struct h2_req *req, const char *channel, int status,
 		    const char *reason, int retry_after, unsigned delay_ms)
@@ -191,6 +218,7 @@ static void on_request(struct h2_req *req, void *arg)
 		.target = h2_req_header(req, "x-windowsphone-target", NULL),
 		.content_type = h2_req_header(req, "content-type", NULL),
 		.message_id = h2_req_header(req, "x-messageid", NULL),
+		.header_bytes = header_bytes(req),
 		.body = req->body,
 		.body_len = req->body_total,
 	};

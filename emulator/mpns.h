@@ -19,6 +19,7 @@
 #include "emulator/state.h"
 
 #define MPNS_MAX_PAYLOAD  3072 /* bytes; more is 400 */
+#define MPNS_MAX_HEADERS  1024 /* bytes of request headers; more is 400 */
 #define MPNS_DAILY_LIMIT  500  /* unauthenticated notifications per channel per day */
 #define MPNS_MAX_CHANNEL  256
 #define MPNS_MAX_CHANNELS 100000		 /* daily counters kept */
@@ -30,10 +31,12 @@ enum mpns_kind { MPNS_TILE = 1, MPNS_TOAST = 2, MPNS_RAW = 3 };
 struct mpns_request {
 	const char *notification_class, *target, *content_type, *message_id;
 	const char *body;
-	size_t body_len; /* the whole body's size */
+	size_t body_len;     /* the whole body's size */
+	size_t header_bytes; /* the headers' size as HTTP/1.1 lines ("Name: value\r\n") */
 };
 
 /*
+ * At most 1 KB of headers (MPNS_MAX_HEADERS, providers.md §5.2);
  * X-NotificationClass 1/11/21 (tile), 2/12/22 (toast) or 3/13/23 (raw);
  * X-WindowsPhone-Target "token" for tiles, "toast" for toasts, absent for
  * raw; Content-Type text/xml for tiles and toasts; X-MessageID a UUID; a

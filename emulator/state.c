@@ -6,15 +6,36 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "emulator/faults.h"
 #include "emulator/state.h"
 
+/*
+ * One remembered request, compact: the variable parts live in data, a
+ * buffer kept with the slot and reused when the ring wraps, so recording
+ * costs a copy and no allocation once the ring is warm.  data holds, in
+ * order: the token, the reason, each header as name NUL value (value_len
+ * bytes, then NUL), the body.
+ */
+struct rec {
+	uint64_t seq;
+	int64_t time_ms;
+	size_t body_total;
+	int status;
+	int provider;
+	uint32_t token_len, reason_len, body_len, n_headers;
+	int has_token, has_reason;
+	char *data;
+	size_t cap, len;
+};
+
 struct emu_state {
-	json_t **ring; /* records, oldest at head */
+	struct rec *ring; /* records, oldest at head */
 	size_t cap, head, len;
 	uint64_t seq;
 	uint64_t counts[EMU_PROVIDER_COUNT];
 	json_t *rules;			      /* the array as set, for GET */
 	json_t *by_token[EMU_PROVIDER_COUNT]; /* token -> rule object */
+	struct emu_faults *faults;
 };
 
 static const char *const provider_names[EMU_PROVIDER_COUNT] = {
@@ -52,8 +73,9 @@ struct emu_state *state_new(size_t max_records)
 	st->rules = json_array();
 	for (int i = 0; i < EMU_PROVIDER_COUNT; i++)
 		st->by_token[i] = json_object();
-	if (!st->ring || !st->rules || !st->by_token[EMU_APNS] || !st->by_token[EMU_FCM] ||
-	    !st->by_token[EMU_OAUTH]) {
+	st->faults = faults_new();
+	if (!st->ring || !st->faults || !st->rules || !st->by_token[EMU_APNS] ||
+	    !st->by_token[EMU_FCM] || !st->by_token[EMU_OAUTH]) {
 		state_free(st);
 		return NULL;
 	}
@@ -62,8 +84,7 @@ struct emu_state *state_new(size_t max_records)
 
 void state_reset(struct emu_state *st)
 {
-	for (size_t i = 0; i < st->len; i++)
-		json_decref(st->ring[(st->head + i) % st->cap]);
+	/* The slots keep their buffers for the records to come. */
 	st->head = st->len = 0;
 	memset(st->counts, 0, sizeof(st->counts));
 }
@@ -72,99 +93,170 @@ void state_free(struct emu_state *st)
 {
 	if (!st)
 		return;
-	if (st->ring)
-		state_reset(st);
+	for (size_t i = 0; st->ring && i < st->cap; i++)
+		free(st->ring[i].data);
 	free(st->ring);
 	json_decref(st->rules);
 	for (int i = 0; i < EMU_PROVIDER_COUNT; i++)
 		json_decref(st->by_token[i]);
+	faults_free(st->faults);
 	free(st);
 }
 
-/* Headers as an object; a repeated header becomes an array of its values. */
-static json_t *headers_json(const struct h2_req *req)
+struct emu_faults *state_faults(const struct emu_state *st)
 {
-	json_t *obj = json_object();
+	return st->faults;
+}
 
-	for (size_t i = 0; obj && i < req->n_headers; i++) {
-		const struct h2_header *h = &req->headers[i];
-		json_t *v = json_stringn(h->value, h->value_len), *prev;
-
-		if (!v) /* not UTF-8: keep the fact, not the bytes */
-			v = json_string("(binary)");
-		prev = json_object_get(obj, h->name);
-		if (!prev) {
-			json_object_set_new(obj, h->name, v);
-		} else if (json_is_array(prev)) {
-			json_array_append_new(prev, v);
-		} else {
-			json_object_set_new(obj, h->name, json_pack("[O, o]", prev, v));
-		}
-	}
-	return obj;
+static char *put(char *p, const void *src, size_t n)
+{
+	if (n)
+		memcpy(p, src, n);
+	return p + n;
 }
 
 void state_record(struct emu_state *st, enum emu_provider p, const char *token,
 		  const struct h2_req *req, int status, const char *reason)
 {
 	size_t keep = req->body_len < STATE_MAX_BODY ? req->body_len : STATE_MAX_BODY;
-	json_t *rec, *body;
+	size_t token_len = token ? strlen(token) : 0, reason_len = reason ? strlen(reason) : 0;
+	size_t need = token_len + reason_len + keep, name_len[H2_MAX_HEADERS];
+	struct rec *r;
+	char *d;
 
 	st->counts[p]++;
-	if (util_utf8_valid(req->body, keep) >= 0) {
-		body = json_stringn(req->body, keep);
-	} else {
-		char *b64 = util_base64_encode(req->body, keep);
-
-		body = b64 ? json_pack("{s:s}", "base64", b64) : NULL;
-		free(b64);
+	for (size_t i = 0; i < req->n_headers; i++) {
+		name_len[i] = strlen(req->headers[i].name);
+		need += name_len[i] + req->headers[i].value_len + 2;
 	}
-	rec = json_pack("{s:I, s:s, s:I, s:o*, s:o, s:o*, s:I, s:i}", "seq", (json_int_t)++st->seq,
-			"provider", state_provider_name(p), "time_ms", (json_int_t)util_now_ms(),
-			"token", token ? json_string(token) : NULL, "headers", headers_json(req),
-			"body", body, "body_bytes", (json_int_t)req->body_total, "status", status);
-	if (!rec)
-		return;
-	if (reason)
-		json_object_set_new(rec, "reason", json_string(reason));
-	if (st->len == st->cap) {
-		json_decref(st->ring[st->head]);
-		st->ring[st->head] = rec;
+	if (st->len == st->cap) { /* full: the oldest slot takes the new record */
+		r = &st->ring[st->head];
 		st->head = (st->head + 1) % st->cap;
 	} else {
-		st->ring[(st->head + st->len++) % st->cap] = rec;
+		r = &st->ring[(st->head + st->len++) % st->cap];
 	}
+	if (need > r->cap) {
+		char *nd = realloc(r->data, need);
+
+		if (!nd) { /* out of memory: keep the record without its contents */
+			need = keep = token_len = reason_len = 0;
+		} else {
+			r->data = nd;
+			r->cap = need;
+		}
+	}
+	d = r->data;
+	r->seq = ++st->seq;
+	r->time_ms = util_now_ms();
+	r->body_total = req->body_total;
+	r->status = status;
+	r->provider = (int)p;
+	r->has_token = token != NULL;
+	r->has_reason = reason != NULL;
+	r->token_len = (uint32_t)token_len;
+	r->reason_len = (uint32_t)reason_len;
+	r->body_len = (uint32_t)keep;
+	r->n_headers = need ? (uint32_t)req->n_headers : 0;
+	r->len = need;
+	if (!need)
+		return;
+	d = put(d, token, token_len);
+	d = put(d, reason, reason_len);
+	for (size_t i = 0; i < r->n_headers; i++) {
+		const struct h2_header *h = &req->headers[i];
+
+		d = put(d, h->name, name_len[i] + 1);
+		d = put(d, h->value, h->value_len);
+		*d++ = '\0';
+	}
+	put(d, req->body, keep);
+}
+
+/* Headers as an object; a repeated header becomes an array of its values. */
+static json_t *headers_json(const struct rec *r, const char **cursor)
+{
+	json_t *obj = json_object();
+	const char *d = *cursor;
+
+	for (uint32_t i = 0; i < r->n_headers; i++) {
+		const char *name = d, *value = d + strlen(d) + 1;
+		size_t vlen = strlen(value); /* HTTP/2 forbids NUL in values */
+		json_t *v = json_stringn(value, vlen), *prev;
+
+		d = value + vlen + 1;
+		if (!obj)
+			continue;
+		if (!v) /* not UTF-8: keep the fact, not the bytes */
+			v = json_string("(binary)");
+		prev = json_object_get(obj, name);
+		if (!prev) {
+			json_object_set_new(obj, name, v);
+		} else if (json_is_array(prev)) {
+			json_array_append_new(prev, v);
+		} else {
+			json_object_set_new(obj, name, json_pack("[O, o]", prev, v));
+		}
+	}
+	*cursor = d;
+	return obj;
+}
+
+/* The record as the control API shows it.  New reference; NULL on OOM. */
+static json_t *rec_json(const struct rec *r)
+{
+	const char *d = r->data, *token = d, *reason = d + r->token_len, *body;
+	json_t *headers, *bj, *rec;
+
+	d = reason + r->reason_len;
+	headers = headers_json(r, &d);
+	body = d;
+	if (util_utf8_valid(body, r->body_len) >= 0) {
+		bj = json_stringn(body, r->body_len);
+	} else {
+		char *b64 = util_base64_encode(body, r->body_len);
+
+		bj = b64 ? json_pack("{s:s}", "base64", b64) : NULL;
+		free(b64);
+	}
+	rec = json_pack("{s:I, s:s, s:I, s:o*, s:o, s:o, s:I, s:i}", "seq", (json_int_t)r->seq,
+			"provider", provider_names[r->provider], "time_ms", (json_int_t)r->time_ms,
+			"token", r->has_token ? json_stringn(token, r->token_len) : NULL, "headers",
+			headers, "body", bj, "body_bytes", (json_int_t)r->body_total, "status",
+			r->status);
+	if (rec && r->has_reason)
+		json_object_set_new(rec, "reason", json_stringn(reason, r->reason_len));
+	return rec;
+}
+
+static int rec_matches(const struct rec *r, int provider, const char *token, size_t token_len)
+{
+	if (provider >= 0 && r->provider != provider)
+		return 0;
+	return !token || (r->has_token && r->token_len == token_len &&
+			  memcmp(r->data, token, token_len) == 0);
 }
 
 json_t *state_query(const struct emu_state *st, int provider, const char *token, size_t limit)
 {
 	json_t *out = json_array();
-	size_t skip = 0, matched = 0;
+	size_t skip = 0, matched = 0, seen = 0, tlen = token ? strlen(token) : 0;
 
 	if (!out)
 		return NULL;
 	/* Two passes so that a limit keeps the newest matches, listed oldest first. */
-	for (int pass = 0; pass < 2; pass++) {
-		size_t seen = 0;
+	for (size_t i = 0; i < st->len; i++)
+		matched += rec_matches(&st->ring[(st->head + i) % st->cap], provider, token, tlen);
+	if (limit && matched > limit)
+		skip = matched - limit;
+	for (size_t i = 0; i < st->len; i++) {
+		const struct rec *r = &st->ring[(st->head + i) % st->cap];
 
-		for (size_t i = 0; i < st->len; i++) {
-			json_t *rec = st->ring[(st->head + i) % st->cap];
-			const char *t = json_string_value(json_object_get(rec, "token"));
-
-			if (provider >= 0 &&
-			    strcmp(json_string_value(json_object_get(rec, "provider")),
-				   provider_names[provider]) != 0)
-				continue;
-			if (token && (!t || strcmp(t, token) != 0))
-				continue;
-			if (pass == 0) {
-				matched++;
-			} else if (seen++ >= skip) {
-				json_array_append(out, rec);
-			}
+		if (!rec_matches(r, provider, token, tlen) || seen++ < skip)
+			continue;
+		if (json_array_append_new(out, rec_json(r)) != 0) {
+			json_decref(out);
+			return NULL;
 		}
-		if (pass == 0 && limit && matched > limit)
-			skip = matched - limit;
 	}
 	return out;
 }
@@ -186,9 +278,9 @@ json_t *state_counts(const struct emu_state *st)
 
 static int check_rule(const json_t *r, size_t i, char *err, size_t errlen)
 {
-	static const char *const known[] = {"provider", "token",     "status",
-					    "reason",	"timestamp", "retry_after",
-					    "delay_ms", "topic",     "canonical"};
+	static const char *const known[] = {"provider",	 "token",	"status",   "reason",
+					    "timestamp", "retry_after", "delay_ms", "topic",
+					    "canonical", "drop"};
 	const char *key, *prov = json_string_value(json_object_get(r, "provider"));
 	const char *tok = json_string_value(json_object_get(r, "token"));
 	json_t *v;
@@ -249,6 +341,11 @@ static int check_rule(const json_t *r, size_t i, char *err, size_t errlen)
 	v = json_object_get(r, "topic");
 	if (v && (!json_is_string(v) || json_string_length(v) >= 256)) {
 		snprintf(err, errlen, "rules[%zu]: topic must be a string under 256 bytes", i);
+		return -1;
+	}
+	v = json_object_get(r, "drop");
+	if (v && !json_is_boolean(v)) {
+		snprintf(err, errlen, "rules[%zu]: drop must be true or false", i);
 		return -1;
 	}
 	v = json_object_get(r, "canonical");
@@ -317,6 +414,7 @@ int state_rule(const struct emu_state *st, enum emu_provider p, const char *toke
 				   ? (int)json_integer_value(json_object_get(r, "retry_after"))
 				   : -1;
 	out->delay_ms = (unsigned)json_integer_value(json_object_get(r, "delay_ms"));
+	out->drop = json_is_true(json_object_get(r, "drop"));
 	if ((s = json_string_value(json_object_get(r, "reason"))))
 		snprintf(out->reason, sizeof(out->reason), "%s", s);
 	if ((s = json_string_value(json_object_get(r, "topic"))))

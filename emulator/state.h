@@ -41,12 +41,15 @@ struct emu_rule {
 	int64_t timestamp_ms;	       /* APNs 410 timestamp; 0 = now */
 	int retry_after;	       /* seconds for Retry-After; -1 = none */
 	unsigned delay_ms;	       /* answer this much later */
+	int drop;		       /* drop the connection instead of answering (APNs) */
 	char topic[256];	       /* APNs: the token belongs to this topic only; "" = any */
 	char canonical[STATE_CANONICAL_MAX]; /* FCM legacy, ADM: answer with this canonical id */
 };
 
 struct emu_state;
+struct emu_faults;
 
+/* NULL on OOM.  The state owns the global faults (faults.h), none set. */
 struct emu_state *state_new(size_t max_records);
 void state_free(struct emu_state *st);
 
@@ -75,13 +78,16 @@ void state_reset(struct emu_state *st);
 
 /*
  * Replace all rules with rules, an array of {"provider","token","status",
- * "reason","timestamp","retry_after","delay_ms","topic","canonical"}.  Validated as a
+ * "reason","timestamp","retry_after","delay_ms","topic","canonical","drop"}.  Validated as a
  * whole: on error nothing changes and err names the problem.  Returns 0 or -1.
  */
 int state_set_rules(struct emu_state *st, const json_t *rules, char *err, size_t errlen);
 
 /* The rules as set (borrowed). */
 const json_t *state_rules(const struct emu_state *st);
+
+/* The global faults (owned by st; borrowed). */
+struct emu_faults *state_faults(const struct emu_state *st);
 
 /* The rule for this provider and token into *out: 1 if there is one, else 0. */
 int state_rule(const struct emu_state *st, enum emu_provider p, const char *token,

@@ -24,6 +24,7 @@ struct wns_server {
 	struct emu_state *st;
 	struct h2_server *h2;
 	struct bearer_store *tokens;
+	struct bearer_store *entra_tokens; /* issued by the Entra endpoint */
 };
 
 static int oauth_fail(struct wns_oauth_error *e, const char *error, const char *desc)
@@ -48,6 +49,42 @@ int wns_check_token(const struct emu_config *cfg, const char *grant_type, const 
 			e, "invalid_scope",
 			"The provided value for the input parameter 'scope' is not valid.");
 	return 0;
+}
+
+int wns_check_entra_token(const struct emu_config *cfg, const char *grant_type, const char *scope,
+			  const char *client_id, const char *client_secret,
+			  struct wns_oauth_error *e)
+{
+	if (!grant_type || strcmp(grant_type, "client_credentials") != 0)
+		return oauth_fail(e, "unsupported_grant_type",
+				  "The provided value for the 'grant_type' is not valid.");
+	if (!client_id || !client_secret || !cfg->wns_sid[0] ||
+	    strcmp(client_id, cfg->wns_sid) != 0 || strcmp(client_secret, cfg->wns_secret) != 0) {
+		*e = (struct wns_oauth_error){401, "invalid_client",
+					      "Invalid client secret provided."};
+		return -1;
+	}
+	if (!scope || strcmp(scope, WNS_ENTRA_SCOPE) != 0)
+		return oauth_fail(
+			e, "invalid_scope",
+			"The provided value for the input parameter 'scope' is not valid.");
+	return 0;
+}
+
+int wns_entra_path(const char *path)
+{
+	static const char suffix[] = "/oauth2/v2.0/token";
+	size_t n;
+
+	if (!path || path[0] != '/')
+		return 0;
+	n = strcspn(path + 1, "/");
+	if (n == 0 || n > WNS_MAX_TENANT || strcmp(path + 1 + n, suffix) != 0)
+		return 0;
+	for (size_t i = 1; i <= n; i++)
+		if (!isalnum((unsigned char)path[i]) && path[i] != '-' && path[i] != '.')
+			return 0;
+	return 1;
 }
 
 static int is_bool(const char *v)
@@ -112,6 +149,10 @@ int wns_check_notification(const struct wns_request *r, const char **why)
 		;
 	if (!r->type || t == 4) {
 		*why = "X-WNS-Type must be wns/toast, wns/tile, wns/badge or wns/raw";
+		return 400;
+	}
+	if (r->entra && (t == 1 || t == 2)) {
+		*why = "Windows App SDK apps (Entra tokens) get only wns/toast and wns/raw";
 		return 400;
 	}
 	if (t == 3 ? !media_is(r->content_type, "application/octet-stream")
@@ -195,28 +236,39 @@ static void respond(struct wns_server *srv, struct h2_req *req, const char *chan
 	h2_respond(req, status, h, n, NULL, 0, delay_ms);
 }
 
-static void handle_token(struct wns_server *srv, struct h2_req *req)
+/* A token request: login.live.com's (entra 0) or Microsoft Entra's (entra 1). */
+static void handle_token(struct wns_server *srv, struct h2_req *req, int entra)
 {
 	static const struct h2_out_header no_store = {"cache-control", "no-store"};
 	struct wns_oauth_error e = {0};
 	struct evkeyvalq form;
 	char access[128];
 	json_t *obj = NULL;
+	int rc;
 
 	TAILQ_INIT(&form);
 	if (evhttp_parse_query_str(req->body, &form) != 0) {
 		oauth_fail(&e, "invalid_request", "The request body is not form-encoded.");
-	} else if (wns_check_token(srv->cfg, evhttp_find_header(&form, "grant_type"),
-				   evhttp_find_header(&form, "scope"),
-				   evhttp_find_header(&form, "client_id"),
-				   evhttp_find_header(&form, "client_secret"), &e) == 0) {
-		if (bearer_issue(srv->tokens, "EgA", WNS_TOKEN_LIFETIME, access, sizeof(access)) !=
-		    0)
-			e = (struct wns_oauth_error){500, "server_error", "Internal failure."};
-		else
-			obj = json_pack("{s:s, s:s, s:i}", "access_token", access, "token_type",
-					"bearer", "expires_in", WNS_TOKEN_LIFETIME);
+		goto out;
 	}
+	rc = (entra ? wns_check_entra_token : wns_check_token)(
+		srv->cfg, evhttp_find_header(&form, "grant_type"),
+		evhttp_find_header(&form, "scope"), evhttp_find_header(&form, "client_id"),
+		evhttp_find_header(&form, "client_secret"), &e);
+	if (rc != 0)
+		goto out;
+	if (bearer_issue(entra ? srv->entra_tokens : srv->tokens, entra ? "eyJ0eXAi" : "EgA",
+			 entra ? WNS_ENTRA_LIFETIME : WNS_TOKEN_LIFETIME, access,
+			 sizeof(access)) != 0)
+		e = (struct wns_oauth_error){500, "server_error", "Internal failure."};
+	else if (entra)
+		obj = json_pack("{s:s, s:i, s:i, s:s}", "token_type", "Bearer", "expires_in",
+				WNS_ENTRA_LIFETIME, "ext_expires_in", WNS_ENTRA_LIFETIME,
+				"access_token", access);
+	else
+		obj = json_pack("{s:s, s:s, s:i}", "access_token", access, "token_type", "bearer",
+				"expires_in", WNS_TOKEN_LIFETIME);
+out:
 	if (!obj)
 		obj = json_pack("{s:s, s:s}", "error", e.error, "error_description", e.description);
 	state_record(srv->st, EMU_WNS_OAUTH, NULL, req, e.http ? e.http : 200, e.error);
@@ -242,7 +294,7 @@ static void handle_notification(struct wns_server *srv, struct h2_req *req, cons
 		.body_len = req->body_total,
 	};
 	struct emu_rule rule = {.retry_after = -1};
-	const char *why = NULL;
+	const char *why = NULL, *authorization = h2_req_header(req, "authorization", NULL);
 	int status, want = r.request_for_status && strcasecmp(r.request_for_status, "true") == 0;
 
 	if (strcmp(method, "POST") != 0 && strcmp(method, "DELETE") != 0) {
@@ -250,7 +302,9 @@ static void handle_notification(struct wns_server *srv, struct h2_req *req, cons
 			0);
 		return;
 	}
-	if (!bearer_check(srv->tokens, h2_req_header(req, "authorization", NULL))) {
+	r.entra = !bearer_check(srv->tokens, authorization) &&
+		  bearer_check(srv->entra_tokens, authorization);
+	if (!r.entra && !bearer_check(srv->tokens, authorization)) {
 		respond(srv, req, channel, 401, NULL,
 			"The access token is missing, invalid or expired", -1, 0, 0);
 		return;
@@ -302,7 +356,14 @@ static void on_request(struct h2_req *req, void *arg)
 	}
 	if (strcmp(path, "/accesstoken.srf") == 0) {
 		if (strcmp(method, "POST") == 0)
-			handle_token(srv, req);
+			handle_token(srv, req, 0);
+		else
+			respond(srv, req, NULL, 405, NULL, "Only POST is allowed", -1, 0, 0);
+		return;
+	}
+	if (wns_entra_path(path)) {
+		if (strcmp(method, "POST") == 0)
+			handle_token(srv, req, 1);
 		else
 			respond(srv, req, NULL, 405, NULL, "Only POST is allowed", -1, 0, 0);
 		return;
@@ -335,7 +396,8 @@ struct wns_server *wns_server_new(struct event_base *base, const struct emu_conf
 	srv->cfg = cfg;
 	srv->st = st;
 	srv->tokens = bearer_store_new();
-	if (!srv->tokens) {
+	srv->entra_tokens = bearer_store_new();
+	if (!srv->tokens || !srv->entra_tokens) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -359,6 +421,7 @@ int wns_server_port(const struct wns_server *srv)
 void wns_server_revoke_tokens(struct wns_server *srv)
 {
 	bearer_revoke_all(srv->tokens);
+	bearer_revoke_all(srv->entra_tokens);
 }
 
 void wns_server_free(struct wns_server *srv)
@@ -367,5 +430,6 @@ void wns_server_free(struct wns_server *srv)
 		return;
 	h2_server_free(srv->h2);
 	bearer_store_free(srv->tokens);
+	bearer_store_free(srv->entra_tokens);
 	free(srv);
 }

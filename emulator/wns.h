@@ -2,6 +2,9 @@
  * The emulated Windows Push Notification Services (providers.md §4.4) on one
  * HTTP/1.1-or-HTTP/2-over-TLS port:
  *   POST /accesstoken.srf       login.live.com's client_credentials grant
+ *   POST /{tenant}/oauth2/v2.0/token
+ *                               login.microsoftonline.com's (Microsoft Entra)
+ *                               grant, for Windows App SDK apps
  *   POST /?token=CHANNEL        a notification to a channel URI served here
  * The checks are pure functions (wns_check_token, wns_check_notification)
  * that tests call directly; wns_server_new puts them on the event loop.
@@ -20,6 +23,9 @@
 #define WNS_TOKEN_LIFETIME 86400
 #define WNS_MAX_TAG	   16 /* X-WNS-Tag and X-WNS-Group */
 #define WNS_MAX_CHANNEL	   2048
+#define WNS_ENTRA_SCOPE	   "https://wns.windows.com/.default"
+#define WNS_ENTRA_LIFETIME 3599 /* seconds, as Entra answers */
+#define WNS_MAX_TENANT	   128
 
 /* An OAuth2 error of the token endpoint (WNS answers 400 for all of them). */
 struct wns_oauth_error {
@@ -35,12 +41,27 @@ struct wns_oauth_error {
 int wns_check_token(const struct emu_config *cfg, const char *grant_type, const char *scope,
 		    const char *client_id, const char *client_secret, struct wns_oauth_error *e);
 
+/*
+ * The same for the Entra endpoint (providers.md §4.1): grant_type
+ * client_credentials (else 400 unsupported_grant_type), the client id and
+ * secret (else 401 invalid_client), scope https://wns.windows.com/.default
+ * (else 400 invalid_scope).  The emulator has one WNS identity: its client
+ * id here is the same package SID string as on /accesstoken.srf.
+ */
+int wns_check_entra_token(const struct emu_config *cfg, const char *grant_type, const char *scope,
+			  const char *client_id, const char *client_secret,
+			  struct wns_oauth_error *e);
+
+/* 1 if path is /{tenant}/oauth2/v2.0/token with a tenant id or domain name. */
+int wns_entra_path(const char *path);
+
 /* A notification request as received; all borrowed, NULL when the header is absent. */
 struct wns_request {
 	const char *type, *content_type, *cache_policy, *request_for_status, *tag, *group, *ttl,
 		*suppress_popup, *match;
 	const char *body;
 	size_t body_len; /* the whole body's size */
+	int entra;	 /* the access token came from the Entra endpoint */
 };
 
 /*
@@ -50,7 +71,8 @@ struct wns_request {
  * toasts; X-WNS-RequestForStatus and X-WNS-SuppressPopup true|false;
  * X-WNS-Tag and X-WNS-Group at most 16 alphanumerics; X-WNS-TTL a
  * non-negative integer; no X-WNS-Match; at most 5000 bytes; an XML payload
- * whose root element is the type's (toast, tile, badge).  Returns 0, or 400
+ * whose root element is the type's (toast, tile, badge); with an Entra
+ * token (Windows App SDK apps) only wns/toast and wns/raw.  Returns 0, or 400
  * or 413 with *why set to a static description (sent as
  * X-WNS-Error-Description).
  */

@@ -10,15 +10,27 @@ emu_tests = \
 	tests/emulator/test_adm \
 	tests/emulator/test_wns \
 	tests/emulator/test_baidu \
-	tests/emulator/test_mpns
+	tests/emulator/test_mpns \
+	tests/emulator/test_faults
 check_PROGRAMS += $(emu_tests)
-TESTS += $(emu_tests) tests/emulator/test_emulator.sh tests/emulator/test_emulator_http1.sh
-EXTRA_DIST += tests/emulator/test_emulator.sh tests/emulator/test_emulator_http1.sh tests/emulator/keys.h
+TESTS += $(emu_tests) tests/emulator/test_emulator.sh tests/emulator/test_emulator_http1.sh \
+	tests/emulator/test_faults_cli.sh \
+	tests/emulator/test_interop_node.sh
+EXTRA_DIST += tests/emulator/test_emulator.sh tests/emulator/test_emulator_http1.sh tests/emulator/keys.h \
+	tests/emulator/test_faults_cli.sh tests/emulator/test_interop_node.sh \
+	tests/emulator/interop_apn.js
+
+# test_interop_node.sh installs @parse/node-apn here (and reuses it).
+clean-local: clean-emulator-interop
+clean-emulator-interop:
+	rm -rf tests/emulator/node-interop
+.PHONY: clean-emulator-interop
 
 tests_emulator_test_jwt_SOURCES = tests/emulator/test_jwt.c tests/emulator/keys.h
 tests_emulator_test_jwt_CFLAGS = $(EMU_TEST_CFLAGS)
 tests_emulator_test_jwt_LDADD = $(EMU_TEST_LDADD)
-tests_emulator_test_apns_SOURCES = tests/emulator/test_apns.c tests/emulator/keys.h
+tests_emulator_test_apns_SOURCES = tests/emulator/test_apns.c tests/emulator/keys.h \
+	tests/emulator/live.c tests/emulator/live.h
 tests_emulator_test_apns_CFLAGS = $(EMU_TEST_CFLAGS)
 tests_emulator_test_apns_LDADD = $(EMU_TEST_LDADD)
 tests_emulator_test_fcm_SOURCES = tests/emulator/test_fcm.c tests/emulator/keys.h
@@ -39,3 +51,7 @@ tests_emulator_test_baidu_LDADD = $(EMU_TEST_LDADD)
 tests_emulator_test_mpns_SOURCES = tests/emulator/test_mpns.c tests/emulator/keys.h
 tests_emulator_test_mpns_CFLAGS = $(EMU_TEST_CFLAGS)
 tests_emulator_test_mpns_LDADD = $(EMU_TEST_LDADD)
+tests_emulator_test_faults_SOURCES = tests/emulator/test_faults.c tests/emulator/keys.h \
+	tests/emulator/live.c tests/emulator/live.h
+tests_emulator_test_faults_CFLAGS = $(EMU_TEST_CFLAGS)
+tests_emulator_test_faults_LDADD = $(EMU_TEST_LDADD)

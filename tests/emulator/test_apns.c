@@ -10,6 +10,7 @@
 #include "emulator/apns.h"
 #include "emulator/jwt.h"
 #include "tests/emulator/keys.h"
+#include "tests/emulator/live.h"
 
 #define KID2  "KEY2222222" /* same team as the test vector */
 #define KID3  "KEY3333333" /* another team */
@@ -20,6 +21,7 @@
 
 static struct emu_config cfg;
 static struct emu_state *st;
+static struct live_emu emu; /* a served APNs, for the connection tests */
 
 static int suite_init(void)
 {
@@ -36,6 +38,8 @@ static int suite_init(void)
 	cfg.n_apns_keys = 3;
 	strcpy(cfg.bundle_id, TOPIC);
 	st = state_new(10);
+	if (live_init(&emu) != 0)
+		return 1;
 	return cfg.apns_keys[0].key && cfg.apns_keys[1].key && cfg.apns_keys[2].key && st ? 0 : 1;
 }
 
@@ -43,6 +47,7 @@ static int suite_clean(void)
 {
 	settings_free(&cfg);
 	state_free(st);
+	live_free(&emu);
 	return 0;
 }
 
@@ -336,6 +341,51 @@ static void test_uuid(void)
 	CU_ASSERT_FALSE(apns_uuid_valid(""));
 }
 
+/*
+ * Apple allows one stream until a request succeeds on the connection, then
+ * 1000: the first SETTINGS says 1, a failed request changes nothing, the
+ * first success brings a SETTINGS of 1000, which the client then uses.
+ */
+static void test_stream_limit(void)
+{
+	static struct live_conn c;
+	const char *body = "{\"aps\":{\"alert\":\"hi\"}}";
+	int i;
+
+	CU_ASSERT_EQUAL_FATAL(live_serve(&emu, NULL, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(live_connect(&c, emu.port), 0);
+	CU_ASSERT_EQUAL(c.n_settings, 1);
+	CU_ASSERT_EQUAL(c.max_streams[0], APNS_STREAMS_BEFORE_AUTH);
+	CU_ASSERT_EQUAL(c.max_streams[0], 1);
+
+	CU_ASSERT_EQUAL(live_post(&c, DEV, NULL, TOPIC, body), 0); /* no provider token */
+	CU_ASSERT_TRUE(live_wait(&c, 0, 1));
+	CU_ASSERT_EQUAL(c.resp[0].status, 403);
+	CU_ASSERT_EQUAL(c.n_settings, 1);
+	CU_ASSERT_EQUAL(
+		nghttp2_session_get_remote_settings(c.ng, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS),
+		1);
+
+	CU_ASSERT_EQUAL(live_post(&c, DEV, emu.bearer, TOPIC, body), 1);
+	CU_ASSERT_TRUE(live_wait(&c, 1, 1));
+	CU_ASSERT_EQUAL(c.resp[1].status, 200);
+	/* The SETTINGS went out before the answer, so it has arrived with it. */
+	CU_ASSERT_EQUAL(c.n_settings, 2);
+	CU_ASSERT_EQUAL(c.max_streams[1], APNS_STREAMS_AFTER_AUTH);
+	CU_ASSERT_EQUAL(c.max_streams[1], 1000);
+
+	/* 200 at once now, all answered. */
+	for (i = 0; i < 200; i++)
+		live_post(&c, DEV, emu.bearer, TOPIC, body);
+	CU_ASSERT_TRUE(live_wait(&c, 2, 200));
+	CU_ASSERT_EQUAL(live_count(&c, 200), 201);
+	CU_ASSERT_EQUAL(
+		nghttp2_session_get_remote_settings(c.ng, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS),
+		1000);
+	live_close(&c);
+	live_stop(&emu);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -348,6 +398,7 @@ int main(void)
 		{"per-token rules", test_rules},
 		{"certificate auth", test_cert_auth},
 		{"apns-id syntax", test_uuid},
+		{"stream limit: 1 until the first success, then 1000", test_stream_limit},
 		CU_TEST_INFO_NULL,
 	};
 

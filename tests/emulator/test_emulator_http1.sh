@@ -345,6 +345,29 @@ out=$(curl -sS "http://127.0.0.1:$ctl/v1/requests?provider=wns&token=gone")
 echo "$out" | grep -q '"status":410' && echo "$out" | grep -q '"x-wns-type":"wns/toast"' ||
 	fail "WNS inspection by channel: $out"
 [ "$(count_of wns-oauth)" = 4 ] || fail "wns-oauth count $(count_of wns-oauth)"
+# Microsoft Entra's token endpoint (Windows App SDK apps): toast and raw only.
+entra_url="$wns/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"
+req --data-urlencode grant_type=client_credentials --data-urlencode "client_id=$wns_sid" \
+	--data-urlencode "client_secret=$wns_secret" \
+	--data-urlencode scope=https://wns.windows.com/.default "$entra_url"
+expect 200 '"token_type":"Bearer","expires_in":3599' "WNS Entra token endpoint"
+has_header 'cache-control: no-store' || fail "Entra token answer without Cache-Control: no-store"
+entra_token=$(sed -E 's/.*"access_token":"([^"]+)".*/\1/' "$tmp/body")
+req --data-urlencode grant_type=client_credentials --data-urlencode "client_id=$wns_sid" \
+	--data-urlencode "client_secret=nope" \
+	--data-urlencode scope=https://wns.windows.com/.default "$entra_url"
+expect 401 '"error":"invalid_client"' "WNS Entra token endpoint, wrong secret: 401 invalid_client"
+req --data-urlencode grant_type=client_credentials --data-urlencode "client_id=$wns_sid" \
+	--data-urlencode "client_secret=$wns_secret" --data-urlencode scope=notify.windows.com \
+	"$entra_url"
+expect 400 '"error":"invalid_scope"' "WNS Entra token endpoint, the classic scope: 400 invalid_scope"
+req -H "Authorization: Bearer $entra_token" -H "X-WNS-Type: wns/toast" -H "Content-Type: text/xml" \
+	--data-binary "$toast" "$wns/?token=AwYAAAD1"
+[ "$status" = 200 ] && has_header 'x-wns-status: received' && ok "WNS toast with an Entra token" ||
+	fail "WNS toast with an Entra token: $status"
+req -H "Authorization: Bearer $entra_token" -H "X-WNS-Type: wns/tile" -H "Content-Type: text/xml" \
+	--data-binary '<tile><visual/></tile>' "$wns/?token=AwYAAAD1"
+expect 400 '' "WNS tile with an Entra token: 400 (toast and raw only)"
 
 # ---- Baidu v3 ----
 baidu_port=$(port baidu)
@@ -459,6 +482,13 @@ expect 400 '' "MPNS tile class with a toast payload: 400"
 req -H "Content-Type: application/octet-stream" -H "X-NotificationClass: 3" \
 	--data-binary "$(head -c 3073 /dev/zero | tr '\0' r)" "$mpns/throttledthirdparty/01.00/CH1"
 expect 400 '' "MPNS payload over 3 KB: 400"
+req -H "Content-Type: application/octet-stream" -H "X-NotificationClass: 3" \
+	-H "X-Padding: $(head -c 700 /dev/zero | tr '\0' p)" --data-binary raw "$mpns/throttledthirdparty/01.00/CH1"
+expect 200 '' "MPNS raw with about 850 bytes of headers: 200"
+req -H "Content-Type: application/octet-stream" -H "X-NotificationClass: 3" \
+	-H "X-Padding: $(head -c 1000 /dev/zero | tr '\0' p)" --data-binary raw "$mpns/throttledthirdparty/01.00/CH1"
+[ "$status" = 400 ] && mpns_statuses - - - && ok "MPNS over 1 KB of headers: 400" ||
+	fail "MPNS 1 KB header limit: $status"
 req -X GET "$mpns/throttledthirdparty/01.00/CH1"
 expect 405 '' "MPNS GET: 405"
 plain="http://127.0.0.1:$(port mpns)"

@@ -178,6 +178,31 @@ static void test_error_shape(void)
 	json_decref(root);
 	free(text);
 
+	/* A message that quotes the request cut short mid-character is still valid JSON. */
+	root = json_loads("{\"message\":{\"topic\":\"x/a"
+			  "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+			  "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+			  "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+			  "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\"}}",
+			  0, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	{
+		const char *token;
+		int vo;
+
+		CU_ASSERT_EQUAL(fcm_check_send(root, &token, &vo, &e), -1);
+	}
+	json_decref(root);
+	text = fcm_error_body(&e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	root = json_loads(text, 0, NULL);
+	err = json_object_get(root, "error");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(err, "code")), 400);
+	CU_ASSERT_PTR_NOT_NULL(strstr(json_string_value(json_object_get(err, "message")),
+				      "Invalid topic name \"x/a\u00e9"));
+	json_decref(root);
+	free(text);
+
 	fcm_error_from_code(&e, NULL, 503);
 	CU_ASSERT_EQUAL(e.http, 503);
 	CU_ASSERT_STRING_EQUAL(e.code, "UNAVAILABLE");

@@ -29,7 +29,7 @@ static int suite_clean(void)
 
 static int kind(const char *cls, const char *target, const char *ctype, const char *body)
 {
-	struct mpns_request r = {cls, target, ctype, NULL, body, strlen(body)};
+	struct mpns_request r = {cls, target, ctype, NULL, body, strlen(body), 0};
 	const char *why = NULL;
 	int k = mpns_check(&r, &why);
 
@@ -39,7 +39,7 @@ static int kind(const char *cls, const char *target, const char *ctype, const ch
 
 static void test_check(void)
 {
-	struct mpns_request r = {"3", NULL, NULL, NULL, "x", 1};
+	struct mpns_request r = {"3", NULL, NULL, NULL, "x", 1, 0};
 	const char *why;
 
 	CU_ASSERT_EQUAL(kind("2", "toast", "text/xml", TOAST), MPNS_TOAST);
@@ -74,6 +74,20 @@ static void test_check(void)
 	r.message_id = NULL;
 	r.body_len = MPNS_MAX_PAYLOAD + 1;
 	CU_ASSERT_EQUAL(mpns_check(&r, &why), 0);
+}
+
+/* At most 1 KB of headers (providers.md §5.2), whatever the rest. */
+static void test_header_limit(void)
+{
+	struct mpns_request r = {"2", "toast", "text/xml", NULL, TOAST, strlen(TOAST), 0};
+	const char *why = NULL;
+
+	r.header_bytes = MPNS_MAX_HEADERS;
+	CU_ASSERT_EQUAL(mpns_check(&r, &why), MPNS_TOAST);
+	r.header_bytes = MPNS_MAX_HEADERS + 1;
+	CU_ASSERT_EQUAL(mpns_check(&r, &why), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(why);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "1 KB"));
 }
 
 static void combo(int http, const char *reason, const char *n, const char *d, const char *s)
@@ -121,6 +135,7 @@ int main(void)
 {
 	CU_TestInfo tests[] = {
 		{"request rules", test_check},
+		{"1 KB of headers", test_header_limit},
 		{"status combinations", test_status},
 		CU_TEST_INFO_NULL,
 	};

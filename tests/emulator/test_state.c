@@ -1,6 +1,7 @@
 /* Unit tests of emulator/state.c: the record ring, counters, queries and rules. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "emulator/state.h"
@@ -114,11 +115,74 @@ static void test_rules(void)
 	state_free(st);
 }
 
+/*
+ * A record keeps what the request carried, whatever the slot held before:
+ * a long record, then a short one in the same slot, then a long one again;
+ * repeated headers as an array; a body that is not UTF-8 in base64; the
+ * body cut at STATE_MAX_BODY with body_bytes telling the size.
+ */
+static void test_record_contents(void)
+{
+	static char n_method[] = ":method", v_post[] = "POST", n_x[] = "x-dup", v_a[] = "a",
+		    v_b[] = "b", bin[] = "\xff\xfe\x00\x01";
+	struct emu_state *st = state_new(1);
+	struct h2_req req = {0};
+	char *big = malloc(STATE_MAX_BODY + 100);
+	json_t *list, *rec, *hdrs;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	memset(big, 'x', STATE_MAX_BODY + 99);
+	big[STATE_MAX_BODY + 99] = '\0';
+	req.headers[0] = (struct h2_header){n_method, v_post, 4};
+	req.headers[1] = (struct h2_header){n_x, v_a, 1};
+	req.headers[2] = (struct h2_header){n_x, v_b, 1};
+	req.n_headers = 3;
+	req.body = big;
+	req.body_len = req.body_total = STATE_MAX_BODY + 99;
+	state_record(st, EMU_APNS, "long", &req, 200, NULL);
+	list = state_query(st, -1, NULL, 0);
+	rec = json_array_get(list, 0);
+	CU_ASSERT_EQUAL(json_string_length(json_object_get(rec, "body")), STATE_MAX_BODY);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(rec, "body_bytes")),
+			STATE_MAX_BODY + 99);
+	hdrs = json_object_get(rec, "headers");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(hdrs, ":method")), "POST");
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(hdrs, "x-dup")), 2);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(json_object_get(hdrs, "x-dup"), 1)),
+			       "b");
+	CU_ASSERT_PTR_NULL(json_object_get(rec, "reason"));
+	json_decref(list);
+
+	req.n_headers = 1;
+	req.body = bin;
+	req.body_len = req.body_total = 4;
+	state_record(st, EMU_FCM, NULL, &req, 0, "reset"); /* the same slot, shorter */
+	list = state_query(st, -1, NULL, 0);
+	CU_ASSERT_EQUAL(json_array_size(list), 1);
+	rec = json_array_get(list, 0);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(rec, "provider")), "fcm");
+	CU_ASSERT_PTR_NULL(json_object_get(rec, "token"));
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(rec, "reason")), "reset");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(rec, "status")), 0);
+	CU_ASSERT_STRING_EQUAL(
+		json_string_value(json_object_get(json_object_get(rec, "body"), "base64")),
+		"//4AAQ==");
+	CU_ASSERT_EQUAL(json_object_size(json_object_get(rec, "headers")), 1);
+	json_decref(list);
+	list = state_query(st, EMU_APNS, "long", 0); /* the long record is gone */
+	CU_ASSERT_EQUAL(json_array_size(list), 0);
+	json_decref(list);
+	free(big);
+	state_free(st);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
 		{"record ring, counts, queries, reset", test_ring_and_counts},
 		{"rules", test_rules},
+		{"record contents: headers, binary and long bodies, slot reuse",
+		 test_record_contents},
 		CU_TEST_INFO_NULL,
 	};
 

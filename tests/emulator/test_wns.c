@@ -1,6 +1,6 @@
 /*
- * Unit tests of emulator/wns.c: the token endpoint's checks and every
- * header and payload rule of a notification.
+ * Unit tests of emulator/wns.c: the token endpoints' checks (login.live.com
+ * and Microsoft Entra) and every header and payload rule of a notification.
  */
 #include "config.h"
 
@@ -52,6 +52,50 @@ static void test_token(void)
 	token("client_credentials", "wns.windows.com", SID, "s3cret", "invalid_scope");
 	token("password", "notify.windows.com", SID, "s3cret", "unsupported_grant_type");
 	token(NULL, "notify.windows.com", SID, "s3cret", "unsupported_grant_type");
+}
+
+static void entra(const char *grant, const char *scope, const char *id, const char *secret,
+		  int http, const char *error)
+{
+	struct wns_oauth_error e = {0};
+	int rc = wns_check_entra_token(&cfg, grant, scope, id, secret, &e);
+
+	if (!error) {
+		CU_ASSERT_EQUAL(rc, 0);
+		return;
+	}
+	CU_ASSERT_EQUAL(rc, -1);
+	CU_ASSERT_EQUAL(e.http, http);
+	CU_ASSERT_STRING_EQUAL(e.error, error);
+}
+
+static void test_entra_token(void)
+{
+	entra("client_credentials", "https://wns.windows.com/.default", SID, "s3cret", 0, NULL);
+	entra("client_credentials", "https://wns.windows.com/.default", SID, "wrong", 401,
+	      "invalid_client");
+	entra("client_credentials", "https://wns.windows.com/.default", NULL, "s3cret", 401,
+	      "invalid_client");
+	/* The classic scopes are not Entra's. */
+	entra("client_credentials", "notify.windows.com", SID, "s3cret", 400, "invalid_scope");
+	entra("client_credentials", NULL, SID, "s3cret", 400, "invalid_scope");
+	entra("authorization_code", "https://wns.windows.com/.default", SID, "s3cret", 400,
+	      "unsupported_grant_type");
+	/* And Entra's scope is not the classic endpoint's. */
+	token("client_credentials", "https://wns.windows.com/.default", SID, "s3cret",
+	      "invalid_scope");
+}
+
+static void test_entra_path(void)
+{
+	CU_ASSERT_TRUE(wns_entra_path("/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"));
+	CU_ASSERT_TRUE(wns_entra_path("/contoso.onmicrosoft.com/oauth2/v2.0/token"));
+	CU_ASSERT_FALSE(wns_entra_path("//oauth2/v2.0/token"));
+	CU_ASSERT_FALSE(wns_entra_path("/t/oauth2/token")); /* the v1 endpoint */
+	CU_ASSERT_FALSE(wns_entra_path("/t/oauth2/v2.0/token?x=1"));
+	CU_ASSERT_FALSE(wns_entra_path("/a/b/oauth2/v2.0/token"));
+	CU_ASSERT_FALSE(wns_entra_path("/t%2F/oauth2/v2.0/token"));
+	CU_ASSERT_FALSE(wns_entra_path("/accesstoken.srf"));
 }
 
 #define TOAST "<toast><visual><binding template=\"ToastGeneric\"/></visual></toast>"
@@ -138,11 +182,34 @@ static void test_notification(void)
 	verdict(r, 0);
 }
 
+/* Windows App SDK apps (Entra tokens) get toast and raw notifications only. */
+static void test_entra_types(void)
+{
+	struct wns_request r = base_req("wns/toast", "text/xml", TOAST);
+
+	r.entra = 1;
+	verdict(r, 0);
+	r = base_req("wns/raw", "application/octet-stream", "bytes");
+	r.entra = 1;
+	verdict(r, 0);
+	r = base_req("wns/tile", "text/xml", "<tile/>");
+	verdict(r, 0);
+	r.entra = 1;
+	verdict(r, 400);
+	r = base_req("wns/badge", "text/xml", "<badge value=\"1\"/>");
+	verdict(r, 0);
+	r.entra = 1;
+	verdict(r, 400);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
 		{"token endpoint", test_token},
 		{"notification rules", test_notification},
+		{"Entra token endpoint", test_entra_token},
+		{"Entra token path", test_entra_path},
+		{"Entra apps: toast and raw only", test_entra_types},
 		CU_TEST_INFO_NULL,
 	};
 

@@ -24,7 +24,12 @@ unit_tests = \
 	tests/unit/test_payload \
 	tests/unit/test_events \
 	tests/unit/test_filter_match \
-	tests/unit/test_token_check
+	tests/unit/test_token_check \
+	tests/unit/test_jws \
+	tests/unit/test_http1 \
+	tests/unit/test_oauth \
+	tests/unit/test_hostsvc \
+	tests/unit/test_http2
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -96,3 +101,27 @@ tests_unit_test_filter_match_LDADD = $(UNIT_LDADD)
 tests_unit_test_token_check_SOURCES = tests/unit/test_token_check.c $(UNIT_FIXTURE)
 tests_unit_test_token_check_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_token_check_LDADD = $(UNIT_LDADD)
+tests_unit_test_jws_SOURCES = tests/unit/test_jws.c tests/unit/testsrv.c tests/unit/testsrv.h \
+	tests/unit/fixture_run.c tests/unit/run.h
+tests_unit_test_jws_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_jws_LDADD = $(UNIT_LDADD)
+# test_http1, test_oauth and test_hostsvc serve HTTP(S) themselves (evhttp) with certificates from
+# `herald-emulator init`; test_oauth also runs herald-emulator for its FCM token endpoint.
+tests_unit_test_http1_SOURCES = tests/unit/test_http1.c tests/unit/testsrv.c tests/unit/testsrv.h \
+	tests/unit/fixture_run.c tests/unit/run.h
+tests_unit_test_http1_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_http1_LDADD = $(UNIT_LDADD)
+tests_unit_test_oauth_SOURCES = tests/unit/test_oauth.c tests/unit/testsrv.c tests/unit/testsrv.h \
+	tests/unit/fixture_run.c tests/unit/run.h
+tests_unit_test_oauth_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_oauth_LDADD = $(UNIT_LDADD)
+# Loads tests/drivers' good.so to get real apps from the plugin host.
+tests_unit_test_hostsvc_SOURCES = tests/unit/test_hostsvc.c tests/unit/testsrv.c \
+	tests/unit/testsrv.h tests/unit/fixture_run.c tests/unit/run.h
+tests_unit_test_hostsvc_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_hostsvc_LDADD = $(UNIT_LDADD)
+# The HTTP/2 client pool against a scriptable HTTP/2 TLS server (h2server.c).
+tests_unit_test_http2_SOURCES = tests/unit/test_http2.c tests/unit/h2server.c \
+	tests/unit/h2server.h tests/unit/fixture_run.c tests/unit/run.h
+tests_unit_test_http2_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_http2_LDADD = $(UNIT_LDADD)

@@ -690,6 +690,56 @@ static void test_app_delete(void)
 
 /* ---- endpoints --------------------------------------------------------- */
 
+/* Baidu endpoints need ChannelId and UserId, and their token is the ChannelId (SNS). */
+static void test_endpoint_baidu_ids(void)
+{
+	static const char app[] = "arn:aws:sns:us-east-1:000000000000:app/BAIDU/b";
+	const char *ep;
+	json_t *r, *c;
+
+	setup();
+	json_decref(CALL_OK("CreatePlatformApplication", "{s:s, s:s, s:{s:s, s:s}}", "Name", "b",
+			    "Platform", "BAIDU", "Attributes", "PlatformCredential", CRED,
+			    "PlatformPrincipal", PRINCIPAL));
+	CALL_ERR("InvalidParameter", 400,
+		 "Invalid parameter: Attributes Reason: a BAIDU endpoint needs the ChannelId and "
+		 "UserId attributes",
+		 "CreatePlatformEndpoint", "{s:s, s:s}", "PlatformApplicationArn", app, "Token",
+		 "3921");
+	CALL_ERR("InvalidParameter", 400,
+		 "Invalid parameter: Attributes Reason: a BAIDU endpoint needs the ChannelId and "
+		 "UserId attributes",
+		 "CreatePlatformEndpoint", "{s:s, s:s, s:{s:s}}", "PlatformApplicationArn", app,
+		 "Token", "3921", "Attributes", "ChannelId", "3921");
+	CALL_ERR("InvalidParameter", 400,
+		 "Invalid parameter: Token Reason: must be the ChannelId of the BAIDU endpoint",
+		 "CreatePlatformEndpoint", "{s:s, s:s, s:{s:s, s:s}}", "PlatformApplicationArn",
+		 app, "Token", "3921", "Attributes", "ChannelId", "3922", "UserId", "u1");
+	c = CALL_OK("CreatePlatformEndpoint", "{s:s, s:s, s:{s:s, s:s}}", "PlatformApplicationArn",
+		    app, "Token", "3921", "Attributes", "ChannelId", "3921", "UserId", "u1");
+	ep = json_string_value(json_object_get(c, "EndpointArn"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ep);
+	r = CALL_OK("GetEndpointAttributes", "{s:s}", "EndpointArn", ep);
+	assert_json(r, "{\"Attributes\": {\"Enabled\": \"true\", \"Token\": \"3921\", "
+		       "\"ChannelId\": \"3921\", \"UserId\": \"u1\"}}");
+	json_decref(r);
+	json_decref(CALL_OK("SetEndpointAttributes", "{s:s, s:{s:s}}", "EndpointArn", ep,
+			    "Attributes", "UserId", "u2"));
+	r = CALL_OK("GetEndpointAttributes", "{s:s}", "EndpointArn", ep);
+	CU_ASSERT_STRING_EQUAL(
+		json_string_value(json_object_get(json_object_get(r, "Attributes"), "UserId")),
+		"u2");
+	json_decref(r);
+	/* Other platforms do not take them. */
+	create_adm_app();
+	CALL_ERR("InvalidParameter", 400,
+		 "Invalid parameter: Attributes Reason: Invalid attribute name: ChannelId",
+		 "CreatePlatformEndpoint", "{s:s, s:s, s:{s:s}}", "PlatformApplicationArn", APP_ARN,
+		 "Token", "t", "Attributes", "ChannelId", "t");
+	json_decref(c);
+	teardown();
+}
+
 static void test_endpoint_create_get(void)
 {
 	static const char prefix[] = "arn:aws:sns:us-east-1:000000000000:endpoint/ADM/app/";
@@ -1206,6 +1256,7 @@ int main(void)
 		{"endpoint: set", test_endpoint_set},
 		{"endpoint: delete", test_endpoint_delete},
 		{"endpoint: pagination", test_endpoint_pagination},
+		{"endpoint: Baidu ChannelId and UserId", test_endpoint_baidu_ids},
 		CU_TEST_INFO_NULL,
 	};
 
