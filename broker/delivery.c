@@ -538,6 +538,7 @@ struct delivery *delivery_new(struct event_base *base, struct store *store, stru
 	if (!d->to_load || !d->flush_ev || !d->pump_ev || !d->retry_ev)
 		goto oom;
 	/* The flush runs after the sends and outcomes of the same loop iteration. */
+	d->status_log_path = conf->delivery.status_log;
 	if (conf->delivery.status_log) {
 		d->status_log = fopen(conf->delivery.status_log, "ae");
 		if (!d->status_log) {
@@ -618,6 +619,23 @@ void delivery_on_effect(void *arg, json_t *effect)
 	w->kind = DLV_W_EVENT;
 	w->event_kind = kind;
 	dlv_write_add(d, w);
+}
+
+void delivery_reopen_log(struct delivery *d)
+{
+	FILE *f;
+
+	if (!d->status_log_path)
+		return;
+	f = fopen(d->status_log_path, "ae");
+	if (!f) {
+		log_err("delivery.status_log %s: %s; still writing to the file opened before",
+			d->status_log_path, strerror(errno));
+		return;
+	}
+	if (d->status_log)
+		fclose(d->status_log);
+	d->status_log = f;
 }
 
 void delivery_quiesce(struct delivery *d)

@@ -73,6 +73,9 @@ int delivery_load_apps(struct delivery *d, char *const *dirs, size_t n_dirs, cha
 /* The api's effect hook (api_set_effect_hook): arg is the engine. */
 void delivery_on_effect(void *arg, json_t *effect);
 
+/* Reopen the status log (SIGHUP, after logrotate moved it); the old one is kept on failure. */
+void delivery_reopen_log(struct delivery *d);
+
 /* Stop sending (SIGTERM): what is in flight finishes; nothing new starts. */
 void delivery_quiesce(struct delivery *d);
 

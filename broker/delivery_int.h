@@ -158,6 +158,7 @@ struct delivery {
 	unsigned int retry_items;
 
 	FILE *status_log;
+	const char *status_log_path; /* the configuration's */
 	struct dlv_counts totals;
 	struct latency latency;
 	uint64_t credential_errors;

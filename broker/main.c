@@ -233,6 +233,7 @@ static void heraldd_reload(struct heraldd *d)
 	heraldd_log_http_restart_only(d->conf, conf);
 	log_set_level(conf->log_level);
 	heraldd_load_drivers(d, conf, NULL);
+	delivery_reopen_log(d->dlv);
 	front_native_set_conf(d->front, conf);
 	if (d->http)
 		front_http_set_conf(d->http, conf);
@@ -240,7 +241,7 @@ static void heraldd_reload(struct heraldd *d)
 	conf_free(d->reload);
 	d->reload = conf;
 	log_notice("reload done: log_level, access lists, socket limits, HTTP access keys and "
-		   "drivers applied");
+		   "drivers applied, delivery status log reopened");
 }
 
 static void heraldd_stop_poll(evutil_socket_t fd, short what, void *arg)

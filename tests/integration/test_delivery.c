@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -471,6 +472,44 @@ static char *get_metrics(void)
 	return buf;
 }
 
+/* SIGHUP reopens the status log, as logrotate needs. */
+static void test_status_log_reopened(void)
+{
+	char moved[400], ep[256], id[64], *text, *log;
+	long long deadline;
+
+	snprintf(moved, sizeof(moved), "%s.1", status_log);
+	CU_ASSERT_EQUAL_FATAL(rename(status_log, moved), 0);
+	CU_ASSERT_EQUAL(kill(H.pid, SIGHUP), 0);
+	for (deadline = now_ms() + WAIT_MS; now_ms() < deadline; sleep_ms(20)) {
+		log = harness_log(&H);
+		if (strstr(log, "delivery status log reopened")) {
+			free(log);
+			break;
+		}
+		free(log);
+	}
+	app("rotate", NULL);
+	endpoint(ep, sizeof(ep), APP_ARN("rotate"), "reject-rotate");
+	publish(id, sizeof(id), ep, NULL);
+	CU_ASSERT_EQUAL(wait_sends("reject-rotate", id, 1), 1);
+	for (deadline = now_ms() + WAIT_MS; now_ms() < deadline; sleep_ms(20)) {
+		text = slurp(status_log);
+		if (strstr(text, id)) {
+			free(text);
+			break;
+		}
+		free(text);
+	}
+	text = slurp(status_log);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, id));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "FAILURE"));
+	free(text);
+	text = slurp(moved);
+	CU_ASSERT_PTR_NULL(strstr(text, id));
+	free(text);
+}
+
 /* The delivery counters are in /metrics, per application. */
 static void test_metrics(void)
 {
@@ -709,6 +748,7 @@ int main(void)
 		{"credential error pauses only its app, which resumes", test_credential_pause},
 		{"herald stats", test_stats_cli},
 		{"delivery counters in /metrics", test_metrics},
+		{"SIGHUP reopens the status log", test_status_log_reopened},
 		{"hot reload while sending loses nothing", test_reload_while_sending},
 		{"SIGTERM drains the sends in flight", test_sigterm_drains},
 		{"a slow application does not starve another", test_slow_app_does_not_starve},
