@@ -31,6 +31,12 @@
 #include "common/util.h"
 
 #define DLV_BUSY_RETRY_MS 100 /* a driver that refused a send (busy) is asked again after */
+/*
+ * A paused application's queue goes back to the store (as retries due when
+ * the pause ends) when the pause has longer than this left, so that its
+ * deliveries neither take memory nor hold up a fan-out's window meanwhile.
+ */
+#define DLV_SPILL_MIN_MS 1000
 
 struct dlv_msg *dlv_msg_new(const struct store_msg *m)
 {
@@ -181,6 +187,7 @@ static void dlv_resume(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	a->paused = false;
+	a->paused_until_ms = 0;
 	dlv_pump_soon(a->d);
 }
 
@@ -190,12 +197,15 @@ static void dlv_pause(struct delivery *d, struct dlv_app *a, unsigned int ms)
 	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 
 	a->paused = true;
+	a->paused_until_ms = util_now_ms() + ms;
 	if (!a->resume_ev)
 		a->resume_ev = evtimer_new(d->base, dlv_resume, a);
-	if (a->resume_ev)
+	if (a->resume_ev) {
 		evtimer_add(a->resume_ev, &tv);
-	else
+	} else {
 		a->paused = false;
+		a->paused_until_ms = 0;
+	}
 }
 
 /* One status log line for an attempt (successes sampled by the app's rate). */
@@ -475,6 +485,35 @@ static bool dlv_send(struct delivery *d, struct dlv_app *a)
 	return true;
 }
 
+/*
+ * a is paused for long: hand its queue back to the store as retries due when
+ * the pause ends (attempts unchanged: none was made), freeing the memory and
+ * the fan-out windows they held.
+ */
+static void dlv_spill(struct delivery *d, struct dlv_app *a)
+{
+	struct dlv_item *it;
+	struct dlv_write *w;
+	unsigned int n = 0;
+
+	while ((it = a->head)) {
+		a->head = it->next;
+		if (!a->head)
+			a->tail = NULL;
+		a->queued--;
+		it->next = NULL;
+		w = dlv_write_new();
+		if (w) {
+			w->retry = true;
+			w->attempts = it->attempts;
+			w->next_ms = a->paused_until_ms;
+		}
+		dlv_finish(d, it, w);
+		n++;
+	}
+	log_info("[%s] paused: %u deliveries stored until it resumes", a->name, n);
+}
+
 static void dlv_pump(evutil_socket_t fd, short what, void *arg)
 {
 	struct delivery *d = arg;
@@ -483,10 +522,13 @@ static void dlv_pump(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (d->quiescing)
 		return;
-	for (struct dlv_app *a = d->apps; a; a = a->next)
+	for (struct dlv_app *a = d->apps; a; a = a->next) {
 		while (!a->paused && a->head && a->in_flight < d->conf->in_flight_per_app)
 			if (!dlv_send(d, a))
 				break;
+		if (a->paused && a->head && a->paused_until_ms - util_now_ms() > DLV_SPILL_MIN_MS)
+			dlv_spill(d, a);
+	}
 }
 
 static void dlv_flush_cb(evutil_socket_t fd, short what, void *arg)

@@ -44,7 +44,8 @@ struct dlv_app {
 
 	struct dlv_item *head, *tail; /* queue */
 	unsigned int queued, in_flight;
-	bool paused; /* credential error or no instance: resumes at resume_ev */
+	bool paused;		 /* credential error or no instance: resumes at resume_ev */
+	int64_t paused_until_ms; /* wall clock */
 	struct event *resume_ev;
 	struct dlv_counts counts;
 	struct latency latency;

@@ -214,7 +214,7 @@ static int suite_init(void)
 		 " scripted = { record = \"%s\"; throttle_ms = 1500; slow_ms = 100; }; };\n"
 		 "delivery: { min_delay_ms = 20; max_delay_ms = 80; immediate_retries = 0;"
 		 " min_delay_retries = 2; backoff_retries = 3; max_delay_retries = 2;"
-		 " credential_retry_ms = 400; fanout_window = %d; in_flight_per_app = 64;"
+		 " credential_retry_ms = 1500; fanout_window = %d; in_flight_per_app = 64;"
 		 " status_log = \"%s\"; };\n"
 		 "http: { enabled = true; port = 0; allow_unsigned = true; };\n",
 		 work, record, WINDOW, status_log);
@@ -387,7 +387,7 @@ static void test_retries(void)
 /* A credential error pauses the app (queue kept) and it resumes later; others go on. */
 static void test_credential_pause(void)
 {
-	char ep[256], ok[256], other[256], id[64], id2[64], id3[64];
+	char ep[256], ok[256], other[256], id[64], id2[64], id3[64], *log;
 
 	app("cred", NULL);
 	app("bystander", NULL);
@@ -404,6 +404,10 @@ static void test_credential_pause(void)
 	CU_ASSERT_EQUAL(wait_sends("cred-1", id, 2), 2);
 	CU_ASSERT_EQUAL(wait_sends("ok-cred-queued", id2, 1), 1);
 	CU_ASSERT(wait_stat(APP_ARN("cred"), "Delivered", 2) >= 2);
+	/* Meanwhile its queue waited in the store, not in memory. */
+	log = harness_log(&H);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "[cred] paused: "));
+	free(log);
 }
 
 /* `herald stats`: the table and JSON output name the counters. */
