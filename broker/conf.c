@@ -705,8 +705,8 @@ static int conf_set_driver_options(struct conf_loader *ld, const config_setting_
 	json_t *opts = json_object();
 	char num[64];
 
-	if (strlen(name) > 32 || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") !=
-					 strlen(name)) {
+	if (strlen(name) > 32 ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(name)) {
 		json_decref(opts);
 		return conf_fail(ld, s, "drivers.%s: a driver name is [a-z0-9_-], 1 to 32 bytes",
 				 name);
@@ -733,9 +733,9 @@ static int conf_set_driver_options(struct conf_loader *ld, const config_setting_
 			break;
 		default:
 			json_decref(opts);
-			return conf_fail(ld, e,
-					 "drivers.%s.%s must be a string, number or boolean, not %s",
-					 name, config_setting_name(e), conf_type_name(e));
+			return conf_fail(
+				ld, e, "drivers.%s.%s must be a string, number or boolean, not %s",
+				name, config_setting_name(e), conf_type_name(e));
 		}
 		if (json_object_set_new(opts, config_setting_name(e), json_string(v)) < 0) {
 			json_decref(opts);
@@ -747,7 +747,50 @@ static int conf_set_driver_options(struct conf_loader *ld, const config_setting_
 	return 0;
 }
 
-static const char *const conf_groups[] = {"state", "socket", "access", "http", "drivers"};
+/* delivery.*: the numeric settings, each with its bounds. */
+static const struct conf_delivery_uint {
+	const char *name;
+	size_t offset;
+	unsigned int min, max;
+} conf_delivery_uints[] = {
+#define CONF_DLV(name, min, max)                                      \
+	{                                                             \
+#name, offsetof(struct conf_delivery, name), min, max \
+	}
+	CONF_DLV(in_flight_per_app, 1, 1000000), CONF_DLV(immediate_retries, 0, 100),
+	CONF_DLV(min_delay_retries, 0, 100),	 CONF_DLV(backoff_retries, 0, 100),
+	CONF_DLV(max_delay_retries, 0, 1000),	 CONF_DLV(min_delay_ms, 1, 86400000),
+	CONF_DLV(max_delay_ms, 1, 86400000),	 CONF_DLV(credential_retry_ms, 1, 86400000),
+	CONF_DLV(fanout_window, 1, 1000000),	 CONF_DLV(default_ttl_s, 0, 28 * 24 * 3600),
+	CONF_DLV(drain_ms, 0, 600000),
+#undef CONF_DLV
+};
+
+static int conf_set_delivery_uint(struct conf_loader *ld, const config_setting_t *s)
+{
+	const char *name = config_setting_name(s);
+	unsigned long long v;
+
+	for (size_t i = 0; i < sizeof(conf_delivery_uints) / sizeof(conf_delivery_uints[0]); i++) {
+		const struct conf_delivery_uint *k = &conf_delivery_uints[i];
+
+		if (strcmp(name, k->name))
+			continue;
+		if (conf_get_uint(ld, s, k->min, k->max, &v) < 0)
+			return -1;
+		*(unsigned int *)((char *)&ld->conf->delivery + k->offset) = (unsigned int)v;
+		return 0;
+	}
+	return conf_fail(ld, s, "unknown key '%s' in group 'delivery'", name);
+}
+
+static int conf_set_status_log(struct conf_loader *ld, const config_setting_t *s)
+{
+	return conf_set_str(ld, s, &ld->conf->delivery.status_log, CONF_PATH_MAX);
+}
+
+static const char *const conf_groups[] = {"state", "socket",  "access",
+					  "http",  "drivers", "delivery"};
 
 static const struct conf_key conf_keys[] = {
 	{NULL, "region", conf_set_region},
@@ -777,6 +820,18 @@ static const struct conf_key conf_keys[] = {
 	{"http", "tls_key", conf_set_http_tls},
 	{"drivers", "dirs", conf_set_driver_dirs},
 	{"drivers", "ca_file", conf_set_driver_ca_file},
+	{"delivery", "status_log", conf_set_status_log},
+	{"delivery", "in_flight_per_app", conf_set_delivery_uint},
+	{"delivery", "immediate_retries", conf_set_delivery_uint},
+	{"delivery", "min_delay_retries", conf_set_delivery_uint},
+	{"delivery", "backoff_retries", conf_set_delivery_uint},
+	{"delivery", "max_delay_retries", conf_set_delivery_uint},
+	{"delivery", "min_delay_ms", conf_set_delivery_uint},
+	{"delivery", "max_delay_ms", conf_set_delivery_uint},
+	{"delivery", "credential_retry_ms", conf_set_delivery_uint},
+	{"delivery", "fanout_window", conf_set_delivery_uint},
+	{"delivery", "default_ttl_s", conf_set_delivery_uint},
+	{"delivery", "drain_ms", conf_set_delivery_uint},
 };
 
 static const struct conf_key *conf_key_find(const char *group, const char *name)
@@ -865,6 +920,19 @@ static int conf_defaults(struct conf_loader *ld)
 	c->max_frame = 1u << 20;
 	c->max_clients = 1024;
 	c->log_level = LOG_INFO;
+	c->delivery = (struct conf_delivery){
+		.in_flight_per_app = 1000,
+		.immediate_retries = 0,
+		.min_delay_retries = 2,
+		.backoff_retries = 10,
+		.max_delay_retries = 38,
+		.min_delay_ms = 10000,
+		.max_delay_ms = 600000,
+		.credential_retry_ms = 60000,
+		.fanout_window = 2000,
+		.default_ttl_s = 28 * 24 * 3600,
+		.drain_ms = 5000,
+	};
 	c->http_address = strdup("127.0.0.1");
 	c->http_port = 9911;
 	c->http_max_body = 1u << 20;
@@ -894,6 +962,11 @@ static int conf_finish(struct conf_loader *ld)
 	}
 	if (!c->db_path || !c->key_file)
 		return conf_fail(ld, NULL, "out of memory");
+	if (c->delivery.min_delay_ms > c->delivery.max_delay_ms)
+		return conf_fail(ld, NULL,
+				 "delivery.min_delay_ms (%u) must not exceed delivery.max_delay_ms "
+				 "(%u)",
+				 c->delivery.min_delay_ms, c->delivery.max_delay_ms);
 	if (!c->http_tls_cert != !c->http_tls_key)
 		return conf_fail(
 			ld, NULL,
@@ -1002,5 +1075,6 @@ void conf_free(struct conf *conf)
 	conf_free_dirs(conf->driver_dirs, conf->n_driver_dirs);
 	free(conf->driver_ca_file);
 	json_decref(conf->driver_options);
+	free(conf->delivery.status_log);
 	free(conf);
 }

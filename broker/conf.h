@@ -30,6 +30,26 @@ struct conf_access_key {
 	int role;
 };
 
+/* delivery { ... }: the delivery engine's settings (delivery.h). */
+struct conf_delivery {
+	unsigned int in_flight_per_app; /* sends in flight per application (1000) */
+	/*
+	 * Retries after the first attempt, SNS's mobile push policy by default:
+	 * immediate_retries at once, then min_delay_retries every min_delay_ms,
+	 * then backoff_retries growing exponentially from min_delay_ms to
+	 * max_delay_ms, then max_delay_retries every max_delay_ms (0, 2 x 10 s,
+	 * 10 from 10 s to 600 s, 38 x 600 s: 50 retries).
+	 */
+	unsigned int immediate_retries, min_delay_retries, backoff_retries, max_delay_retries;
+	unsigned int min_delay_ms, max_delay_ms;
+	unsigned int
+		credential_retry_ms; /* how long an app stays paused after a credential error */
+	unsigned int fanout_window;  /* subscribers of one topic message in memory at most */
+	unsigned int default_ttl_s;  /* TTL when neither attribute nor payload sets one */
+	unsigned int drain_ms;	     /* at SIGTERM, how long sends in flight may take */
+	char *status_log;	     /* delivery status log (JSON lines), or NULL */
+};
+
 struct conf {
 	char *path; /* file the configuration came from; NULL for built-in defaults */
 
@@ -74,6 +94,8 @@ struct conf {
 	 * a string; handed to driver NAME as herald_app_config.options.
 	 */
 	json_t *driver_options;
+
+	struct conf_delivery delivery;
 
 	/* logging */
 	int log_level; /* syslog priority */

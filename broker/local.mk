@@ -24,12 +24,16 @@ broker_libbroker_la_SOURCES = \
 	broker/hostsvc.c broker/hostsvc.h \
 	broker/http1.c broker/http1.h \
 	broker/jws.c broker/jws.h \
-	broker/oauth.c broker/oauth.h
+	broker/oauth.c broker/oauth.h \
+	broker/delivery.c broker/delivery.h broker/delivery_int.h \
+	broker/delivery_apps.c broker/delivery_store.c broker/fanout.c \
+	broker/retry.c broker/retry.h \
+	broker/latency.c broker/latency.h
 BROKER_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(MSGPACK_CFLAGS) \
 	$(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) $(CURL_CFLAGS)
 broker_libbroker_la_CFLAGS = $(BROKER_CFLAGS)
 broker_libbroker_la_LIBADD = common/libcommon.la $(LIBEVENT_LIBS) $(OPENSSL_LIBS) \
-	$(MSGPACK_LIBS) $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(CURL_LIBS)
+	$(MSGPACK_LIBS) $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(CURL_LIBS) -lm
 
 sbin_PROGRAMS += heraldd
 heraldd_SOURCES = broker/main.c

@@ -29,6 +29,7 @@
 
 #include "broker/api.h"
 #include "broker/conf.h"
+#include "broker/delivery.h"
 #include "broker/front_http.h"
 #include "broker/front_native.h"
 #include "broker/metrics.h"
@@ -55,8 +56,10 @@ struct heraldd {
 	struct front_http *http; /* NULL unless http.enabled */
 	struct metrics *metrics;
 	struct plugin_host *plugins;
+	struct delivery *dlv;
 	struct event *ev_term, *ev_int, *ev_hup, *ev_stop;
 	int64_t stop_deadline_ms;
+	int64_t drain_deadline_ms; /* sends in flight may finish until then */
 	bool stopping;
 };
 
@@ -132,20 +135,22 @@ static void heraldd_log_http_restart_only(const struct conf *old, const struct c
 }
 
 /*
- * Build a driver generation from conf's directories and switch to it if it
- * came up complete; a refused driver is logged by the host and never stops
- * the broker.  (Apps are created by the delivery engine once it exists.)
+ * Build a driver generation from conf's directories with an instance for
+ * every platform application the delivery engine knows, and switch to it; a
+ * refused driver is logged by the host and never stops the broker (on a
+ * reload it keeps the running generation).
  */
 static int heraldd_load_drivers(struct heraldd *d, const struct conf *conf, char **err)
 {
 	char *e = NULL;
 
-	if (plugin_host_set_driver_conf(d->plugins, conf->driver_options, conf->driver_ca_file) < 0) {
+	if (plugin_host_set_driver_conf(d->plugins, conf->driver_options, conf->driver_ca_file) <
+	    0) {
 		if (err)
 			*err = strdup("out of memory");
 		return -1;
 	}
-	if (plugin_reload(d->plugins, conf->driver_dirs, conf->n_driver_dirs, NULL, 0, &e) == 0)
+	if (delivery_load_apps(d->dlv, conf->driver_dirs, conf->n_driver_dirs, &e) == 0)
 		return 0;
 	log_err("drivers: %s", e ? e : "out of memory");
 	if (err)
@@ -153,6 +158,37 @@ static int heraldd_load_drivers(struct heraldd *d, const struct conf *conf, char
 	else
 		free(e);
 	return -1;
+}
+
+/* The delivery engine's applications changed: their instances follow. */
+static void heraldd_apps_changed(void *arg)
+{
+	struct heraldd *d = arg;
+
+	heraldd_load_drivers(d, d->reload ? d->reload : d->conf, NULL);
+}
+
+/* A device token's syntax, as the driver serving platform sees it (api.h). */
+static int heraldd_token_check(void *arg, const char *platform, const char *token, char *err,
+			       size_t n)
+{
+	struct heraldd *d = arg;
+	struct plugin_gen *gen = plugin_current(d->plugins);
+
+	/* No driver for platform (HERALD_EAGAIN): accepted, as SNS has no say either. */
+	if (!gen || plugin_validate_token(gen, platform, token, err, n) != HERALD_EINVAL)
+		return 0;
+	return -1;
+}
+
+/* GetStats (native only): `herald stats`. */
+static json_t *heraldd_get_stats(void *arg, json_t *args, struct op_error *err)
+{
+	struct heraldd *d = arg;
+	json_t *out = delivery_stats_json(d->dlv);
+
+	(void)args;
+	return out ? out : op_internal(err, "out of memory");
 }
 
 /* ListPlugins (native only): the drivers of the current generation. */
@@ -197,6 +233,7 @@ static void heraldd_reload(struct heraldd *d)
 	heraldd_log_http_restart_only(d->conf, conf);
 	log_set_level(conf->log_level);
 	heraldd_load_drivers(d, conf, NULL);
+	delivery_reopen_log(d->dlv);
 	front_native_set_conf(d->front, conf);
 	if (d->http)
 		front_http_set_conf(d->http, conf);
@@ -204,7 +241,7 @@ static void heraldd_reload(struct heraldd *d)
 	conf_free(d->reload);
 	d->reload = conf;
 	log_notice("reload done: log_level, access lists, socket limits, HTTP access keys and "
-		   "drivers applied");
+		   "drivers applied, delivery status log reopened");
 }
 
 static void heraldd_stop_poll(evutil_socket_t fd, short what, void *arg)
@@ -213,10 +250,15 @@ static void heraldd_stop_poll(evutil_socket_t fd, short what, void *arg)
 	unsigned int in_flight =
 		front_native_in_flight(d->front) + (d->http ? front_http_in_flight(d->http) : 0);
 	unsigned int pending = api_pending(d->api);
+	unsigned int sending = delivery_busy(d->dlv);
 	struct timeval tv = {0, HERALDD_STOP_POLL_MS * 1000};
 
 	(void)fd;
 	(void)what;
+	if (sending && util_mono_ms() < d->drain_deadline_ms) {
+		evtimer_add(d->ev_stop, &tv);
+		return;
+	}
 	if (in_flight || pending) {
 		if (util_mono_ms() < d->stop_deadline_ms) {
 			evtimer_add(d->ev_stop, &tv);
@@ -226,6 +268,11 @@ static void heraldd_stop_poll(evutil_socket_t fd, short what, void *arg)
 			    "them before exit",
 			    in_flight > pending ? in_flight : pending, HERALDD_STOP_MAX_MS / 1000);
 	}
+	if (delivery_busy(d->dlv))
+		log_warning("%u sends still in flight after %u ms; they are sent again after the "
+			    "restart",
+			    delivery_busy(d->dlv), d->conf->delivery.drain_ms);
+	delivery_flush(d->dlv);
 	event_base_loopbreak(d->base);
 }
 
@@ -249,7 +296,9 @@ static void heraldd_on_signal(evutil_socket_t sig, short what, void *arg)
 	front_native_quiesce(d->front);
 	if (d->http)
 		front_http_quiesce(d->http);
+	delivery_quiesce(d->dlv);
 	d->stop_deadline_ms = util_mono_ms() + HERALDD_STOP_MAX_MS;
+	d->drain_deadline_ms = util_mono_ms() + d->conf->delivery.drain_ms;
 	heraldd_stop_poll(-1, 0, d);
 }
 
@@ -315,6 +364,7 @@ static void heraldd_gauges(void *arg, struct evbuffer *out)
 		"# TYPE herald_store_jobs_total counter\nherald_store_jobs_total %llu\n",
 		front_native_in_flight(d->front), api_pending(d->api), (unsigned long long)commits,
 		(unsigned long long)jobs);
+	delivery_metrics(d->dlv, out);
 }
 
 /* Private copies of the drivers live in {state.dir}/drivers (see plugin.h). */
@@ -333,7 +383,14 @@ static int heraldd_start_plugins(struct heraldd *d)
 		free(err);
 		return -1;
 	}
-	heraldd_load_drivers(d, d->conf, NULL);
+	d->dlv = delivery_new(d->base, d->store, d->seal, d->plugins, d->conf, &err);
+	if (!d->dlv) {
+		log_err("cannot start: %s", err ? err : "out of memory");
+		free(err);
+		return -1;
+	}
+	/* The drivers load once the engine has read the applications (delivery_start). */
+	delivery_set_apps_hook(d->dlv, heraldd_apps_changed, d);
 	return 0;
 }
 
@@ -366,8 +423,15 @@ static int heraldd_start(struct heraldd *d)
 	d->api = api_new(d->store, d->conf, d->seal);
 	if (!d->api ||
 	    api_add_local(d->api, "ListPlugins", OP_ROLE_ADMIN, heraldd_list_plugins, d) < 0 ||
-	    api_add_local(d->api, "ReloadPlugins", OP_ROLE_ADMIN, heraldd_reload_plugins, d) < 0) {
+	    api_add_local(d->api, "ReloadPlugins", OP_ROLE_ADMIN, heraldd_reload_plugins, d) < 0 ||
+	    api_add_local(d->api, "GetStats", OP_ROLE_ADMIN, heraldd_get_stats, d) < 0) {
 		log_err("cannot start: out of memory");
+		return -1;
+	}
+	api_set_effect_hook(d->api, delivery_on_effect, d->dlv);
+	api_set_token_check(d->api, heraldd_token_check, d);
+	if (delivery_start(d->dlv) < 0) {
+		log_err("cannot start: the store refused the delivery engine's first job");
 		return -1;
 	}
 	/* The socket's directory is 0750 and the socket gets socket.mode: let the group in. */
@@ -406,6 +470,7 @@ static void heraldd_finish(struct heraldd *d)
 	 */
 	if (d->store)
 		store_close(d->store);
+	delivery_free(d->dlv);
 	if (d->front)
 		front_native_free(d->front);
 	front_http_free(d->http);

@@ -68,6 +68,12 @@ struct store_rec {
 	size_t secret_len;
 	int64_t seq;	    /* assigned by the store; ignored by store_put */
 	int64_t created_ms; /* assigned by the store at first insert */
+	/*
+	 * Assigned by the store: when lookup last changed (at insert, then on
+	 * every store_put that changes it).  For an endpoint, when its token was
+	 * last updated (APNs' "unregistered since" is compared with it).
+	 */
+	int64_t lookup_ms;
 };
 
 /* Free the members of a record filled by the store (not rec itself). */
@@ -82,6 +88,15 @@ struct store_msg {
 			      MessageAttributes, ...) */
 	int64_t created_ms;
 	int64_t seq; /* assigned by the store */
+	/*
+	 * Delivery progress (the delivery engine's; 0 for a new message):
+	 * cursor, for a topic message, is the subscription seq up to which
+	 * every subscriber's first attempt has finished (the fan-out's
+	 * low-water mark); dispatched is true once every first attempt has
+	 * finished, so that only retries (store_retry_*) may still need it.
+	 */
+	int64_t cursor;
+	bool dispatched;
 };
 
 void store_msg_clear(struct store_msg *msg);
@@ -159,5 +174,44 @@ typedef int (*store_msg_cb)(const struct store_msg *msg, void *arg);
 int store_msg_list(struct store_txn *txn, int64_t after_seq, unsigned int limit, store_msg_cb cb,
 		   void *arg);
 int store_msg_delete(struct store_txn *txn, const char *message_id);
+/* The largest seq of a stored message (0 when none). */
+int store_msg_last_seq(struct store_txn *txn, int64_t *seq);
+
+/* Record a message's delivery progress (see struct store_msg).  0, -ENOENT or -EIO. */
+int store_msg_progress(struct store_txn *txn, const char *message_id, int64_t cursor,
+		       bool dispatched);
+/*
+ * Delete message_id if it is dispatched and no retry refers to it any more;
+ * *deleted (if not NULL) says whether it was.  0 or -EIO.
+ */
+int store_msg_release(struct store_txn *txn, const char *message_id, bool *deleted);
+
+/*
+ * A delivery waiting for its next attempt (survives a restart).  Rows are
+ * leased while the engine works on them: store_retry_due() leases what it
+ * returns, and store_open() clears every lease (a new process owns none).
+ */
+struct store_retry {
+	int64_t id; /* assigned by store_retry_put() on insert */
+	char *message_id;
+	char *endpoint_arn;
+	unsigned int attempts; /* attempts made so far */
+	int64_t next_ms;       /* wall-clock time of the next attempt */
+};
+
+void store_retry_clear(struct store_retry *r);
+/* Insert (r->id 0: id assigned) or update (attempts, next_ms; lease cleared) a retry. */
+int store_retry_put(struct store_txn *txn, struct store_retry *r);
+int store_retry_delete(struct store_txn *txn, int64_t id);
+/*
+ * Lease and list (cb, borrowed records) at most limit retries not leased
+ * whose next_ms <= now_ms, earliest first; then *next_ms is the earliest
+ * next_ms of the unleased retries left (INT64_MAX if none).
+ */
+typedef int (*store_retry_cb)(const struct store_retry *r, void *arg);
+int store_retry_due(struct store_txn *txn, int64_t now_ms, unsigned int limit, store_retry_cb cb,
+		    void *arg, int64_t *next_ms);
+/* Retries stored (leased or not). */
+int store_retry_count(struct store_txn *txn, uint64_t *n);
 
 #endif

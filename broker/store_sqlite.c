@@ -37,6 +37,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,12 +87,32 @@ static const char *const store_migrations[] = {
 	" body TEXT NOT NULL,"
 	" created_ms INTEGER NOT NULL);"
 	"INSERT INTO meta (key, value) VALUES ('last_seq', 0);",
+	/*
+	 * 2: delivery state: when a resource's lookup (an endpoint's token)
+	 * last changed, each message's fan-out cursor and dispatched flag, and
+	 * the retries waiting for their next attempt.
+	 */
+	"ALTER TABLE resource ADD COLUMN lookup_ms INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE resource SET lookup_ms = created_ms;"
+	"ALTER TABLE message ADD COLUMN cursor INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE message ADD COLUMN dispatched INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE retry ("
+	" id INTEGER PRIMARY KEY,"
+	" message_id TEXT NOT NULL,"
+	" endpoint_arn TEXT NOT NULL,"
+	" attempts INTEGER NOT NULL,"
+	" next_ms INTEGER NOT NULL,"
+	" leased INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX retry_due ON retry (leased, next_ms);"
+	"CREATE INDEX retry_message ON retry (message_id);",
 };
 
 #define STORE_SCHEMA_VERSION ((int64_t)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 
-#define RES_COLS "arn, kind, parent, lookup, attrs, secret, seq, created_ms"
-#define MSG_COLS "message_id, target_arn, target_kind, body, created_ms, seq"
+#define RES_COLS	"arn, kind, parent, lookup, attrs, secret, seq, created_ms, lookup_ms"
+#define MSG_COLS	"message_id, target_arn, target_kind, body, created_ms, seq, cursor, dispatched"
+#define MSG_INSERT_COLS "message_id, target_arn, target_kind, body, created_ms, seq"
+#define RETRY_COLS	"id, message_id, endpoint_arn, attempts, next_ms"
 
 enum store_stmt {
 	SQL_BEGIN,
@@ -122,6 +143,16 @@ enum store_stmt {
 	SQL_MSG_GET,
 	SQL_MSG_LIST,
 	SQL_MSG_DELETE,
+	SQL_MSG_PROGRESS,
+	SQL_MSG_RELEASE,
+	SQL_RETRY_INSERT,
+	SQL_RETRY_UPDATE,
+	SQL_RETRY_DELETE,
+	SQL_RETRY_DUE,
+	SQL_RETRY_LEASE,
+	SQL_RETRY_NEXT,
+	SQL_RETRY_COUNT,
+	SQL_MSG_LAST_SEQ,
 	SQL_COUNT_OF,
 };
 
@@ -139,9 +170,10 @@ static const char *const store_sql[SQL_COUNT_OF] = {
 		     " WHERE kind = ?1 AND parent = ?2 AND lookup = ?3",
 	[SQL_EXISTS] = "SELECT 1 FROM resource WHERE arn = ?1",
 	[SQL_INSERT] =
-		"INSERT INTO resource (" RES_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	[SQL_UPDATE] = "UPDATE resource SET kind = ?2, parent = ?3, lookup = ?4, attrs = ?5,"
-		       " secret = ?6 WHERE arn = ?1",
+		"INSERT INTO resource (" RES_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+	[SQL_UPDATE] = "UPDATE resource SET kind = ?2, parent = ?3,"
+		       " lookup_ms = CASE WHEN lookup IS ?4 THEN lookup_ms ELSE ?8 END,"
+		       " lookup = ?4, attrs = ?5, secret = ?6 WHERE arn = ?1",
 	[SQL_DELETE] = "DELETE FROM resource WHERE arn = ?1",
 	[SQL_DELETE_TAGS] = "DELETE FROM tag WHERE arn = ?1",
 	[SQL_DELETE_CHILD_TAGS] = "DELETE FROM tag WHERE arn IN"
@@ -157,10 +189,26 @@ static const char *const store_sql[SQL_COUNT_OF] = {
 			    " WHERE kind = ?1 AND lookup = ?2 ORDER BY seq",
 	[SQL_TAGS_GET] = "SELECT key, value FROM tag WHERE arn = ?1 ORDER BY key",
 	[SQL_TAG_INSERT] = "INSERT INTO tag (arn, key, value) VALUES (?1, ?2, ?3)",
-	[SQL_MSG_INSERT] = "INSERT INTO message (" MSG_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[SQL_MSG_INSERT] =
+		"INSERT INTO message (" MSG_INSERT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[SQL_MSG_GET] = "SELECT " MSG_COLS " FROM message WHERE message_id = ?1",
 	[SQL_MSG_LIST] = "SELECT " MSG_COLS " FROM message WHERE seq > ?1 ORDER BY seq LIMIT ?2",
 	[SQL_MSG_DELETE] = "DELETE FROM message WHERE message_id = ?1",
+	[SQL_MSG_PROGRESS] =
+		"UPDATE message SET cursor = ?2, dispatched = ?3 WHERE message_id = ?1",
+	[SQL_MSG_RELEASE] = "DELETE FROM message WHERE message_id = ?1 AND dispatched <> 0"
+			    " AND NOT EXISTS (SELECT 1 FROM retry WHERE message_id = ?1)",
+	[SQL_RETRY_INSERT] = "INSERT INTO retry (message_id, endpoint_arn, attempts, next_ms)"
+			     " VALUES (?1, ?2, ?3, ?4)",
+	[SQL_RETRY_UPDATE] =
+		"UPDATE retry SET attempts = ?2, next_ms = ?3, leased = 0 WHERE id = ?1",
+	[SQL_RETRY_DELETE] = "DELETE FROM retry WHERE id = ?1",
+	[SQL_RETRY_DUE] = "SELECT " RETRY_COLS " FROM retry WHERE leased = 0 AND next_ms <= ?1"
+			  " ORDER BY next_ms LIMIT ?2",
+	[SQL_RETRY_LEASE] = "UPDATE retry SET leased = 1 WHERE id = ?1",
+	[SQL_RETRY_NEXT] = "SELECT min(next_ms) FROM retry WHERE leased = 0",
+	[SQL_RETRY_COUNT] = "SELECT count(*) FROM retry",
+	[SQL_MSG_LAST_SEQ] = "SELECT max(seq) FROM message",
 };
 
 struct store_job {
@@ -532,6 +580,8 @@ static int store_migrate(struct store *st, char **err)
 		       " (SELECT coalesce(max(seq), 0) FROM resource),"
 		       " (SELECT coalesce(max(seq), 0) FROM message)) WHERE key = 'last_seq'",
 		       "cannot check the sequence counter", err) < 0 ||
+	    store_exec(st, "UPDATE retry SET leased = 0 WHERE leased <> 0",
+		       "cannot clear the leases of retries", err) < 0 ||
 	    store_exec(st, "COMMIT", "cannot commit", err) < 0)
 		goto fail;
 	return 0;
@@ -781,6 +831,7 @@ static int store_read_rec(struct store *st, sqlite3_stmt *s, struct store_rec *o
 	}
 	out->seq = sqlite3_column_int64(s, 6);
 	out->created_ms = sqlite3_column_int64(s, 7);
+	out->lookup_ms = sqlite3_column_int64(s, 8);
 	return 0;
 bad:
 	if (!oom && (!out->arn || !out->parent))
@@ -926,10 +977,9 @@ int store_put(struct store_txn *txn, const struct store_rec *rec)
 		sqlite3_bind_blob64(s, 6, rec->secret, rec->secret_len, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, 6);
-	if (!exists) {
+	if (!exists)
 		sqlite3_bind_int64(s, 7, seq);
-		sqlite3_bind_int64(s, 8, util_now_ms());
-	}
+	sqlite3_bind_int64(s, 8, util_now_ms());
 	rc = store_step_write(st, s, "cannot write a resource");
 	store_unstmt(st, id, s);
 out:
@@ -1216,6 +1266,8 @@ static int store_read_msg(struct store *st, sqlite3_stmt *s, struct store_msg *o
 	out->target_kind = (enum store_kind)kind;
 	out->created_ms = sqlite3_column_int64(s, 4);
 	out->seq = sqlite3_column_int64(s, 5);
+	out->cursor = sqlite3_column_int64(s, 6);
+	out->dispatched = sqlite3_column_int(s, 7) != 0;
 	if (oom)
 		goto fail;
 	if (!out->message_id || !out->target_arn ||
@@ -1298,4 +1350,199 @@ int store_msg_delete(struct store_txn *txn, const char *message_id)
 	if (rc < 0)
 		return rc;
 	return n ? 0 : -ENOENT;
+}
+
+int store_msg_progress(struct store_txn *txn, const char *message_id, int64_t cursor,
+		       bool dispatched)
+{
+	struct store *st = txn->st;
+	sqlite3_stmt *s = store_stmt(st, SQL_MSG_PROGRESS);
+	int rc;
+
+	if (!s)
+		return -EIO;
+	store_bind_text(s, 1, message_id);
+	sqlite3_bind_int64(s, 2, cursor);
+	sqlite3_bind_int(s, 3, dispatched);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0
+					    : store_fail(st, "cannot record a message's progress");
+	if (!rc && sqlite3_changes(st->db) == 0)
+		rc = -ENOENT;
+	store_unstmt(st, SQL_MSG_PROGRESS, s);
+	return rc;
+}
+
+int store_msg_release(struct store_txn *txn, const char *message_id, bool *deleted)
+{
+	int n = 0, rc;
+
+	rc = store_exec_arn(txn->st, SQL_MSG_RELEASE, message_id, &n);
+	if (deleted)
+		*deleted = rc == 0 && n > 0;
+	return rc;
+}
+
+/* ---------------------------------------------------------------- retries */
+
+void store_retry_clear(struct store_retry *r)
+{
+	if (!r)
+		return;
+	free(r->message_id);
+	free(r->endpoint_arn);
+	memset(r, 0, sizeof(*r));
+}
+
+int store_retry_put(struct store_txn *txn, struct store_retry *r)
+{
+	struct store *st = txn->st;
+	enum store_stmt id = r->id ? SQL_RETRY_UPDATE : SQL_RETRY_INSERT;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!r->id && (!r->message_id || !r->endpoint_arn))
+		return -EINVAL;
+	s = store_stmt(st, id);
+	if (!s)
+		return -EIO;
+	if (r->id) {
+		sqlite3_bind_int64(s, 1, r->id);
+		sqlite3_bind_int64(s, 2, r->attempts);
+		sqlite3_bind_int64(s, 3, r->next_ms);
+	} else {
+		store_bind_text(s, 1, r->message_id);
+		store_bind_text(s, 2, r->endpoint_arn);
+		sqlite3_bind_int64(s, 3, r->attempts);
+		sqlite3_bind_int64(s, 4, r->next_ms);
+	}
+	rc = store_step_write(st, s, "cannot write a retry");
+	if (!rc && !r->id)
+		r->id = sqlite3_last_insert_rowid(st->db);
+	else if (!rc && sqlite3_changes(st->db) == 0)
+		rc = -ENOENT;
+	store_unstmt(st, id, s);
+	return rc == -EEXIST ? -EIO : rc;
+}
+
+int store_retry_delete(struct store_txn *txn, int64_t id)
+{
+	struct store *st = txn->st;
+	sqlite3_stmt *s = store_stmt(st, SQL_RETRY_DELETE);
+	int rc;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, "cannot delete a retry");
+	if (!rc && sqlite3_changes(st->db) == 0)
+		rc = -ENOENT;
+	store_unstmt(st, SQL_RETRY_DELETE, s);
+	return rc;
+}
+
+/* One int64 from a statement without parameters; NULL gives dflt. */
+static int store_int64(struct store *st, enum store_stmt id, int64_t dflt, int64_t *out)
+{
+	sqlite3_stmt *s = store_stmt(st, id);
+	int rc = 0;
+
+	if (!s)
+		return -EIO;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*out = sqlite3_column_type(s, 0) == SQLITE_NULL ? dflt : sqlite3_column_int64(s, 0);
+	else
+		rc = store_fail(st, "cannot read the retries");
+	store_unstmt(st, id, s);
+	return rc;
+}
+
+/* Lease retry id (so that store_retry_due() does not return it again). */
+static int store_retry_lease(struct store *st, int64_t id)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_RETRY_LEASE);
+	int rc;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, "cannot lease a retry");
+	store_unstmt(st, SQL_RETRY_LEASE, s);
+	return rc;
+}
+
+/*
+ * The rows are read first and leased after the SELECT is done: changing
+ * "leased" moves a row in the index the SELECT walks.
+ */
+int store_retry_due(struct store_txn *txn, int64_t now_ms, unsigned int limit, store_retry_cb cb,
+		    void *arg, int64_t *next_ms)
+{
+	struct store *st = txn->st;
+	sqlite3_stmt *s = store_stmt(st, SQL_RETRY_DUE);
+	struct store_retry *rows = NULL, *r;
+	size_t n = 0, cap = 0;
+	bool oom = false;
+	int rc;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, now_ms);
+	sqlite3_bind_int64(s, 2, limit ? (sqlite3_int64)limit : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			struct store_retry *bigger;
+
+			cap = cap ? cap * 2 : 64;
+			bigger = realloc(rows, cap * sizeof(*rows));
+			if (!bigger) {
+				oom = true;
+				break;
+			}
+			rows = bigger;
+		}
+		r = &rows[n++];
+		memset(r, 0, sizeof(*r));
+		r->id = sqlite3_column_int64(s, 0);
+		r->message_id = store_col_strdup(s, 1, &oom);
+		r->endpoint_arn = store_col_strdup(s, 2, &oom);
+		r->attempts = (unsigned int)sqlite3_column_int64(s, 3);
+		r->next_ms = sqlite3_column_int64(s, 4);
+		if (oom || !r->message_id || !r->endpoint_arn)
+			break;
+	}
+	if (oom)
+		rc = -ENOMEM;
+	else if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc == SQLITE_ROW)
+		rc = store_fail(st, "a retry row is damaged");
+	else
+		rc = store_fail(st, "cannot list retries");
+	store_unstmt(st, SQL_RETRY_DUE, s);
+	for (size_t i = 0; i < n && !rc; i++) {
+		rc = store_retry_lease(st, rows[i].id);
+		if (!rc)
+			rc = cb(&rows[i], arg);
+	}
+	for (size_t i = 0; i < n; i++)
+		store_retry_clear(&rows[i]);
+	free(rows);
+	if (rc)
+		return rc;
+	return store_int64(st, SQL_RETRY_NEXT, INT64_MAX, next_ms);
+}
+
+int store_retry_count(struct store_txn *txn, uint64_t *n)
+{
+	int64_t v = 0;
+	int rc = store_int64(txn->st, SQL_RETRY_COUNT, 0, &v);
+
+	*n = (uint64_t)v;
+	return rc;
+}
+
+int store_msg_last_seq(struct store_txn *txn, int64_t *seq)
+{
+	*seq = 0;
+	return store_int64(txn->st, SQL_MSG_LAST_SEQ, 0, seq);
 }

@@ -51,6 +51,9 @@ int cli_cmds_run(struct cli *cli, int argc, char **argv);
 /* Print the list of commands for the top-level help. */
 void cli_cmds_list(FILE *out);
 
+/* cli_stats.c: `herald stats` (argv[0] is "stats").  Returns an exit status. */
+int cli_stats_run(struct cli *cli, int argc, char **argv);
+
 /* cli_input.c */
 /*
  * Resolve an option value: "@path" is the file's contents, "@-" standard

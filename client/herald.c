@@ -25,6 +25,7 @@ static void main_usage(FILE *out)
 	      "commands:\n",
 	      out);
 	cli_cmds_list(out);
+	fputs("  stats            delivery counters per platform application\n", out);
 	fputs("\nglobal options (also accepted after the command):\n"
 	      "  --socket PATH                  heraldd's socket (default $HERALD_SOCKET, else the\n"
 	      "                                 daemon's default path)\n"
@@ -93,7 +94,10 @@ int main(int argc, char **argv)
 		cli_error("missing command");
 		goto usage;
 	}
-	status = cli_cmds_run(&cli, argc - optind, argv + optind);
+	if (strcmp(argv[optind], "stats") == 0)
+		status = cli_stats_run(&cli, argc - optind, argv + optind);
+	else
+		status = cli_cmds_run(&cli, argc - optind, argv + optind);
 	cli_run_close(&cli);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		cli_error("cannot write the output");

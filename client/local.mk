@@ -7,6 +7,7 @@ client_libherald_la_LIBADD = common/libcommon.la $(MSGPACK_LIBS) $(JANSSON_LIBS)
 client_libherald_la_LDFLAGS = -version-info 0:0:0 -export-symbols-regex '^herald_'
 
 bin_PROGRAMS += herald
-herald_SOURCES = client/herald.c client/cli.h client/cli_cmds.c client/cli_input.c client/cli_output.c client/cli_run.c
+herald_SOURCES = client/herald.c client/cli.h client/cli_cmds.c client/cli_input.c client/cli_output.c client/cli_run.c \
+	client/cli_stats.c
 herald_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 herald_LDADD = client/libherald.la common/libcommon.la $(JANSSON_LIBS)

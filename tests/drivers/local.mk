@@ -12,7 +12,8 @@ test_drivers = tests/drivers/good.la tests/drivers/good2.la tests/drivers/misbeh
 	tests/drivers/bad_platform.la \
 	tests/drivers/bad_dup.la \
 	tests/drivers/bad_no_symbol.la \
-	tests/drivers/bad_refuse.la
+	tests/drivers/bad_refuse.la \
+	tests/drivers/scripted.la
 check_LTLIBRARIES += $(test_drivers)
 
 tests_drivers_good_la_SOURCES = tests/drivers/good.c
@@ -51,3 +52,6 @@ tests_drivers_bad_no_symbol_la_LDFLAGS = $(TEST_DRIVER_LDFLAGS)
 tests_drivers_bad_refuse_la_SOURCES = tests/drivers/bad.c
 tests_drivers_bad_refuse_la_CFLAGS = $(TEST_DRIVER_CFLAGS) -DBAD_REFUSE
 tests_drivers_bad_refuse_la_LDFLAGS = $(TEST_DRIVER_LDFLAGS)
+tests_drivers_scripted_la_SOURCES = tests/drivers/scripted.c
+tests_drivers_scripted_la_CFLAGS = $(TEST_DRIVER_CFLAGS)
+tests_drivers_scripted_la_LDFLAGS = $(TEST_DRIVER_LDFLAGS)

@@ -7,7 +7,8 @@ INTEG_HARNESS = tests/integration/harness.c tests/integration/harness.h
 integ_tests = \
 	tests/integration/test_daemon \
 	tests/integration/test_client \
-	tests/integration/test_http
+	tests/integration/test_http \
+	tests/integration/test_delivery
 check_PROGRAMS += $(integ_tests)
 TESTS += $(integ_tests) tests/integration/test_cli.sh
 EXTRA_DIST += tests/integration/test_cli.sh tests/integration/cli_lib.sh
@@ -30,3 +31,9 @@ tests_integration_test_http_SOURCES = tests/integration/test_http.c $(INTEG_HARN
 	tests/unit/fixture_run.c tests/unit/fixture.h
 tests_integration_test_http_CFLAGS = $(INTEG_CFLAGS) $(OPENSSL_CFLAGS)
 tests_integration_test_http_LDADD = $(INTEG_LDADD) $(OPENSSL_LIBS)
+# The delivery engine with the scripted test driver (tests/drivers/scripted.c).
+tests_integration_test_delivery_SOURCES = tests/integration/test_delivery.c $(INTEG_HARNESS) \
+	tests/integration/native_raw.c tests/integration/native_raw.h \
+	tests/unit/fixture_run.c tests/unit/run.h
+tests_integration_test_delivery_CFLAGS = $(INTEG_CFLAGS) $(MSGPACK_CFLAGS)
+tests_integration_test_delivery_LDADD = $(INTEG_LDADD)

@@ -537,6 +537,26 @@ static void publish_then_stop(bool kill9)
 	c = connect_or_fail(&h);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL_FATAL(herald_create_topic(c, "stream", &s.topic, &err), 0);
+	/*
+	 * One subscriber, of an application no driver serves (none is
+	 * configured): the delivery engine keeps every message until it can
+	 * be delivered, so each acknowledged one must be in the store.
+	 */
+	{
+		static const char *const attrs[] = {"PlatformCredential", "k", "PlatformPrincipal",
+						    "p", NULL};
+		char *app = NULL, *ep = NULL, *sub = NULL;
+
+		CU_ASSERT_EQUAL_FATAL(
+			herald_create_platform_application(c, "hold", "APNS", attrs, &app, &err),
+			0);
+		CU_ASSERT_EQUAL_FATAL(
+			herald_create_platform_endpoint(c, app, "tok", NULL, NULL, &ep, &err), 0);
+		CU_ASSERT_EQUAL_FATAL(herald_subscribe(c, s.topic, ep, &sub, &err), 0);
+		herald_free(app);
+		herald_free(ep);
+		herald_free(sub);
+	}
 	herald_close(c);
 
 	pthread_mutex_init(&s.lock, NULL);

@@ -20,6 +20,7 @@ unit_tests = \
 	tests/unit/test_query \
 	tests/unit/test_xml \
 	tests/unit/test_plugin \
+	tests/unit/test_delivery_state \
 	tests/unit/test_payload \
 	tests/unit/test_events \
 	tests/unit/test_filter_match \
@@ -84,6 +85,9 @@ tests_unit_test_xml_LDADD = $(UNIT_LDADD)
 tests_unit_test_plugin_SOURCES = tests/unit/test_plugin.c $(UNIT_FIXTURE)
 tests_unit_test_plugin_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_plugin_LDADD = $(UNIT_LDADD)
+tests_unit_test_delivery_state_SOURCES = tests/unit/test_delivery_state.c $(UNIT_FIXTURE)
+tests_unit_test_delivery_state_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_delivery_state_LDADD = $(UNIT_LDADD)
 tests_unit_test_payload_SOURCES = tests/unit/test_payload.c tests/unit/fixture_run.c tests/unit/fixture.h
 tests_unit_test_payload_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_payload_LDADD = $(UNIT_LDADD)

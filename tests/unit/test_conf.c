@@ -95,6 +95,20 @@ static void check_defaults(const struct conf *c)
 	CU_ASSERT_PTR_NULL(c->http_tls_key);
 	CU_ASSERT_EQUAL_FATAL(c->n_driver_dirs, 1);
 	CU_ASSERT_STRING_EQUAL(c->driver_dirs[0], DRIVERDIR);
+	CU_ASSERT_PTR_NULL(c->driver_ca_file);
+	CU_ASSERT_EQUAL(json_object_size(c->driver_options), 0);
+	CU_ASSERT_EQUAL(c->delivery.in_flight_per_app, 1000);
+	CU_ASSERT_EQUAL(c->delivery.immediate_retries, 0);
+	CU_ASSERT_EQUAL(c->delivery.min_delay_retries, 2);
+	CU_ASSERT_EQUAL(c->delivery.backoff_retries, 10);
+	CU_ASSERT_EQUAL(c->delivery.max_delay_retries, 38);
+	CU_ASSERT_EQUAL(c->delivery.min_delay_ms, 10000);
+	CU_ASSERT_EQUAL(c->delivery.max_delay_ms, 600000);
+	CU_ASSERT_EQUAL(c->delivery.credential_retry_ms, 60000);
+	CU_ASSERT_EQUAL(c->delivery.fanout_window, 2000);
+	CU_ASSERT_EQUAL(c->delivery.default_ttl_s, 28 * 24 * 3600);
+	CU_ASSERT_EQUAL(c->delivery.drain_ms, 5000);
+	CU_ASSERT_PTR_NULL(c->delivery.status_log);
 	free(state);
 	free(sock);
 }
@@ -335,6 +349,87 @@ static void test_driver_dirs(void)
 	assert_error("drivers: { dir = [\"/a\"]; };\n", "1: unknown key 'dir' in group 'drivers'");
 }
 
+/* drivers.ca_file and drivers.NAME = { key = value; }: options handed to driver NAME. */
+static void test_driver_options(void)
+{
+	const char *path = write_file("drvopt.conf",
+				      "drivers: {\n  ca_file = \"/etc/ssl/emu.pem\";\n"
+				      "  apns = { url = \"https://127.0.0.1:2197\"; port = 2197;"
+				      " big = 5000000000L; ratio = 0.5; insecure = true; };\n"
+				      "  fcm-v1 = { };\n};\n");
+	char *err = NULL;
+	struct conf *c = conf_load(path, &err);
+	json_t *apns;
+
+	if (!c)
+		fprintf(stderr, "\n  %s\n", err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(c->driver_ca_file, "/etc/ssl/emu.pem");
+	apns = json_object_get(c->driver_options, "apns");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(apns, "url")),
+			       "https://127.0.0.1:2197");
+	/* Every value reaches the driver as a string. */
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(apns, "port")), "2197");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(apns, "big")), "5000000000");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(apns, "ratio")), "0.5");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(apns, "insecure")), "true");
+	CU_ASSERT_EQUAL(json_object_size(json_object_get(c->driver_options, "fcm-v1")), 0);
+	conf_free(c);
+	/* An empty ca_file means the system's. */
+	path = write_file("drvopt.conf", "drivers: { ca_file = \"\"; };\n");
+	c = conf_load(path, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_PTR_NULL(c->driver_ca_file);
+	conf_free(c);
+	assert_error("drivers: { ca_file = 1; };\n",
+		     "1: drivers.ca_file must be a string, not an integer");
+	assert_error("drivers: {\n  APNS = { url = \"x\"; };\n};\n",
+		     "2: drivers.APNS: a driver name is [a-z0-9_-], 1 to 32 bytes");
+	assert_error("drivers: {\n  apns = {\n    hosts = [\"a\"];\n  };\n};\n",
+		     "3: drivers.apns.hosts must be a string, number or boolean, not an array");
+}
+
+/* delivery { ... }: the engine's settings, bounded, FILE:LINE on errors. */
+static void test_delivery(void)
+{
+	const char *path = write_file(
+		"dlv.conf", "delivery: {\n  in_flight_per_app = 64;\n  immediate_retries = 1;\n"
+			    "  min_delay_retries = 3;\n  backoff_retries = 4;\n"
+			    "  max_delay_retries = 5;\n  min_delay_ms = 20;\n"
+			    "  max_delay_ms = 80;\n  credential_retry_ms = 400;\n"
+			    "  fanout_window = 256;\n  default_ttl_s = 0;\n  drain_ms = 0;\n"
+			    "  status_log = \"/var/log/herald/delivery.log\";\n};\n");
+	char *err = NULL;
+	struct conf *c = conf_load(path, &err);
+
+	if (!c)
+		fprintf(stderr, "\n  %s\n", err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->delivery.in_flight_per_app, 64);
+	CU_ASSERT_EQUAL(c->delivery.immediate_retries, 1);
+	CU_ASSERT_EQUAL(c->delivery.min_delay_retries, 3);
+	CU_ASSERT_EQUAL(c->delivery.backoff_retries, 4);
+	CU_ASSERT_EQUAL(c->delivery.max_delay_retries, 5);
+	CU_ASSERT_EQUAL(c->delivery.min_delay_ms, 20);
+	CU_ASSERT_EQUAL(c->delivery.max_delay_ms, 80);
+	CU_ASSERT_EQUAL(c->delivery.credential_retry_ms, 400);
+	CU_ASSERT_EQUAL(c->delivery.fanout_window, 256);
+	CU_ASSERT_EQUAL(c->delivery.default_ttl_s, 0);
+	CU_ASSERT_EQUAL(c->delivery.drain_ms, 0);
+	CU_ASSERT_STRING_EQUAL(c->delivery.status_log, "/var/log/herald/delivery.log");
+	conf_free(c);
+	assert_error("delivery: {\n  in_flight_per_app = 0;\n};\n",
+		     "2: delivery.in_flight_per_app must be between 1 and 1000000, not 0");
+	assert_error("delivery: {\n  fanout_window = \"big\";\n};\n",
+		     "2: delivery.fanout_window must be an integer, not a string");
+	assert_error("delivery: { retries = 3; };\n",
+		     "1: unknown key 'retries' in group 'delivery'");
+	assert_error("delivery: { status_log = \"\"; };\n",
+		     "1: delivery.status_log must not be empty");
+	assert_error("delivery: { min_delay_ms = 500; max_delay_ms = 100; };\n",
+		     " delivery.min_delay_ms (500) must not exceed delivery.max_delay_ms (100)");
+}
+
 static void test_error_unknown_names(void)
 {
 	assert_error("access: {\n  admin_users = [\"root\",\n \"no-such-user-hrld\"];\n};\n",
@@ -454,6 +549,8 @@ static CU_TestInfo tests[] = {
 	{"state.dir derives db and key_file", test_state_dir_derives_files},
 	{"socket.mode as an integer", test_mode_as_integer},
 	{"drivers.dirs", test_driver_dirs},
+	{"drivers.ca_file and drivers.NAME options", test_driver_options},
+	{"delivery group", test_delivery},
 	{"error: unknown key", test_error_unknown_key},
 	{"error: wrong type", test_error_wrong_type},
 	{"error: bad values", test_error_bad_values},

@@ -1150,6 +1150,12 @@ static int job_damaged_rows(struct store_txn *txn, void *arg)
 	return 0;
 }
 
+/* Rows written behind the store's back, with the columns of schema version 1. */
+#define RES_INSERT \
+	"INSERT INTO resource (arn, kind, parent, lookup, attrs, secret, seq, created_ms) VALUES "
+#define MSG_INSERT \
+	"INSERT INTO message (message_id, seq, target_arn, target_kind, body, created_ms) VALUES "
+
 static void test_damaged_rows(void)
 {
 	struct store *st;
@@ -1158,11 +1164,11 @@ static void test_damaged_rows(void)
 	st = open_sync();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 	store_close(st);
-	raw_sql("INSERT INTO resource VALUES ('fine', 3, '', NULL, '{}', NULL, 100, 1);"
-		"INSERT INTO resource VALUES ('bad-json', 3, '', NULL, '{', NULL, 101, 1);"
-		"INSERT INTO resource VALUES ('not-object', 3, '', NULL, '[1]', NULL, 102, 1);"
-		"INSERT INTO resource VALUES ('bad-kind', 77, '', NULL, '{}', NULL, 103, 1);"
-		"INSERT INTO message VALUES ('bad-body', 104, 't', 3, 'nope', 1)");
+	raw_sql(RES_INSERT "('fine', 3, '', NULL, '{}', NULL, 100, 1);" RES_INSERT
+			   "('bad-json', 3, '', NULL, '{', NULL, 101, 1);" RES_INSERT
+			   "('not-object', 3, '', NULL, '[1]', NULL, 102, 1);" RES_INSERT
+			   "('bad-kind', 77, '', NULL, '{}', NULL, 103, 1);" MSG_INSERT
+			   "('bad-body', 104, 't', 3, 'nope', 1)");
 	st = open_sync();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 	CU_ASSERT_EQUAL(run(st, job_damaged_rows, NULL), 0);
