@@ -148,4 +148,5 @@ EXTRA_tests_plugins_test_h1_emulator_DEPENDENCIES = plugins/adm/adm.la plugins/w
 # End to end through heraldd and herald-emulator (issue 6): it needs the
 # delivery engine and the ABI 1.1 host services, so it joins TESTS where those
 # are merged.
+TESTS += tests/integration/test_h1_providers.sh
 EXTRA_DIST += tests/integration/test_h1_providers.sh

@@ -12,6 +12,9 @@ integ_tests = \
 check_PROGRAMS += $(integ_tests)
 TESTS += $(integ_tests) tests/integration/test_cli.sh
 EXTRA_DIST += tests/integration/test_cli.sh tests/integration/cli_lib.sh
+# End to end through the bundled drivers to herald-emulator (issues 5 and 6).
+TESTS += tests/integration/test_e2e_apns.sh
+EXTRA_DIST += tests/integration/test_e2e_apns.sh
 # The real AWS clients (awscli, python3-boto3) against the SNS HTTP API.
 TESTS += tests/integration/test_aws.sh tests/integration/test_boto3.sh
 EXTRA_DIST += tests/integration/test_aws.sh tests/integration/test_boto3.sh \

@@ -67,9 +67,11 @@ team_id=$(jq -r '.apns.keys[0].team_id' "$E/emulator.json")
 bundle=$(jq -r '.apns.bundle_id' "$E/emulator.json")
 T=$(printf 'a1b2c3d4e5f6%052d' 7)
 DEAD=$(printf 'dead0000%056d' 1)
+OLD=$(printf '01d00000%056d' 3)
 BUSY=$(printf 'b0b0%060d' 2)
 printf '%s' '{"rules":[
- {"provider":"apns","token":"'"$DEAD"'","status":410,"reason":"Unregistered","timestamp":1700000000123},
+ {"provider":"apns","token":"'"$DEAD"'","status":410,"reason":"Unregistered"},
+ {"provider":"apns","token":"'"$OLD"'","status":410,"reason":"Unregistered","timestamp":1700000000123},
  {"provider":"apns","token":"'"$BUSY"'","status":429,"reason":"TooManyRequests","retry_after":1}]}' |
 	curl -sS -X PUT --data-binary @- "http://127.0.0.1:$ctl/v1/rules" >/dev/null
 
@@ -125,6 +127,19 @@ while :; do
 	sleep 0.05
 done
 is "$enabled" false "410 Unregistered disables the endpoint"
+
+# a 410 whose timestamp (2023) is older than the token's registration leaves it enabled
+cli --output text endpoint create --app-arn "$app" --token "$OLD"
+old_ep=$out
+cli publish --target-arn "$old_ep" --message hello
+if until_record apns "$OLD" '.status == 410'; then
+	sleep 1 # let the broker act on the answer
+	cli --output json endpoint get --arn "$old_ep"
+	is "$(echo "$out" | jq -r '.Attributes.Enabled')" true \
+		"a 410 older than the token's registration does not disable it"
+else
+	fail "410 with an old timestamp answered"
+fi
 
 # 429 then delivered: the rule is lifted after the first refusal
 cli --output text endpoint create --app-arn "$app" --token "$BUSY"
