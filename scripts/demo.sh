@@ -68,8 +68,8 @@ else
 	echo "heraldd started (pid $pid, log in demo/heraldd.log)"
 fi
 
-key_id=$(jq -r .apns.key_id demo/emulator/emulator.json)
-team_id=$(jq -r .apns.team_id demo/emulator/emulator.json)
+key_id=$(jq -r ".apns.keys[0].key_id" demo/emulator/emulator.json)
+team_id=$(jq -r ".apns.keys[0].team_id" demo/emulator/emulator.json)
 app=$(herald --output text app create --name demo-shop --platform APNS \
 	--attr PlatformPrincipal="$key_id" --attr PlatformCredential=@demo/emulator/apns-key.p8 \
 	--attr ApplePlatformTeamID="$team_id" --attr ApplePlatformBundleID=com.example.demo)
@@ -88,7 +88,7 @@ wait_for "the deliveries" sh -c \
 	"[ \$(./herald-emulator count -d demo/emulator | jq '.apns // 0') -ge 2 ]"
 printf '\n$ herald-emulator requests -d demo/emulator --provider apns\n'
 ./herald-emulator requests -d demo/emulator --provider apns |
-	jq '[.requests[] | {path, headers: (.headers | with_entries(select(.key | startswith("apns-")))), body}]'
+	jq '[.requests[] | {token, status, headers: (.headers | with_entries(select(.key | startswith("apns-")))), body}]'
 herald --output table stats >/dev/null
 
 echo
