@@ -51,7 +51,7 @@ struct events_attempt {
 	const char *endpoint_arn; /* delivery.destination */
 	const char *token;	  /* logged shortened, never whole */
 	bool success;
-	int status_code;	   /* the provider's HTTP status, 0 if none */
+	int status_code;	       /* the provider's HTTP status, 0 if none */
 	const char *provider_response; /* NULL: none */
 	unsigned int attempts;
 };

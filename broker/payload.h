@@ -37,8 +37,8 @@ struct payload {
  * notification's expiration_ms is created_ms + ttl.  0, or -1 with why
  * filled (the message has nothing for this platform, an attribute is bad).
  */
-int payload_prepare(json_t *body, const char *platform, const char *message_id,
-		    int64_t created_ms, struct payload *out, char *why, size_t why_size);
+int payload_prepare(json_t *body, const char *platform, const char *message_id, int64_t created_ms,
+		    struct payload *out, char *why, size_t why_size);
 
 void payload_clear(struct payload *p);
 

@@ -299,11 +299,12 @@ struct herald_oauth_config {
 	const char *scope;
 	const char *client_id;	   /* CLIENT_CREDENTIALS */
 	const char *client_secret; /* CLIENT_CREDENTIALS: SECRET */
-	const struct herald_key *key; /* JWT_BEARER: signs the assertion; borrowed for oauth_new() */
-	const char *key_id;	      /* JWT_BEARER: "kid" of the assertion, or NULL */
-	const char *issuer;	      /* JWT_BEARER: "iss" (the service account's client_email) */
-	const char *audience;	      /* JWT_BEARER: "aud"; NULL: token_url */
-	const char *ca_file;	      /* as in struct herald_http_pool_config */
+	const struct herald_key
+		*key;	      /* JWT_BEARER: signs the assertion; borrowed for oauth_new() */
+	const char *key_id;   /* JWT_BEARER: "kid" of the assertion, or NULL */
+	const char *issuer;   /* JWT_BEARER: "iss" (the service account's client_email) */
+	const char *audience; /* JWT_BEARER: "aud"; NULL: token_url */
+	const char *ca_file;  /* as in struct herald_http_pool_config */
 };
 
 /*
