@@ -37,6 +37,7 @@
 
 #include "broker/http1.h"
 #include "common/log.h"
+#include "common/util.h"
 
 #define HTTP1_CONNECT_TIMEOUT_DEF 10000u
 #define HTTP1_REQUEST_TIMEOUT_DEF 30000u
@@ -623,17 +624,6 @@ out:
 	return rc;
 }
 
-static char *http1_memdup(const void *data, size_t len)
-{
-	char *c = malloc(len + 1);
-
-	if (c) {
-		memcpy(c, data, len);
-		c[len] = '\0';
-	}
-	return c;
-}
-
 struct http1_pool *http1_pool_new(struct event_base *base, const struct herald_http_pool_config *in,
 				  const char *default_ca, const char *log_prefix, char *err,
 				  size_t err_size)
@@ -682,8 +672,8 @@ struct http1_pool *http1_pool_new(struct event_base *base, const struct herald_h
 	curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
 	curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 	if (cfg.client_cert) {
-		p->cert = http1_memdup(cfg.client_cert, cfg.client_cert_len);
-		p->key = http1_memdup(cfg.client_key, cfg.client_key_len);
+		p->cert = util_memdup(cfg.client_cert, cfg.client_cert_len);
+		p->key = util_memdup(cfg.client_key, cfg.client_key_len);
 		p->cert_len = cfg.client_cert_len;
 		p->key_len = cfg.client_key_len;
 		if (!p->cert || !p->key)

@@ -50,6 +50,7 @@
 
 #include "broker/msgattr.h"
 #include "broker/payload.h"
+#include "common/util.h"
 
 /* The most seconds a payload's own TTL may say before it is ignored (as the attribute's bound). */
 #define PAYLOAD_TTL_MAX 9999999999LL
@@ -222,18 +223,6 @@ static void payload_options(struct herald_notification *n, const struct msgattr_
 	n->wns_type = m->wns_type;
 }
 
-/* A malloc'd copy of len bytes (NUL added), or NULL. */
-static char *payload_dup(const char *s, size_t len)
-{
-	char *p = malloc(len + 1);
-
-	if (p) {
-		memcpy(p, s, len);
-		p[len] = '\0';
-	}
-	return p;
-}
-
 int payload_prepare(json_t *body, const char *platform, const char *message_id, int64_t created_ms,
 		    struct payload *out, char *why, size_t why_size)
 {
@@ -315,7 +304,7 @@ int payload_prepare(json_t *body, const char *platform, const char *message_id, 
 		len = strlen(out->owned);
 	} else if (doc) {
 		/* The platform key's (or raw default) text lives in doc: keep a copy. */
-		out->owned = payload_dup(text, len);
+		out->owned = util_memdup(text, len);
 		if (!out->owned) {
 			payload_fail(why, why_size, "out of memory");
 			goto out;

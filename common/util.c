@@ -70,6 +70,17 @@ unsigned char *util_base64_decode(const char *text, size_t text_len, size_t *out
 	return out;
 }
 
+char *util_memdup(const void *data, size_t len)
+{
+	char *c = malloc(len + 1);
+
+	if (c) {
+		memcpy(c, data, len);
+		c[len] = '\0';
+	}
+	return c;
+}
+
 char *util_strdupf(const char *fmt, ...)
 {
 	va_list ap;

@@ -22,6 +22,9 @@ char *util_base64_encode(const void *data, size_t len);
  */
 unsigned char *util_base64_decode(const char *text, size_t text_len, size_t *out_len);
 
+/* A malloc'd copy of len bytes with a NUL after them (data may hold NULs); NULL on OOM. */
+char *util_memdup(const void *data, size_t len);
+
 /* printf into a new string the caller frees; NULL on OOM. */
 char *util_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
