@@ -113,7 +113,7 @@ int jwt_parse(const char *token, size_t len, struct jwt *out, const char **why)
 		goto fail;
 	}
 	out->signing_input_len = (size_t)(dot2 - token);
-	out->signing_input = strndup(token, out->signing_input_len);
+	out->signing_input = util_memdup(token, out->signing_input_len);
 	if (!out->signing_input) {
 		*why = "out of memory";
 		goto fail;

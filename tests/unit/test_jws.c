@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 
 #include "broker/jws.h"
+#include "common/util.h"
 #include "tests/unit/run.h"
 #include "tests/unit/testsrv.h"
 
@@ -253,7 +254,7 @@ static void test_bad_keys(void)
 	CU_ASSERT_FATAL(PEM_write_bio_PKCS8PrivateKey(b, p256, EVP_aes_256_cbc(), NULL, 0, NULL,
 						      "pass") == 1);
 	n = BIO_get_mem_data(b, &enc);
-	pem = strndup(enc, (size_t)n); /* refused() reads it as a string */
+	pem = util_memdup(enc, (size_t)n); /* refused() reads it as a string */
 	refused(pem, strlen(pem), "encrypted");
 	free(pem);
 	BIO_free(b);
