@@ -501,6 +501,8 @@ struct apns_server *apns_server_new(struct event_base *base, const struct emu_co
 		.on_conn_close = on_conn_close,
 		.faults_st = st,
 		.faults_provider = EMU_APNS,
+		/* Apple's GOAWAY carries a reason like its answers (providers.md §1.1, §1.7). */
+		.goaway_debug = "{\"reason\":\"Shutdown\"}",
 	};
 
 	if (!srv) {

@@ -386,6 +386,43 @@ static void test_stream_limit(void)
 	live_stop(&emu);
 }
 
+/*
+ * Success is 200 with an apns-id (a new UUID when the request sent none);
+ * only the development host adds apns-unique-id (providers.md §1.3, §1.7
+ * step 10).  A failure carries an apns-id too.
+ */
+static void test_success_ids(void)
+{
+	static struct live_conn c;
+	const char *body = "{\"aps\":{\"alert\":\"hi\"}}";
+
+	for (int sandbox = 0; sandbox <= 1; sandbox++) {
+		emu.cfg.apns_sandbox = sandbox; /* the served child gets this copy */
+		CU_ASSERT_EQUAL_FATAL(live_serve(&emu, NULL, NULL), 0);
+		CU_ASSERT_EQUAL_FATAL(live_connect(&c, emu.port), 0);
+		CU_ASSERT_EQUAL(live_post(&c, DEV, emu.bearer, TOPIC, body), 0);
+		CU_ASSERT_EQUAL(live_post(&c, DEV, emu.bearer, TOPIC, ""), 1);
+		CU_ASSERT_TRUE(live_wait(&c, 0, 2));
+		CU_ASSERT_EQUAL(c.resp[0].status, 200);
+		CU_ASSERT_EQUAL(c.resp[0].body_len, 0);
+		CU_ASSERT_TRUE(apns_uuid_valid(c.resp[0].apns_id));
+		if (sandbox) {
+			CU_ASSERT_TRUE(apns_uuid_valid(c.resp[0].unique_id));
+			CU_ASSERT_STRING_NOT_EQUAL(c.resp[0].unique_id, c.resp[0].apns_id);
+		} else {
+			CU_ASSERT_STRING_EQUAL(c.resp[0].unique_id, "");
+		}
+		CU_ASSERT_EQUAL(c.resp[1].status, 400);
+		CU_ASSERT_STRING_EQUAL(c.resp[1].body, "{\"reason\":\"PayloadEmpty\"}");
+		CU_ASSERT_TRUE(apns_uuid_valid(c.resp[1].apns_id));
+		CU_ASSERT_STRING_EQUAL(c.resp[1].unique_id, "");
+		CU_ASSERT_STRING_NOT_EQUAL(c.resp[1].apns_id, c.resp[0].apns_id);
+		live_close(&c);
+		live_stop(&emu);
+	}
+	emu.cfg.apns_sandbox = 0;
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -399,6 +436,7 @@ int main(void)
 		{"certificate auth", test_cert_auth},
 		{"apns-id syntax", test_uuid},
 		{"stream limit: 1 until the first success, then 1000", test_stream_limit},
+		{"success: apns-id, apns-unique-id only in sandbox", test_success_ids},
 		CU_TEST_INFO_NULL,
 	};
 
