@@ -163,6 +163,9 @@ static int load_secrets(struct emu_config *cfg, const json_t *root, char *err, s
 		{"adm", "client_secret", offsetof(struct emu_config, adm_client_secret)},
 		{"wns", "package_sid", offsetof(struct emu_config, wns_sid)},
 		{"wns", "secret", offsetof(struct emu_config, wns_secret)},
+		{"wns", "entra_tenant_id", offsetof(struct emu_config, wns_entra_tenant)},
+		{"wns", "entra_client_id", offsetof(struct emu_config, wns_entra_client_id)},
+		{"wns", "entra_client_secret", offsetof(struct emu_config, wns_entra_secret)},
 		{"baidu", "api_key", offsetof(struct emu_config, baidu_api_key)},
 		{"baidu", "secret_key", offsetof(struct emu_config, baidu_secret)},
 	};

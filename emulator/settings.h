@@ -1,8 +1,9 @@
 /*
  * The emulator's directory: what `herald-emulator init DIR` creates (CA,
  * server certificate, APNs token key and client certificate, FCM service
- * account, MPNS client certificate; the FCM server key and the ADM, WNS and
- * Baidu shared secrets live in the file itself, 0600) and the config file
+ * account, MPNS client certificate; the FCM server key and the ADM, WNS
+ * (package SID and Entra tenant, client id) and Baidu shared secrets live in
+ * the file itself, 0600) and the config file
  * DIR/emulator.json that records them, which
  * `run` and the other sub-commands load.  Loaded once at start; read-only
  * afterwards, so the loop may use it freely.
@@ -54,6 +55,9 @@ struct emu_config {
 	char fcm_server_key[EMU_SECRET_MAX]; /* legacy /fcm/send: Authorization: key=... */
 	char adm_client_id[EMU_SECRET_MAX], adm_client_secret[EMU_SECRET_MAX];
 	char wns_sid[EMU_SECRET_MAX], wns_secret[EMU_SECRET_MAX];
+	/* WNS through Microsoft Entra (Windows App SDK apps): its own tenant and app. */
+	char wns_entra_tenant[EMU_SECRET_MAX], wns_entra_client_id[EMU_SECRET_MAX];
+	char wns_entra_secret[EMU_SECRET_MAX];
 	char baidu_api_key[EMU_SECRET_MAX], baidu_secret[EMU_SECRET_MAX];
 
 	int apns_port, fcm_port, control_port, adm_port, wns_port, baidu_port, mpns_port;
