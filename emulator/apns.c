@@ -108,6 +108,12 @@ int apns_check_token(const struct emu_config *cfg, struct apns_conn_auth *auth,
 	if (!key || !iss || strcmp(iss, key->team_id) != 0 ||
 	    jwt_claim_int(jwt.claims, "iat", &iat) != 0 || jwt_verify_es256(&jwt, key->key) != 0)
 		goto out;
+	/* A team-scoped key works in its own environment only (providers.md §1.5). */
+	if ((key->env == EMU_KEY_SANDBOX && !cfg->apns_sandbox) ||
+	    (key->env == EMU_KEY_PRODUCTION && cfg->apns_sandbox)) {
+		*reason = "BadEnvironmentKeyIdInToken";
+		goto out;
+	}
 	/* One connection serves one team, bound by the first token accepted. */
 	if (auth->team_id[0] && strcmp(auth->team_id, iss) != 0)
 		goto out;
@@ -339,9 +345,17 @@ void apns_check(const struct emu_config *cfg, const struct emu_state *st,
 			return;
 		}
 	} else {
+		const struct emu_apns_key *key;
+
 		v->status = apns_check_token(cfg, auth, r->authorization, now, &v->reason);
 		if (v->status != 200)
 			return;
+		/* A topic-specific key signs for its own topics only (§1.7 step 8). */
+		key = settings_apns_key(cfg, auth->key_id);
+		if (key && !settings_key_covers(key, topic)) {
+			set(v, 403, "InvalidProviderToken");
+			return;
+		}
 	}
 	/* Step 9: the payload. */
 	limit = r->push_type && strcmp(r->push_type, "voip") == 0 ? APNS_MAX_VOIP_PAYLOAD

@@ -65,7 +65,12 @@ void apns_check(const struct emu_config *cfg, const struct emu_state *st,
 		struct apns_conn_auth *auth, const struct apns_request *r, int64_t now,
 		struct apns_verdict *v);
 
-/* Check an authorization header value on its own: 0 and 200, or the status and reason. */
+/*
+ * Check an authorization header value on its own: 200 and reason NULL, or
+ * the status and Apple's reason (a team-scoped key outside its environment
+ * is BadEnvironmentKeyIdInToken).  The topic a topic-specific key may sign
+ * for is apns_check's business.
+ */
 int apns_check_token(const struct emu_config *cfg, struct apns_conn_auth *auth,
 		     const char *authorization, int64_t now, const char **reason);
 
