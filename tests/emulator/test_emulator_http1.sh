@@ -555,6 +555,19 @@ has_header 'retry-after: 300' || fail "MPNS 503 rule without Retry-After"
 out=$(curl -sS "http://127.0.0.1:$ctl/v1/requests?provider=mpns&token=EXPIRED")
 echo "$out" | grep -q '"status":404' && echo "$out" | grep -q '"x-notificationclass":"2"' ||
 	fail "MPNS inspection by channel: $out"
+# The unauthenticated daily cap (providers.md §5.2: 500 per subscription per day): the 501st
+# raw notification to one throttled channel is 406 Dropped/Active; an authenticated channel
+# has no cap.  One curl, one kept-alive connection.
+codes=$(curl -sS --http1.1 --max-time 60 --cacert "$dir/ca.pem" -o /dev/null -w '%{http_code}\n' \
+	-H "Content-Type: application/octet-stream" -H "X-NotificationClass: 3" --data-binary raw \
+	$(seq 1 501 | sed "s|.*|$mpns/throttledthirdparty/01.00/CAPTEST|"))
+[ "$(echo "$codes" | head -n 500 | grep -c '^200$')" = 500 ] && [ "$(echo "$codes" | tail -n 1)" = 406 ] &&
+	ok "MPNS unauthenticated daily cap: 500 accepted, the 501st 406" ||
+	fail "MPNS daily cap: $(echo "$codes" | sort | uniq -c | tr '\n' ' ')"
+req -H "Content-Type: application/octet-stream" -H "X-NotificationClass: 3" --data-binary raw \
+	"$mpns/throttledthirdparty/01.00/CAPTEST"
+[ "$status" = 406 ] && mpns_statuses Dropped - Active && ok "MPNS over the daily cap: 406 Dropped/Active" ||
+	fail "MPNS over the daily cap: $status"
 
 # ---- clean stop ----
 kill "$pid"
