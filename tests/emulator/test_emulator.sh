@@ -131,6 +131,16 @@ expect 200 '' "APNs certificate auth without apns-topic (the certificate's topic
 req --cert "$dir/apns-cert.pem" --key "$dir/apns-cert-key.pem" -H "apns-topic: com.other.app" \
 	-d '{"aps":{}}' "$url"
 expect 400 '"TopicDisallowed"' "APNs certificate auth, topic not covered"
+# A certificate the emulator's CA did not sign (self-signed, same topic) fails the handshake.
+if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+	-subj "/UID=com.example.test/CN=Apple Push Services: com.example.test" \
+	-keyout "$tmp/rogue-key.pem" -out "$tmp/rogue.pem" >/dev/null 2>&1; then
+	req --cert "$tmp/rogue.pem" --key "$tmp/rogue-key.pem" -d '{"aps":{}}' "$url"
+	[ "$status" = 000 ] && ok "APNs refuses a client certificate its CA did not sign" ||
+		fail "APNs accepted a self-signed client certificate: $status"
+else
+	fail "openssl cannot make a self-signed certificate"
+fi
 
 # ---- scripted outcomes ----
 dead=1111111111111111111111111111111111111111111111111111111111111111

@@ -232,6 +232,8 @@ req --data-urlencode grant_type=client_credentials --data-urlencode scope=messag
 adm_token=$(sed -E 's/.*"access_token":"([^"]+)".*/\1/' "$tmp/body")
 send_adm amzn1.adm-registration.v3.gone '{"data":{"a":"1"}}'
 expect 400 '{"reason":"Unregistered"}' "ADM Unregistered from a rule"
+send_adm 'amzn1.adm-registration.v3.bad%25id' '{"data":{"a":"1"}}'
+expect 400 '{"reason":"InvalidRegistrationId"}' "ADM malformed registration id: InvalidRegistrationId"
 send_adm amzn1.adm-registration.v3.old '{"data":{"a":"1"}}'
 expect 200 '{"registrationID":"amzn1.adm-registration.v3.new"}' "ADM canonical registration id from a rule"
 send_adm amzn1.adm-registration.v3.busy '{"data":{"a":"1"}}'
