@@ -150,7 +150,9 @@ cat >"$tmp/rules.json" <<EOF
  {"provider": "apns", "token": "$dead", "status": 410, "timestamp": 1700000000000},
  {"provider": "apns", "token": "$busy", "status": 429, "retry_after": 30},
  {"provider": "fcm", "token": "dead-fcm-token", "reason": "UNREGISTERED"},
- {"provider": "fcm", "token": "busy-fcm-token", "status": 503, "retry_after": 12}
+ {"provider": "fcm", "token": "busy-fcm-token", "status": 503, "retry_after": 12},
+ {"provider": "fcm", "token": "quota-fcm-token", "status": 429, "retry_after": 60},
+ {"provider": "fcm", "token": "other-sender-token", "reason": "SENDER_ID_MISMATCH"}
 ]}
 EOF
 "$emu" rules -d "$dir" "$tmp/rules.json" >/dev/null || fail "rules sub-command"
@@ -199,6 +201,20 @@ if [ "$status" = 503 ] && grep -qi '^retry-after: 12' "$tmp/hdrs"; then
 else
 	fail "FCM 503 rule: $status"
 fi
+fcm_req -d '{"message":{"token":"quota-fcm-token"}}' "$send"
+if [ "$status" = 429 ] && grep -qi '^retry-after: 60' "$tmp/hdrs" &&
+	grep -q '"status":"RESOURCE_EXHAUSTED"' "$tmp/body" && grep -q '"errorCode":"QUOTA_EXCEEDED"' "$tmp/body"; then
+	ok "FCM 429 RESOURCE_EXHAUSTED/QUOTA_EXCEEDED with Retry-After from a rule"
+else
+	fail "FCM 429 rule: $status $(cat "$tmp/body")"
+fi
+fcm_req -d '{"message":{"token":"other-sender-token"}}' "$send"
+if [ "$status" = 403 ] && grep -q '"status":"PERMISSION_DENIED"' "$tmp/body" &&
+	grep -q '"errorCode":"SENDER_ID_MISMATCH"' "$tmp/body"; then
+	ok "FCM token of another project: 403 PERMISSION_DENIED/SENDER_ID_MISMATCH from a rule"
+else
+	fail "FCM SENDER_ID_MISMATCH rule: $status $(cat "$tmp/body")"
+fi
 fcm_req -d '{"message":{"token":"t"}}' "https://127.0.0.1:$fcm/v1/projects/other/messages:send"
 expect 403 '"PERMISSION_DENIED"' "FCM send to another project"
 fcm_req -d '{"message":{"token":"t"},"validate_only":true}' "$send"
@@ -207,7 +223,7 @@ expect 200 'messages/fake_message_id' "FCM validate_only"
 # ---- inspection ----
 out=$("$emu" count -d "$dir")
 echo "$out" | grep -q '"apns":13' || fail "count apns: $out"
-echo "$out" | grep -q '"fcm":8' || fail "count fcm: $out"
+echo "$out" | grep -q '"fcm":10' || fail "count fcm: $out"
 echo "$out" | grep -q '"oauth":3' || fail "count oauth: $out"
 out=$(curl -sS "http://127.0.0.1:$ctl/v1/requests?provider=apns&token=$dead")
 echo "$out" | grep -q '"apns-topic":"com.example.test"' && echo "$out" | grep -q '"status":410' ||
