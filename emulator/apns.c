@@ -152,6 +152,23 @@ out:
 	return status;
 }
 
+/* 1 if cert carries the extension with this OID (dotted text). */
+static int has_ext(X509 *cert, const char *oid)
+{
+	ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
+	int found = obj && X509_get_ext_by_OBJ(cert, obj, -1) >= 0;
+
+	ASN1_OBJECT_free(obj);
+	return found;
+}
+
+int apns_cert_wrong_env(X509 *cert, int sandbox)
+{
+	int dev = has_ext(cert, APNS_OID_DEVELOPMENT), prod = has_ext(cert, APNS_OID_PRODUCTION);
+
+	return sandbox ? prod && !dev : dev && !prod;
+}
+
 /* A certificate covers its bundle id and the suffixed topics, but not token-only ones. */
 static int cert_covers(const struct apns_conn_auth *auth, const char *topic)
 {
@@ -340,6 +357,10 @@ void apns_check(const struct emu_config *cfg, const struct emu_state *st,
 		return;
 	/* Step 8: authentication. */
 	if (auth->cert_auth && !r->authorization) {
+		if (auth->cert_wrong_env) {
+			set(v, 403, "BadCertificateEnvironment");
+			return;
+		}
 		if (!cert_covers(auth, topic)) {
 			set(v, 400, "TopicDisallowed");
 			return;
@@ -433,6 +454,8 @@ static void *on_conn_open(struct h2_conn *conn, void *arg)
 		X509_NAME *subj = X509_get_subject_name(cert);
 
 		auth->cert_auth = 1;
+		auth->cert_wrong_env =
+			apns_cert_wrong_env(cert, ((struct apns_server *)arg)->cfg->apns_sandbox);
 		if (X509_NAME_get_text_by_NID(subj, NID_userId, auth->cert_topic,
 					      sizeof(auth->cert_topic)) <= 0)
 			auth->cert_topic[0] = '\0';

@@ -21,15 +21,12 @@
 #include <openssl/x509v3.h>
 
 #include "common/util.h"
+#include "emulator/apns.h"
 #include "emulator/mpns.h"
 #include "emulator/settings.h"
 
 #define CA_DAYS	  3650
 #define CERT_DAYS 825
-
-/* Apple's certificate extensions: development and production environment. */
-#define OID_APNS_DEVELOPMENT "1.2.840.113635.100.6.3.1"
-#define OID_APNS_PRODUCTION  "1.2.840.113635.100.6.3.2"
 
 struct init_ctx {
 	const char *dir;
@@ -377,9 +374,9 @@ int settings_init_dir(const char *dir, const struct emu_init_opts *opts, char *e
 						  "critical,digitalSignature,keyEncipherment",
 						  "extendedKeyUsage",
 						  "clientAuth",
-						  OID_APNS_DEVELOPMENT,
+						  APNS_OID_DEVELOPMENT,
 						  "ASN1:NULL",
-						  OID_APNS_PRODUCTION,
+						  APNS_OID_PRODUCTION,
 						  "ASN1:NULL",
 						  "authorityKeyIdentifier",
 						  "keyid",

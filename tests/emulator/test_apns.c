@@ -4,8 +4,11 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/pem.h>
 
 #include "emulator/apns.h"
 #include "emulator/jwt.h"
@@ -342,7 +345,31 @@ static void test_cert_auth(void)
 	CU_ASSERT_EQUAL(v.status, 400);
 	CU_ASSERT_STRING_EQUAL(v.reason, "TopicDisallowed");
 	CU_ASSERT_EQUAL(auth.succeeded, 1);
+	/* A certificate for the other environment only (§1.6). */
+	auth.cert_wrong_env = 1;
+	r.topic = TOPIC;
+	apns_check(&cfg, st, &auth, &r, NOW, &v);
+	CU_ASSERT_EQUAL(v.status, 403);
+	CU_ASSERT_STRING_EQUAL(v.reason, "BadCertificateEnvironment");
 	apns_conn_auth_clear(&auth);
+}
+
+/* init's client certificate is universal: it carries both environment extensions. */
+static void test_cert_env(void)
+{
+	char path[300];
+	FILE *f;
+	X509 *cert;
+
+	snprintf(path, sizeof(path), "%s/apns-cert.pem", emu.dir);
+	f = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	cert = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cert);
+	CU_ASSERT_FALSE(apns_cert_wrong_env(cert, 0));
+	CU_ASSERT_FALSE(apns_cert_wrong_env(cert, 1));
+	X509_free(cert);
 }
 
 /*
@@ -533,6 +560,7 @@ int main(void)
 		{"path and payload", test_path_and_payload},
 		{"per-token rules", test_rules},
 		{"certificate auth", test_cert_auth},
+		{"certificate environment extensions", test_cert_env},
 		{"key kinds: topic-specific and environment-scoped keys", test_key_scope},
 		{"key kinds in emulator.json", test_key_scope_config},
 		{"apns-id syntax", test_uuid},

@@ -141,6 +141,26 @@ if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 
 else
 	fail "openssl cannot make a self-signed certificate"
 fi
+# Certificates the CA signed for one environment (Apple's extension OIDs, §1.6); this
+# emulator is production.
+env_cert() { # NAME OID
+	printf 'extendedKeyUsage=clientAuth\n%s=ASN1:NULL\n' "$2" >"$tmp/$1.ext"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-subj "/UID=com.example.test/CN=Apple Push Services: com.example.test" \
+		-keyout "$tmp/$1-key.pem" -out "$tmp/$1.csr" >/dev/null 2>&1 &&
+		openssl x509 -req -in "$tmp/$1.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca-key.pem" \
+			-CAcreateserial -CAserial "$tmp/ca.srl" -days 1 -extfile "$tmp/$1.ext" \
+			-out "$tmp/$1.pem" >/dev/null 2>&1
+}
+if env_cert dev 1.2.840.113635.100.6.3.1 && env_cert prod 1.2.840.113635.100.6.3.2; then
+	req --cert "$tmp/dev.pem" --key "$tmp/dev-key.pem" -d '{"aps":{}}' "$url"
+	expect 403 '{"reason":"BadCertificateEnvironment"}' \
+		"APNs development certificate on the production emulator: BadCertificateEnvironment"
+	req --cert "$tmp/prod.pem" --key "$tmp/prod-key.pem" -d '{"aps":{}}' "$url"
+	expect 200 '' "APNs production certificate on the production emulator"
+else
+	fail "openssl cannot sign an environment certificate with the emulator's CA"
+fi
 
 # ---- scripted outcomes ----
 dead=1111111111111111111111111111111111111111111111111111111111111111
@@ -222,7 +242,7 @@ expect 200 'messages/fake_message_id' "FCM validate_only"
 
 # ---- inspection ----
 out=$("$emu" count -d "$dir")
-echo "$out" | grep -q '"apns":13' || fail "count apns: $out"
+echo "$out" | grep -q '"apns":15' || fail "count apns: $out"
 echo "$out" | grep -q '"fcm":10' || fail "count fcm: $out"
 echo "$out" | grep -q '"oauth":3' || fail "count oauth: $out"
 out=$(curl -sS "http://127.0.0.1:$ctl/v1/requests?provider=apns&token=$dead")
