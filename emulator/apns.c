@@ -108,6 +108,12 @@ int apns_check_token(const struct emu_config *cfg, struct apns_conn_auth *auth,
 	if (!key || !iss || strcmp(iss, key->team_id) != 0 ||
 	    jwt_claim_int(jwt.claims, "iat", &iat) != 0 || jwt_verify_es256(&jwt, key->key) != 0)
 		goto out;
+	/* A team-scoped key works in its own environment only (providers.md §1.5). */
+	if ((key->env == EMU_KEY_SANDBOX && !cfg->apns_sandbox) ||
+	    (key->env == EMU_KEY_PRODUCTION && cfg->apns_sandbox)) {
+		*reason = "BadEnvironmentKeyIdInToken";
+		goto out;
+	}
 	/* One connection serves one team, bound by the first token accepted. */
 	if (auth->team_id[0] && strcmp(auth->team_id, iss) != 0)
 		goto out;
@@ -144,6 +150,23 @@ int apns_check_token(const struct emu_config *cfg, struct apns_conn_auth *auth,
 out:
 	jwt_clear(&jwt);
 	return status;
+}
+
+/* 1 if cert carries the extension with this OID (dotted text). */
+static int has_ext(X509 *cert, const char *oid)
+{
+	ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
+	int found = obj && X509_get_ext_by_OBJ(cert, obj, -1) >= 0;
+
+	ASN1_OBJECT_free(obj);
+	return found;
+}
+
+int apns_cert_wrong_env(X509 *cert, int sandbox)
+{
+	int dev = has_ext(cert, APNS_OID_DEVELOPMENT), prod = has_ext(cert, APNS_OID_PRODUCTION);
+
+	return sandbox ? prod && !dev : dev && !prod;
 }
 
 /* A certificate covers its bundle id and the suffixed topics, but not token-only ones. */
@@ -334,14 +357,26 @@ void apns_check(const struct emu_config *cfg, const struct emu_state *st,
 		return;
 	/* Step 8: authentication. */
 	if (auth->cert_auth && !r->authorization) {
+		if (auth->cert_wrong_env) {
+			set(v, 403, "BadCertificateEnvironment");
+			return;
+		}
 		if (!cert_covers(auth, topic)) {
 			set(v, 400, "TopicDisallowed");
 			return;
 		}
 	} else {
+		const struct emu_apns_key *key;
+
 		v->status = apns_check_token(cfg, auth, r->authorization, now, &v->reason);
 		if (v->status != 200)
 			return;
+		/* A topic-specific key signs for its own topics only (§1.7 step 8). */
+		key = settings_apns_key(cfg, auth->key_id);
+		if (key && !settings_key_covers(key, topic)) {
+			set(v, 403, "InvalidProviderToken");
+			return;
+		}
 	}
 	/* Step 9: the payload. */
 	limit = r->push_type && strcmp(r->push_type, "voip") == 0 ? APNS_MAX_VOIP_PAYLOAD
@@ -419,6 +454,8 @@ static void *on_conn_open(struct h2_conn *conn, void *arg)
 		X509_NAME *subj = X509_get_subject_name(cert);
 
 		auth->cert_auth = 1;
+		auth->cert_wrong_env =
+			apns_cert_wrong_env(cert, ((struct apns_server *)arg)->cfg->apns_sandbox);
 		if (X509_NAME_get_text_by_NID(subj, NID_userId, auth->cert_topic,
 					      sizeof(auth->cert_topic)) <= 0)
 			auth->cert_topic[0] = '\0';
@@ -501,6 +538,8 @@ struct apns_server *apns_server_new(struct event_base *base, const struct emu_co
 		.on_conn_close = on_conn_close,
 		.faults_st = st,
 		.faults_provider = EMU_APNS,
+		/* Apple's GOAWAY carries a reason like its answers (providers.md §1.1, §1.7). */
+		.goaway_debug = "{\"reason\":\"Shutdown\"}",
 	};
 
 	if (!srv) {

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <event2/event.h>
+#include <openssl/x509.h>
 
 #include "emulator/settings.h"
 #include "emulator/state.h"
@@ -24,11 +25,14 @@
 #define APNS_TOKEN_MIN_REFRESH	 1200 /* seconds between two tokens on one connection */
 #define APNS_STREAMS_BEFORE_AUTH 1
 #define APNS_STREAMS_AFTER_AUTH	 1000
+#define APNS_OID_DEVELOPMENT	 "1.2.840.113635.100.6.3.1" /* certificate for the sandbox */
+#define APNS_OID_PRODUCTION	 "1.2.840.113635.100.6.3.2"
 
 /* What one connection has established; zero-initialise it for a new connection. */
 struct apns_conn_auth {
 	int cert_auth;		      /* a client certificate verified against the CA */
 	char cert_topic[256];	      /* its subject UID: the bundle id it covers */
+	int cert_wrong_env;	      /* it is for the other environment only (§1.6) */
 	char team_id[EMU_ID_LEN + 1]; /* bound by the first accepted provider token */
 	char key_id[EMU_ID_LEN + 1];
 	char *bearer; /* the provider token last accepted (owned) */
@@ -65,9 +69,22 @@ void apns_check(const struct emu_config *cfg, const struct emu_state *st,
 		struct apns_conn_auth *auth, const struct apns_request *r, int64_t now,
 		struct apns_verdict *v);
 
-/* Check an authorization header value on its own: 0 and 200, or the status and reason. */
+/*
+ * Check an authorization header value on its own: 200 and reason NULL, or
+ * the status and Apple's reason (a team-scoped key outside its environment
+ * is BadEnvironmentKeyIdInToken).  The topic a topic-specific key may sign
+ * for is apns_check's business.
+ */
 int apns_check_token(const struct emu_config *cfg, struct apns_conn_auth *auth,
 		     const char *authorization, int64_t now, const char **reason);
+
+/*
+ * 1 if cert names only the other environment than sandbox says: it has the
+ * APNs development (1.2.840.113635.100.6.3.1) or production (...3.2)
+ * extension but not this one.  A certificate with both (universal) or
+ * neither is for either.
+ */
+int apns_cert_wrong_env(X509 *cert, int sandbox);
 
 /* Release what auth owns. */
 void apns_conn_auth_clear(struct apns_conn_auth *auth);

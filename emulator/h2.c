@@ -384,16 +384,19 @@ static void conn_pause(struct h2_conn *conn, unsigned ms)
 }
 
 /*
- * GOAWAY naming last_id as the last stream processed; streams the client
+ * GOAWAY naming last_id as the last stream processed, with the server's
+ * debug data if it has any; streams the client
  * opened after it are refused.  nghttp2 stops wanting to read once the
  * streams up to last_id are done, and conn_flush then winds the connection
  * down (conn_linger).
  */
 static void conn_goaway(struct h2_conn *conn, int32_t last_id)
 {
+	const char *debug = conn->srv->opts.goaway_debug;
 	struct stream *s;
 
-	nghttp2_submit_goaway(conn->ng, NGHTTP2_FLAG_NONE, last_id, NGHTTP2_NO_ERROR, NULL, 0);
+	nghttp2_submit_goaway(conn->ng, NGHTTP2_FLAG_NONE, last_id, NGHTTP2_NO_ERROR,
+			      (const uint8_t *)debug, debug ? strlen(debug) : 0);
 	TAILQ_FOREACH(s, &conn->streams, link)
 	{
 		if (s->req.stream_id > last_id)

@@ -71,6 +71,8 @@ struct h2_server_opts {
 	   but GOAWAY, which is HTTP/2's. */
 	struct emu_state *faults_st;
 	int faults_provider;
+	/* Debug data of the GOAWAY fault (APNs: {"reason":"Shutdown"}); NULL = none. */
+	const char *goaway_debug;
 	void *arg;
 };
 

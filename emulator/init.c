@@ -20,15 +20,13 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include "common/util.h"
+#include "emulator/apns.h"
 #include "emulator/mpns.h"
 #include "emulator/settings.h"
 
 #define CA_DAYS	  3650
 #define CERT_DAYS 825
-
-/* Apple's certificate extensions: development and production environment. */
-#define OID_APNS_DEVELOPMENT "1.2.840.113635.100.6.3.1"
-#define OID_APNS_PRODUCTION  "1.2.840.113635.100.6.3.2"
 
 struct init_ctx {
 	const char *dir;
@@ -219,6 +217,7 @@ struct init_secrets {
 	char server_key[100];
 	char adm_id[100], adm_secret[100];
 	char wns_sid[100], wns_secret[100];
+	char entra_tenant[UTIL_UUID_LEN + 1], entra_client[UTIL_UUID_LEN + 1], entra_secret[72];
 	char baidu_key[32], baidu_secret[40];
 };
 
@@ -244,6 +243,10 @@ static void make_secrets(struct init_secrets *s)
 		 (unsigned)b[13] << 8 | b[14]);
 	random_hex(hex, 16);
 	snprintf(s->wns_secret, sizeof(s->wns_secret), "%s", hex);
+	util_uuid4(s->entra_tenant);
+	util_uuid4(s->entra_client);
+	random_hex(hex, 20);
+	snprintf(s->entra_secret, sizeof(s->entra_secret), "%s", hex);
 	if (RAND_bytes(b, sizeof(b)) != 1)
 		memset(b, 0, sizeof(b));
 	for (size_t i = 0; i < 24; i++)
@@ -278,8 +281,11 @@ static int write_config(struct init_ctx *ctx, const struct emu_init_opts *o, con
 				    json_pack("{s:i, s:s, s:s}", "port", o->adm_port, "client_id",
 					      sec->adm_id, "client_secret", sec->adm_secret));
 		json_object_set_new(cfg, "wns",
-				    json_pack("{s:i, s:s, s:s}", "port", o->wns_port, "package_sid",
-					      sec->wns_sid, "secret", sec->wns_secret));
+				    json_pack("{s:i, s:s, s:s, s:s, s:s, s:s}", "port", o->wns_port,
+					      "package_sid", sec->wns_sid, "secret",
+					      sec->wns_secret, "entra_tenant_id", sec->entra_tenant,
+					      "entra_client_id", sec->entra_client,
+					      "entra_client_secret", sec->entra_secret));
 		json_object_set_new(cfg, "baidu",
 				    json_pack("{s:i, s:s, s:s}", "port", o->baidu_port, "api_key",
 					      sec->baidu_key, "secret_key", sec->baidu_secret));
@@ -327,6 +333,9 @@ static void print_usage_hint(const char *dir, const struct emu_init_opts *o, con
 	       "WNS (https://127.0.0.1:%d/accesstoken.srf; channels like https://127.0.0.1:%d/?token=CHANNEL):\n"
 	       "  herald app create --platform WNS --name emu-wns --attr PlatformPrincipal=%s \\\n"
 	       "    --attr PlatformCredential=\"$(jq -r .wns.secret %s/emulator.json)\"\n"
+	       "WNS through Microsoft Entra (Windows App SDK apps; toast and raw only):\n"
+	       "  token URL https://127.0.0.1:%d/%s/oauth2/v2.0/token\n"
+	       "  tenant id %s, client id %s, secret: jq -r .wns.entra_client_secret %s/emulator.json\n"
 	       "Baidu (https://127.0.0.1:%d/rest/3.0/push/single_device):\n"
 	       "  herald app create --platform BAIDU --name emu-baidu --attr PlatformPrincipal=%s \\\n"
 	       "    --attr PlatformCredential=\"$(jq -r .baidu.secret_key %s/emulator.json)\"\n"
@@ -335,6 +344,7 @@ static void print_usage_hint(const char *dir, const struct emu_init_opts *o, con
 	       "  herald app create --platform MPNS --name emu-mpns \\\n"
 	       "    --attr PlatformPrincipal=@%s/mpns-cert.pem --attr PlatformCredential=@%s/mpns-cert-key.pem\n",
 	       dir, o->adm_port, sec->adm_id, dir, o->wns_port, o->wns_port, sec->wns_sid, dir,
+	       o->wns_port, sec->entra_tenant, sec->entra_tenant, sec->entra_client, dir,
 	       o->baidu_port, sec->baidu_key, dir, o->mpns_port, dir, dir);
 }
 
@@ -364,9 +374,9 @@ int settings_init_dir(const char *dir, const struct emu_init_opts *opts, char *e
 						  "critical,digitalSignature,keyEncipherment",
 						  "extendedKeyUsage",
 						  "clientAuth",
-						  OID_APNS_DEVELOPMENT,
+						  APNS_OID_DEVELOPMENT,
 						  "ASN1:NULL",
-						  OID_APNS_PRODUCTION,
+						  APNS_OID_PRODUCTION,
 						  "ASN1:NULL",
 						  "authorityKeyIdentifier",
 						  "keyid",

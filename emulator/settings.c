@@ -63,6 +63,66 @@ static int port_of(const json_t *obj, int dflt)
 	return (int)json_integer_value(p);
 }
 
+/* A key's optional "topics" (topic-specific key) and "environment" (team-scoped key). */
+static int load_key_scope(struct emu_apns_key *ak, const json_t *k, size_t i, char *err,
+			  size_t errlen)
+{
+	const json_t *topics = json_object_get(k, "topics"),
+		     *env = json_object_get(k, "environment");
+	size_t j, used = 0;
+	json_t *t;
+
+	if (topics && !json_is_array(topics)) {
+		snprintf(err, errlen, "apns.keys[%zu].topics must be an array of bundle ids", i);
+		return -1;
+	}
+	json_array_foreach (topics, j, t) {
+		size_t n = json_string_length(t);
+
+		if (!json_is_string(t) || n == 0 || strcspn(json_string_value(t), " ") != n ||
+		    used + n + 1 >= sizeof(ak->topics)) {
+			snprintf(
+				err, errlen,
+				"apns.keys[%zu].topics[%zu]: a bundle id without spaces, all under %d "
+				"bytes",
+				i, j, EMU_KEY_TOPICS_MAX);
+			return -1;
+		}
+		used += (size_t)snprintf(ak->topics + used, sizeof(ak->topics) - used, "%s%s",
+					 used ? " " : "", json_string_value(t));
+	}
+	if (!env)
+		ak->env = EMU_KEY_ANY_ENV;
+	else if (json_is_string(env) && strcmp(json_string_value(env), "sandbox") == 0)
+		ak->env = EMU_KEY_SANDBOX;
+	else if (json_is_string(env) && strcmp(json_string_value(env), "production") == 0)
+		ak->env = EMU_KEY_PRODUCTION;
+	else {
+		snprintf(err, errlen, "apns.keys[%zu].environment must be sandbox or production",
+			 i);
+		return -1;
+	}
+	return 0;
+}
+
+int settings_key_covers(const struct emu_apns_key *key, const char *topic)
+{
+	const char *p = key->topics;
+	size_t tn = strlen(topic);
+
+	if (!*p)
+		return 1;
+	while (*p) {
+		size_t n = strcspn(p, " ");
+
+		if (n <= tn && memcmp(p, topic, n) == 0 && (topic[n] == '\0' || topic[n] == '.'))
+			return 1;
+		p += n;
+		p += strspn(p, " ");
+	}
+	return 0;
+}
+
 static int load_apns(struct emu_config *cfg, const json_t *apns, char *err, size_t errlen)
 {
 	const json_t *keys = json_object_get(apns, "keys");
@@ -94,6 +154,8 @@ static int load_apns(struct emu_config *cfg, const json_t *apns, char *err, size
 				i);
 			return -1;
 		}
+		if (load_key_scope(ak, k, i, err, errlen) != 0)
+			return -1;
 		ak->key = load_private_key(path, err, errlen);
 		if (!ak->key)
 			return -1;
@@ -163,6 +225,9 @@ static int load_secrets(struct emu_config *cfg, const json_t *root, char *err, s
 		{"adm", "client_secret", offsetof(struct emu_config, adm_client_secret)},
 		{"wns", "package_sid", offsetof(struct emu_config, wns_sid)},
 		{"wns", "secret", offsetof(struct emu_config, wns_secret)},
+		{"wns", "entra_tenant_id", offsetof(struct emu_config, wns_entra_tenant)},
+		{"wns", "entra_client_id", offsetof(struct emu_config, wns_entra_client_id)},
+		{"wns", "entra_client_secret", offsetof(struct emu_config, wns_entra_secret)},
 		{"baidu", "api_key", offsetof(struct emu_config, baidu_api_key)},
 		{"baidu", "secret_key", offsetof(struct emu_config, baidu_secret)},
 	};

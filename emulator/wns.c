@@ -51,15 +51,23 @@ int wns_check_token(const struct emu_config *cfg, const char *grant_type, const 
 	return 0;
 }
 
-int wns_check_entra_token(const struct emu_config *cfg, const char *grant_type, const char *scope,
-			  const char *client_id, const char *client_secret,
+int wns_check_entra_token(const struct emu_config *cfg, const char *path, const char *grant_type,
+			  const char *scope, const char *client_id, const char *client_secret,
 			  struct wns_oauth_error *e)
 {
+	size_t n = path && path[0] == '/' ? strcspn(path + 1, "/") : 0;
+
 	if (!grant_type || strcmp(grant_type, "client_credentials") != 0)
 		return oauth_fail(e, "unsupported_grant_type",
 				  "The provided value for the 'grant_type' is not valid.");
-	if (!client_id || !client_secret || !cfg->wns_sid[0] ||
-	    strcmp(client_id, cfg->wns_sid) != 0 || strcmp(client_secret, cfg->wns_secret) != 0) {
+	if (!cfg->wns_entra_tenant[0] || n != strlen(cfg->wns_entra_tenant) ||
+	    strncasecmp(path + 1, cfg->wns_entra_tenant, n) != 0)
+		return oauth_fail(e, "invalid_request",
+				  "Tenant not found: the token URL must name the emulator's "
+				  "wns.entra_tenant_id.");
+	if (!client_id || !client_secret || !cfg->wns_entra_client_id[0] ||
+	    strcmp(client_id, cfg->wns_entra_client_id) != 0 ||
+	    strcmp(client_secret, cfg->wns_entra_secret) != 0) {
 		*e = (struct wns_oauth_error){401, "invalid_client",
 					      "Invalid client secret provided."};
 		return -1;
@@ -236,8 +244,8 @@ static void respond(struct wns_server *srv, struct h2_req *req, const char *chan
 	h2_respond(req, status, h, n, NULL, 0, delay_ms);
 }
 
-/* A token request: login.live.com's (entra 0) or Microsoft Entra's (entra 1). */
-static void handle_token(struct wns_server *srv, struct h2_req *req, int entra)
+/* A token request: login.live.com's (entra 0) or Microsoft Entra's (entra 1) at path. */
+static void handle_token(struct wns_server *srv, struct h2_req *req, const char *path, int entra)
 {
 	static const struct h2_out_header no_store = {"cache-control", "no-store"};
 	struct wns_oauth_error e = {0};
@@ -251,10 +259,16 @@ static void handle_token(struct wns_server *srv, struct h2_req *req, int entra)
 		oauth_fail(&e, "invalid_request", "The request body is not form-encoded.");
 		goto out;
 	}
-	rc = (entra ? wns_check_entra_token : wns_check_token)(
-		srv->cfg, evhttp_find_header(&form, "grant_type"),
-		evhttp_find_header(&form, "scope"), evhttp_find_header(&form, "client_id"),
-		evhttp_find_header(&form, "client_secret"), &e);
+	if (entra)
+		rc = wns_check_entra_token(srv->cfg, path, evhttp_find_header(&form, "grant_type"),
+					   evhttp_find_header(&form, "scope"),
+					   evhttp_find_header(&form, "client_id"),
+					   evhttp_find_header(&form, "client_secret"), &e);
+	else
+		rc = wns_check_token(srv->cfg, evhttp_find_header(&form, "grant_type"),
+				     evhttp_find_header(&form, "scope"),
+				     evhttp_find_header(&form, "client_id"),
+				     evhttp_find_header(&form, "client_secret"), &e);
 	if (rc != 0)
 		goto out;
 	if (bearer_issue(entra ? srv->entra_tokens : srv->tokens, entra ? "eyJ0eXAi" : "EgA",
@@ -356,14 +370,14 @@ static void on_request(struct h2_req *req, void *arg)
 	}
 	if (strcmp(path, "/accesstoken.srf") == 0) {
 		if (strcmp(method, "POST") == 0)
-			handle_token(srv, req, 0);
+			handle_token(srv, req, path, 0);
 		else
 			respond(srv, req, NULL, 405, NULL, "Only POST is allowed", -1, 0, 0);
 		return;
 	}
 	if (wns_entra_path(path)) {
 		if (strcmp(method, "POST") == 0)
-			handle_token(srv, req, 1);
+			handle_token(srv, req, path, 1);
 		else
 			respond(srv, req, NULL, 405, NULL, "Only POST is allowed", -1, 0, 0);
 		return;

@@ -42,14 +42,16 @@ int wns_check_token(const struct emu_config *cfg, const char *grant_type, const 
 		    const char *client_id, const char *client_secret, struct wns_oauth_error *e);
 
 /*
- * The same for the Entra endpoint (providers.md §4.1): grant_type
- * client_credentials (else 400 unsupported_grant_type), the client id and
- * secret (else 401 invalid_client), scope https://wns.windows.com/.default
- * (else 400 invalid_scope).  The emulator has one WNS identity: its client
- * id here is the same package SID string as on /accesstoken.srf.
+ * The same for the Entra endpoint (providers.md §4.1), reached at path
+ * (/{tenant}/oauth2/v2.0/token, see wns_entra_path): grant_type
+ * client_credentials (else 400 unsupported_grant_type), the path's tenant
+ * is cfg's Entra tenant id, ignoring case (else 400 invalid_request), the
+ * Entra client id and secret (else 401 invalid_client), scope
+ * https://wns.windows.com/.default (else 400 invalid_scope).  The Entra app
+ * is its own identity, not the package SID of /accesstoken.srf.
  */
-int wns_check_entra_token(const struct emu_config *cfg, const char *grant_type, const char *scope,
-			  const char *client_id, const char *client_secret,
+int wns_check_entra_token(const struct emu_config *cfg, const char *path, const char *grant_type,
+			  const char *scope, const char *client_id, const char *client_secret,
 			  struct wns_oauth_error *e);
 
 /* 1 if path is /{tenant}/oauth2/v2.0/token with a tenant id or domain name. */

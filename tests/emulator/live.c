@@ -135,8 +135,14 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
 			    c->n_settings < LIVE_MAX_SETTINGS)
 				c->max_streams[c->n_settings++] = frame->settings.iv[i].value;
 	} else if (frame->hd.type == NGHTTP2_GOAWAY) {
+		size_t n = frame->goaway.opaque_data_len;
+
+		if (n >= sizeof(c->goaway_debug))
+			n = sizeof(c->goaway_debug) - 1;
 		c->goaway = 1;
 		c->goaway_last = frame->goaway.last_stream_id;
+		memcpy(c->goaway_debug, frame->goaway.opaque_data, n);
+		c->goaway_debug[n] = '\0';
 	}
 	return 0;
 }
@@ -147,8 +153,15 @@ static int on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint
 {
 	struct live_resp *r = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
 
-	if (r && namelen == 7 && memcmp(name, ":status", 7) == 0)
+	if (!r)
+		return 0;
+	if (namelen == 7 && memcmp(name, ":status", 7) == 0)
 		r->status = atoi((const char *)value);
+	else if (namelen == 7 && memcmp(name, "apns-id", 7) == 0 && valuelen < sizeof(r->apns_id))
+		memcpy(r->apns_id, value, valuelen + 1);
+	else if (namelen == 14 && memcmp(name, "apns-unique-id", 14) == 0 &&
+		 valuelen < sizeof(r->unique_id))
+		memcpy(r->unique_id, value, valuelen + 1);
 	return 0;
 }
 

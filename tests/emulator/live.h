@@ -3,7 +3,7 @@
  * credentials from settings_init_dir in a temporary directory) served by a
  * forked child on 127.0.0.1 port 0, and a blocking HTTP/2-over-TLS client
  * built on an nghttp2 client session that keeps what the tests look at:
- * the server's SETTINGS, GOAWAY, each stream's status and body, and how the
+ * the server's SETTINGS, GOAWAY, each stream's status, apns ids and body, and how the
  * connection ended.  One thread; the child serves until live_stop.
  */
 #ifndef HERALD_TESTS_EMULATOR_LIVE_H
@@ -48,9 +48,11 @@ void live_stop(struct live_emu *e);
 
 struct live_resp {
 	int32_t id;
-	int status;   /* 0 until the headers came */
-	int done;     /* the stream closed */
-	uint32_t rst; /* RST_STREAM error code when reset, else 0 */
+	int status;	    /* 0 until the headers came */
+	int done;	    /* the stream closed */
+	uint32_t rst;	    /* RST_STREAM error code when reset, else 0 */
+	char apns_id[40];   /* the answer's apns-id, "" if none */
+	char unique_id[40]; /* the answer's apns-unique-id, "" if none */
 	char body[512];
 	size_t body_len;
 	const char *req_body; /* what is sent */
@@ -69,6 +71,7 @@ struct live_conn {
 	size_t n_settings;
 	int goaway;
 	int32_t goaway_last;
+	char goaway_debug[128]; /* the GOAWAY's debug data, as text */
 	struct live_resp resp[LIVE_MAX_STREAMS];
 	size_t n;
 };

@@ -4,8 +4,11 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/pem.h>
 
 #include "emulator/apns.h"
 #include "emulator/jwt.h"
@@ -15,6 +18,8 @@
 #define KID2  "KEY2222222" /* same team as the test vector */
 #define KID3  "KEY3333333" /* another team */
 #define TEAM3 "TEAM333333"
+#define KID4  "KEY4444444" /* topic-specific: TOPIC only */
+#define KID5  "KEY5555555" /* team-scoped: sandbox only */
 #define TOPIC "com.example.herald"
 #define DEV   "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define NOW   (TV_IAT + 60)
@@ -35,12 +40,23 @@ static int suite_init(void)
 	strcpy(cfg.apns_keys[2].key_id, KID3);
 	strcpy(cfg.apns_keys[2].team_id, TEAM3);
 	cfg.apns_keys[2].key = EVP_EC_gen("P-256");
-	cfg.n_apns_keys = 3;
+	strcpy(cfg.apns_keys[3].key_id, KID4);
+	strcpy(cfg.apns_keys[3].team_id, TV_TEAM);
+	cfg.apns_keys[3].key = EVP_EC_gen("P-256");
+	strcpy(cfg.apns_keys[3].topics, "com.example.other " TOPIC);
+	strcpy(cfg.apns_keys[4].key_id, KID5);
+	strcpy(cfg.apns_keys[4].team_id, TV_TEAM);
+	cfg.apns_keys[4].key = EVP_EC_gen("P-256");
+	cfg.apns_keys[4].env = EMU_KEY_SANDBOX;
+	cfg.n_apns_keys = 5;
 	strcpy(cfg.bundle_id, TOPIC);
 	st = state_new(10);
 	if (live_init(&emu) != 0)
 		return 1;
-	return cfg.apns_keys[0].key && cfg.apns_keys[1].key && cfg.apns_keys[2].key && st ? 0 : 1;
+	return cfg.apns_keys[0].key && cfg.apns_keys[1].key && cfg.apns_keys[2].key &&
+			       cfg.apns_keys[3].key && cfg.apns_keys[4].key && st
+		       ? 0
+		       : 1;
 }
 
 static int suite_clean(void)
@@ -329,7 +345,117 @@ static void test_cert_auth(void)
 	CU_ASSERT_EQUAL(v.status, 400);
 	CU_ASSERT_STRING_EQUAL(v.reason, "TopicDisallowed");
 	CU_ASSERT_EQUAL(auth.succeeded, 1);
+	/* A certificate for the other environment only (§1.6). */
+	auth.cert_wrong_env = 1;
+	r.topic = TOPIC;
+	apns_check(&cfg, st, &auth, &r, NOW, &v);
+	CU_ASSERT_EQUAL(v.status, 403);
+	CU_ASSERT_STRING_EQUAL(v.reason, "BadCertificateEnvironment");
 	apns_conn_auth_clear(&auth);
+}
+
+/* init's client certificate is universal: it carries both environment extensions. */
+static void test_cert_env(void)
+{
+	char path[300];
+	FILE *f;
+	X509 *cert;
+
+	snprintf(path, sizeof(path), "%s/apns-cert.pem", emu.dir);
+	f = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	cert = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cert);
+	CU_ASSERT_FALSE(apns_cert_wrong_env(cert, 0));
+	CU_ASSERT_FALSE(apns_cert_wrong_env(cert, 1));
+	X509_free(cert);
+}
+
+/*
+ * Apple's 2025 key kinds (providers.md §1.5, §1.7 step 8): a topic-specific
+ * key signs for its topics (and their suffixed push-type topics) only, else
+ * InvalidProviderToken; a team-scoped key works in its own environment only,
+ * else BadEnvironmentKeyIdInToken.
+ */
+static void test_key_scope(void)
+{
+	char *topic_key = bearer(3, KID4, TV_TEAM, TV_IAT);
+	char *sandbox_key = bearer(4, KID5, TV_TEAM, TV_IAT);
+	struct apns_request r = good();
+
+	r.authorization = topic_key;
+	check(r, 200, NULL);
+	r.topic = TOPIC ".voip";
+	r.push_type = "voip";
+	check(r, 200, NULL);
+	r.topic = "com.example.other";
+	r.push_type = "alert";
+	check(r, 200, NULL);
+	r.topic = "com.example.her"; /* a prefix of a listed topic is another topic */
+	check(r, 403, "InvalidProviderToken");
+	r.topic = "com.someone.else";
+	check(r, 403, "InvalidProviderToken");
+	r = good();
+	r.topic = "com.someone.else"; /* an older key covers every topic */
+	check(r, 200, NULL);
+
+	r = good();
+	r.authorization = sandbox_key;
+	check(r, 403, "BadEnvironmentKeyIdInToken");
+	cfg.apns_sandbox = 1;
+	check(r, 200, NULL);
+	r.authorization = "bearer " TV_TOKEN; /* an older key works in both */
+	check(r, 200, NULL);
+	cfg.apns_sandbox = 0;
+	free(topic_key);
+	free(sandbox_key);
+}
+
+/* emulator.json's "topics" and "environment" of a key, and what it refuses. */
+static void test_key_scope_config(void)
+{
+	static const char *const bad[] = {"\"topics\": \"com.a\"", "\"topics\": [\"\"]",
+					  "\"topics\": [\"a b\"]", "\"topics\": [7]",
+					  "\"environment\": \"staging\""};
+	struct emu_config c;
+	char path[300], err[256];
+	json_t *root, *key;
+
+	snprintf(path, sizeof(path), "%s/emulator.json", emu.dir);
+	root = json_load_file(path, 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	key = json_array_get(json_object_get(json_object_get(root, "apns"), "keys"), 0);
+	json_object_set_new(key, "topics", json_pack("[s, s]", "com.a", "com.b"));
+	json_object_set_new(key, "environment", json_string("production"));
+	CU_ASSERT_EQUAL_FATAL(json_dump_file(root, path, 0), 0);
+	CU_ASSERT_EQUAL(settings_load(&c, emu.dir, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.apns_keys[0].topics, "com.a com.b");
+	CU_ASSERT_EQUAL(c.apns_keys[0].env, EMU_KEY_PRODUCTION);
+	CU_ASSERT_TRUE(settings_key_covers(&c.apns_keys[0], "com.b.voip"));
+	CU_ASSERT_FALSE(settings_key_covers(&c.apns_keys[0], "com.c"));
+	settings_free(&c);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[128];
+		json_t *one;
+
+		snprintf(text, sizeof(text), "{%s}", bad[i]);
+		one = json_loads(text, 0, NULL);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(one);
+		json_object_del(key, "topics");
+		json_object_del(key, "environment");
+		json_object_update(key, one);
+		json_decref(one);
+		CU_ASSERT_EQUAL_FATAL(json_dump_file(root, path, 0), 0);
+		CU_ASSERT_EQUAL(settings_load(&c, emu.dir, err, sizeof(err)), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "apns.keys[0]."));
+		settings_free(&c);
+	}
+	/* Put the file back as init wrote it. */
+	json_object_del(key, "topics");
+	json_object_del(key, "environment");
+	CU_ASSERT_EQUAL(json_dump_file(root, path, 0), 0);
+	json_decref(root);
 }
 
 static void test_uuid(void)
@@ -386,6 +512,43 @@ static void test_stream_limit(void)
 	live_stop(&emu);
 }
 
+/*
+ * Success is 200 with an apns-id (a new UUID when the request sent none);
+ * only the development host adds apns-unique-id (providers.md §1.3, §1.7
+ * step 10).  A failure carries an apns-id too.
+ */
+static void test_success_ids(void)
+{
+	static struct live_conn c;
+	const char *body = "{\"aps\":{\"alert\":\"hi\"}}";
+
+	for (int sandbox = 0; sandbox <= 1; sandbox++) {
+		emu.cfg.apns_sandbox = sandbox; /* the served child gets this copy */
+		CU_ASSERT_EQUAL_FATAL(live_serve(&emu, NULL, NULL), 0);
+		CU_ASSERT_EQUAL_FATAL(live_connect(&c, emu.port), 0);
+		CU_ASSERT_EQUAL(live_post(&c, DEV, emu.bearer, TOPIC, body), 0);
+		CU_ASSERT_EQUAL(live_post(&c, DEV, emu.bearer, TOPIC, ""), 1);
+		CU_ASSERT_TRUE(live_wait(&c, 0, 2));
+		CU_ASSERT_EQUAL(c.resp[0].status, 200);
+		CU_ASSERT_EQUAL(c.resp[0].body_len, 0);
+		CU_ASSERT_TRUE(apns_uuid_valid(c.resp[0].apns_id));
+		if (sandbox) {
+			CU_ASSERT_TRUE(apns_uuid_valid(c.resp[0].unique_id));
+			CU_ASSERT_STRING_NOT_EQUAL(c.resp[0].unique_id, c.resp[0].apns_id);
+		} else {
+			CU_ASSERT_STRING_EQUAL(c.resp[0].unique_id, "");
+		}
+		CU_ASSERT_EQUAL(c.resp[1].status, 400);
+		CU_ASSERT_STRING_EQUAL(c.resp[1].body, "{\"reason\":\"PayloadEmpty\"}");
+		CU_ASSERT_TRUE(apns_uuid_valid(c.resp[1].apns_id));
+		CU_ASSERT_STRING_EQUAL(c.resp[1].unique_id, "");
+		CU_ASSERT_STRING_NOT_EQUAL(c.resp[1].apns_id, c.resp[0].apns_id);
+		live_close(&c);
+		live_stop(&emu);
+	}
+	emu.cfg.apns_sandbox = 0;
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -397,8 +560,12 @@ int main(void)
 		{"path and payload", test_path_and_payload},
 		{"per-token rules", test_rules},
 		{"certificate auth", test_cert_auth},
+		{"certificate environment extensions", test_cert_env},
+		{"key kinds: topic-specific and environment-scoped keys", test_key_scope},
+		{"key kinds in emulator.json", test_key_scope_config},
 		{"apns-id syntax", test_uuid},
 		{"stream limit: 1 until the first success, then 1000", test_stream_limit},
+		{"success: apns-id, apns-unique-id only in sandbox", test_success_ids},
 		CU_TEST_INFO_NULL,
 	};
 

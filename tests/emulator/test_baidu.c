@@ -129,6 +129,9 @@ static void test_check(void)
 	resign(p);
 	check(PUSHURL, p, NOW, 30602);
 	json_object_set_new(p, "channel_id", json_string("3812345678901234567"));
+	json_object_del(p, "msg"); /* §6.5: a missing msg is 30602 too */
+	resign(p);
+	CU_ASSERT_EQUAL(check(PUSHURL, p, NOW, 30602), 400);
 	json_object_set_new(p, "msg", json_string("not json"));
 	resign(p);
 	check(PUSHURL, p, NOW, 30602); /* msg_type 1 wants a JSON notification */

@@ -131,6 +131,36 @@ expect 200 '' "APNs certificate auth without apns-topic (the certificate's topic
 req --cert "$dir/apns-cert.pem" --key "$dir/apns-cert-key.pem" -H "apns-topic: com.other.app" \
 	-d '{"aps":{}}' "$url"
 expect 400 '"TopicDisallowed"' "APNs certificate auth, topic not covered"
+# A certificate the emulator's CA did not sign (self-signed, same topic) fails the handshake.
+if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+	-subj "/UID=com.example.test/CN=Apple Push Services: com.example.test" \
+	-keyout "$tmp/rogue-key.pem" -out "$tmp/rogue.pem" >/dev/null 2>&1; then
+	req --cert "$tmp/rogue.pem" --key "$tmp/rogue-key.pem" -d '{"aps":{}}' "$url"
+	[ "$status" = 000 ] && ok "APNs refuses a client certificate its CA did not sign" ||
+		fail "APNs accepted a self-signed client certificate: $status"
+else
+	fail "openssl cannot make a self-signed certificate"
+fi
+# Certificates the CA signed for one environment (Apple's extension OIDs, §1.6); this
+# emulator is production.
+env_cert() { # NAME OID
+	printf 'extendedKeyUsage=clientAuth\n%s=ASN1:NULL\n' "$2" >"$tmp/$1.ext"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-subj "/UID=com.example.test/CN=Apple Push Services: com.example.test" \
+		-keyout "$tmp/$1-key.pem" -out "$tmp/$1.csr" >/dev/null 2>&1 &&
+		openssl x509 -req -in "$tmp/$1.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca-key.pem" \
+			-CAcreateserial -CAserial "$tmp/ca.srl" -days 1 -extfile "$tmp/$1.ext" \
+			-out "$tmp/$1.pem" >/dev/null 2>&1
+}
+if env_cert dev 1.2.840.113635.100.6.3.1 && env_cert prod 1.2.840.113635.100.6.3.2; then
+	req --cert "$tmp/dev.pem" --key "$tmp/dev-key.pem" -d '{"aps":{}}' "$url"
+	expect 403 '{"reason":"BadCertificateEnvironment"}' \
+		"APNs development certificate on the production emulator: BadCertificateEnvironment"
+	req --cert "$tmp/prod.pem" --key "$tmp/prod-key.pem" -d '{"aps":{}}' "$url"
+	expect 200 '' "APNs production certificate on the production emulator"
+else
+	fail "openssl cannot sign an environment certificate with the emulator's CA"
+fi
 
 # ---- scripted outcomes ----
 dead=1111111111111111111111111111111111111111111111111111111111111111
@@ -140,7 +170,9 @@ cat >"$tmp/rules.json" <<EOF
  {"provider": "apns", "token": "$dead", "status": 410, "timestamp": 1700000000000},
  {"provider": "apns", "token": "$busy", "status": 429, "retry_after": 30},
  {"provider": "fcm", "token": "dead-fcm-token", "reason": "UNREGISTERED"},
- {"provider": "fcm", "token": "busy-fcm-token", "status": 503, "retry_after": 12}
+ {"provider": "fcm", "token": "busy-fcm-token", "status": 503, "retry_after": 12},
+ {"provider": "fcm", "token": "quota-fcm-token", "status": 429, "retry_after": 60},
+ {"provider": "fcm", "token": "other-sender-token", "reason": "SENDER_ID_MISMATCH"}
 ]}
 EOF
 "$emu" rules -d "$dir" "$tmp/rules.json" >/dev/null || fail "rules sub-command"
@@ -189,6 +221,20 @@ if [ "$status" = 503 ] && grep -qi '^retry-after: 12' "$tmp/hdrs"; then
 else
 	fail "FCM 503 rule: $status"
 fi
+fcm_req -d '{"message":{"token":"quota-fcm-token"}}' "$send"
+if [ "$status" = 429 ] && grep -qi '^retry-after: 60' "$tmp/hdrs" &&
+	grep -q '"status":"RESOURCE_EXHAUSTED"' "$tmp/body" && grep -q '"errorCode":"QUOTA_EXCEEDED"' "$tmp/body"; then
+	ok "FCM 429 RESOURCE_EXHAUSTED/QUOTA_EXCEEDED with Retry-After from a rule"
+else
+	fail "FCM 429 rule: $status $(cat "$tmp/body")"
+fi
+fcm_req -d '{"message":{"token":"other-sender-token"}}' "$send"
+if [ "$status" = 403 ] && grep -q '"status":"PERMISSION_DENIED"' "$tmp/body" &&
+	grep -q '"errorCode":"SENDER_ID_MISMATCH"' "$tmp/body"; then
+	ok "FCM token of another project: 403 PERMISSION_DENIED/SENDER_ID_MISMATCH from a rule"
+else
+	fail "FCM SENDER_ID_MISMATCH rule: $status $(cat "$tmp/body")"
+fi
 fcm_req -d '{"message":{"token":"t"}}' "https://127.0.0.1:$fcm/v1/projects/other/messages:send"
 expect 403 '"PERMISSION_DENIED"' "FCM send to another project"
 fcm_req -d '{"message":{"token":"t"},"validate_only":true}' "$send"
@@ -196,8 +242,8 @@ expect 200 'messages/fake_message_id' "FCM validate_only"
 
 # ---- inspection ----
 out=$("$emu" count -d "$dir")
-echo "$out" | grep -q '"apns":13' || fail "count apns: $out"
-echo "$out" | grep -q '"fcm":8' || fail "count fcm: $out"
+echo "$out" | grep -q '"apns":15' || fail "count apns: $out"
+echo "$out" | grep -q '"fcm":10' || fail "count fcm: $out"
 echo "$out" | grep -q '"oauth":3' || fail "count oauth: $out"
 out=$(curl -sS "http://127.0.0.1:$ctl/v1/requests?provider=apns&token=$dead")
 echo "$out" | grep -q '"apns-topic":"com.example.test"' && echo "$out" | grep -q '"status":410' ||

@@ -232,6 +232,8 @@ req --data-urlencode grant_type=client_credentials --data-urlencode scope=messag
 adm_token=$(sed -E 's/.*"access_token":"([^"]+)".*/\1/' "$tmp/body")
 send_adm amzn1.adm-registration.v3.gone '{"data":{"a":"1"}}'
 expect 400 '{"reason":"Unregistered"}' "ADM Unregistered from a rule"
+send_adm 'amzn1.adm-registration.v3.bad%25id' '{"data":{"a":"1"}}'
+expect 400 '{"reason":"InvalidRegistrationId"}' "ADM malformed registration id: InvalidRegistrationId"
 send_adm amzn1.adm-registration.v3.old '{"data":{"a":"1"}}'
 expect 200 '{"registrationID":"amzn1.adm-registration.v3.new"}' "ADM canonical registration id from a rule"
 send_adm amzn1.adm-registration.v3.busy '{"data":{"a":"1"}}'
@@ -345,20 +347,39 @@ out=$(curl -sS "http://127.0.0.1:$ctl/v1/requests?provider=wns&token=gone")
 echo "$out" | grep -q '"status":410' && echo "$out" | grep -q '"x-wns-type":"wns/toast"' ||
 	fail "WNS inspection by channel: $out"
 [ "$(count_of wns-oauth)" = 4 ] || fail "wns-oauth count $(count_of wns-oauth)"
-# Microsoft Entra's token endpoint (Windows App SDK apps): toast and raw only.
-entra_url="$wns/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"
-req --data-urlencode grant_type=client_credentials --data-urlencode "client_id=$wns_sid" \
-	--data-urlencode "client_secret=$wns_secret" \
+# Microsoft Entra's token endpoint (Windows App SDK apps): toast and raw only.  init gives the
+# Entra app its own tenant, client id and secret, and prints the ids (not the secret).
+entra_tenant=$(conf entra_tenant_id)
+entra_id=$(conf entra_client_id)
+entra_secret=$(conf entra_client_secret)
+[ -n "$entra_tenant" ] && [ -n "$entra_id" ] && [ -n "$entra_secret" ] ||
+	fail "emulator.json has no wns.entra_tenant_id, entra_client_id and entra_client_secret"
+grep -q -- "$entra_tenant" "$tmp/init.out" && grep -q -- "$entra_id" "$tmp/init.out" &&
+	ok "init prints the WNS Entra tenant and client id" ||
+	fail "init does not print the WNS Entra tenant and client id"
+grep -q -- "$entra_secret" "$tmp/init.out" && fail "init prints the WNS Entra client secret"
+entra_url="$wns/$entra_tenant/oauth2/v2.0/token"
+req --data-urlencode grant_type=client_credentials --data-urlencode "client_id=$entra_id" \
+	--data-urlencode "client_secret=$entra_secret" \
 	--data-urlencode scope=https://wns.windows.com/.default "$entra_url"
 expect 200 '"token_type":"Bearer","expires_in":3599' "WNS Entra token endpoint"
 has_header 'cache-control: no-store' || fail "Entra token answer without Cache-Control: no-store"
 entra_token=$(sed -E 's/.*"access_token":"([^"]+)".*/\1/' "$tmp/body")
-req --data-urlencode grant_type=client_credentials --data-urlencode "client_id=$wns_sid" \
+req --data-urlencode grant_type=client_credentials --data-urlencode "client_id=$entra_id" \
 	--data-urlencode "client_secret=nope" \
 	--data-urlencode scope=https://wns.windows.com/.default "$entra_url"
 expect 401 '"error":"invalid_client"' "WNS Entra token endpoint, wrong secret: 401 invalid_client"
 req --data-urlencode grant_type=client_credentials --data-urlencode "client_id=$wns_sid" \
-	--data-urlencode "client_secret=$wns_secret" --data-urlencode scope=notify.windows.com \
+	--data-urlencode "client_secret=$wns_secret" \
+	--data-urlencode scope=https://wns.windows.com/.default "$entra_url"
+expect 401 '"error":"invalid_client"' "WNS Entra token endpoint, the package SID: 401 invalid_client"
+req --data-urlencode grant_type=client_credentials --data-urlencode "client_id=$entra_id" \
+	--data-urlencode "client_secret=$entra_secret" \
+	--data-urlencode scope=https://wns.windows.com/.default \
+	"$wns/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"
+expect 400 '"error":"invalid_request"' "WNS Entra token endpoint, another tenant: 400 invalid_request"
+req --data-urlencode grant_type=client_credentials --data-urlencode "client_id=$entra_id" \
+	--data-urlencode "client_secret=$entra_secret" --data-urlencode scope=notify.windows.com \
 	"$entra_url"
 expect 400 '"error":"invalid_scope"' "WNS Entra token endpoint, the classic scope: 400 invalid_scope"
 req -H "Authorization: Bearer $entra_token" -H "X-WNS-Type: wns/toast" -H "Content-Type: text/xml" \
@@ -536,6 +557,19 @@ has_header 'retry-after: 300' || fail "MPNS 503 rule without Retry-After"
 out=$(curl -sS "http://127.0.0.1:$ctl/v1/requests?provider=mpns&token=EXPIRED")
 echo "$out" | grep -q '"status":404' && echo "$out" | grep -q '"x-notificationclass":"2"' ||
 	fail "MPNS inspection by channel: $out"
+# The unauthenticated daily cap (providers.md §5.2: 500 per subscription per day): the 501st
+# raw notification to one throttled channel is 406 Dropped/Active; an authenticated channel
+# has no cap.  One curl, one kept-alive connection.
+codes=$(curl -sS --http1.1 --max-time 60 --cacert "$dir/ca.pem" -o /dev/null -w '%{http_code}\n' \
+	-H "Content-Type: application/octet-stream" -H "X-NotificationClass: 3" --data-binary raw \
+	$(seq 1 501 | sed "s|.*|$mpns/throttledthirdparty/01.00/CAPTEST|"))
+[ "$(echo "$codes" | head -n 500 | grep -c '^200$')" = 500 ] && [ "$(echo "$codes" | tail -n 1)" = 406 ] &&
+	ok "MPNS unauthenticated daily cap: 500 accepted, the 501st 406" ||
+	fail "MPNS daily cap: $(echo "$codes" | sort | uniq -c | tr '\n' ' ')"
+req -H "Content-Type: application/octet-stream" -H "X-NotificationClass: 3" --data-binary raw \
+	"$mpns/throttledthirdparty/01.00/CAPTEST"
+[ "$status" = 406 ] && mpns_statuses Dropped - Active && ok "MPNS over the daily cap: 406 Dropped/Active" ||
+	fail "MPNS over the daily cap: $status"
 
 # ---- clean stop ----
 kill "$pid"

@@ -84,6 +84,8 @@ static void test_goaway(void)
 		live_post(&conn, DEV, emu.bearer, TOPIC, BODY);
 	CU_ASSERT_TRUE(live_wait_closed(&conn));
 	CU_ASSERT_TRUE(conn.goaway);
+	/* Apple's GOAWAY names its reason in JSON, as its answers do (providers.md §1.7). */
+	CU_ASSERT_STRING_EQUAL(conn.goaway_debug, "{\"reason\":\"Shutdown\"}");
 	/* The fifth stream (id 9) is the last one processed; the others were refused. */
 	CU_ASSERT_EQUAL(conn.goaway_last, conn.resp[4].id);
 	CU_ASSERT_EQUAL(conn.goaway_last, 9);
@@ -231,7 +233,8 @@ int main(void)
 {
 	CU_TestInfo tests[] = {
 		{"error rate: about 30% of 1000 requests answered 503", test_error_rate},
-		{"GOAWAY after every 5 streams, then the connection closes", test_goaway},
+		{"GOAWAY {\"reason\":\"Shutdown\"} after every 5 streams, then the connection closes",
+		 test_goaway},
 		{"connection reset at every 3rd request", test_reset},
 		{"a drop rule loses the connection for its token", test_drop_token},
 		{"per-topic throttling answers 429 TooManyRequests", test_throttle},

@@ -9,7 +9,10 @@
 #include "emulator/wns.h"
 #include "tests/emulator/keys.h"
 
-#define SID "ms-app://s-1-15-2-1-2-3"
+#define SID	    "ms-app://s-1-15-2-1-2-3"
+#define TENANT	    "72f988bf-86f1-41af-91ab-2d7cd011db47"
+#define ENTRA_ID    "6f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
+#define ENTRA_SCOPE "https://wns.windows.com/.default"
 
 static struct emu_config cfg;
 
@@ -18,6 +21,9 @@ static int suite_init(void)
 	memset(&cfg, 0, sizeof(cfg));
 	strcpy(cfg.wns_sid, SID);
 	strcpy(cfg.wns_secret, "s3cret");
+	strcpy(cfg.wns_entra_tenant, TENANT);
+	strcpy(cfg.wns_entra_client_id, ENTRA_ID);
+	strcpy(cfg.wns_entra_secret, "entra-s3cret");
 	return 0;
 }
 
@@ -54,11 +60,13 @@ static void test_token(void)
 	token(NULL, "notify.windows.com", SID, "s3cret", "unsupported_grant_type");
 }
 
-static void entra(const char *grant, const char *scope, const char *id, const char *secret,
-		  int http, const char *error)
+#define ENTRA_PATH "/" TENANT "/oauth2/v2.0/token"
+
+static void entra_at(const char *path, const char *grant, const char *scope, const char *id,
+		     const char *secret, int http, const char *error)
 {
 	struct wns_oauth_error e = {0};
-	int rc = wns_check_entra_token(&cfg, grant, scope, id, secret, &e);
+	int rc = wns_check_entra_token(&cfg, path, grant, scope, id, secret, &e);
 
 	if (!error) {
 		CU_ASSERT_EQUAL(rc, 0);
@@ -69,18 +77,39 @@ static void entra(const char *grant, const char *scope, const char *id, const ch
 	CU_ASSERT_STRING_EQUAL(e.error, error);
 }
 
+static void entra(const char *grant, const char *scope, const char *id, const char *secret,
+		  int http, const char *error)
+{
+	entra_at(ENTRA_PATH, grant, scope, id, secret, http, error);
+}
+
 static void test_entra_token(void)
 {
-	entra("client_credentials", "https://wns.windows.com/.default", SID, "s3cret", 0, NULL);
-	entra("client_credentials", "https://wns.windows.com/.default", SID, "wrong", 401,
-	      "invalid_client");
-	entra("client_credentials", "https://wns.windows.com/.default", NULL, "s3cret", 401,
-	      "invalid_client");
+	entra("client_credentials", ENTRA_SCOPE, ENTRA_ID, "entra-s3cret", 0, NULL);
+	entra("client_credentials", ENTRA_SCOPE, ENTRA_ID, "wrong", 401, "invalid_client");
+	entra("client_credentials", ENTRA_SCOPE, NULL, "entra-s3cret", 401, "invalid_client");
+	/* The Entra app is its own identity: the package SID and its secret are not it. */
+	entra("client_credentials", ENTRA_SCOPE, SID, "s3cret", 401, "invalid_client");
+	entra("client_credentials", ENTRA_SCOPE, ENTRA_ID, "s3cret", 401, "invalid_client");
+	/* The tenant in the URL is the emulator's, in any case, and nobody else's. */
+	entra_at("/72F988BF-86F1-41AF-91AB-2D7CD011DB47/oauth2/v2.0/token", "client_credentials",
+		 ENTRA_SCOPE, ENTRA_ID, "entra-s3cret", 0, NULL);
+	entra_at("/00000000-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token", "client_credentials",
+		 ENTRA_SCOPE, ENTRA_ID, "entra-s3cret", 400, "invalid_request");
+	entra_at("/72f988bf-86f1-41af-91ab-2d7cd011db4/oauth2/v2.0/token", "client_credentials",
+		 ENTRA_SCOPE, ENTRA_ID, "entra-s3cret", 400, "invalid_request");
+	entra_at("/contoso.onmicrosoft.com/oauth2/v2.0/token", "client_credentials", ENTRA_SCOPE,
+		 ENTRA_ID, "entra-s3cret", 400, "invalid_request");
 	/* The classic scopes are not Entra's. */
-	entra("client_credentials", "notify.windows.com", SID, "s3cret", 400, "invalid_scope");
-	entra("client_credentials", NULL, SID, "s3cret", 400, "invalid_scope");
-	entra("authorization_code", "https://wns.windows.com/.default", SID, "s3cret", 400,
+	entra("client_credentials", "notify.windows.com", ENTRA_ID, "entra-s3cret", 400,
+	      "invalid_scope");
+	entra("client_credentials", NULL, ENTRA_ID, "entra-s3cret", 400, "invalid_scope");
+	entra("authorization_code", ENTRA_SCOPE, ENTRA_ID, "entra-s3cret", 400,
 	      "unsupported_grant_type");
+	/* A directory from an older init has no Entra identity: nothing is accepted. */
+	cfg.wns_entra_tenant[0] = '\0';
+	entra("client_credentials", ENTRA_SCOPE, ENTRA_ID, "entra-s3cret", 400, "invalid_request");
+	strcpy(cfg.wns_entra_tenant, TENANT);
 	/* And Entra's scope is not the classic endpoint's. */
 	token("client_credentials", "https://wns.windows.com/.default", SID, "s3cret",
 	      "invalid_scope");
