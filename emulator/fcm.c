@@ -837,8 +837,8 @@ static void handle_send(struct fcm_server *srv, struct h2_req *req, const char *
 	json_decref(body);
 	return;
 fail:
+	respond_error(srv, req, EMU_FCM, token, &e, 0); /* token is borrowed from body */
 	json_decref(body);
-	respond_error(srv, req, EMU_FCM, token, &e, 0);
 }
 
 /* ---- legacy HTTP API (/fcm/send, providers.md §2.6) --------------------------- */
