@@ -192,6 +192,14 @@ endpoint E_ADM "$A_ADM" "$T_ADM"
 endpoint E_WNS "$A_WNS" "https://127.0.0.1:$WNS_PORT/?token=$T_WNS"
 endpoint E_MPNS "$A_MPNS" "https://127.0.0.1:$MPNS_PORT/unthrottledthirdparty/01.00/$T_MPNS"
 endpoint E_BAIDU "$A_BAIDU" "$T_BAIDU" --attr ChannelId="$T_BAIDU" --attr UserId=six-user
+# SNS's rule for Baidu: ChannelId and UserId attributes, and the token is the ChannelId
+cli endpoint create --app-arn "$A_BAIDU" --token 1234 --attr ChannelId=1234
+like "$rc $err" '^[1-9].*UserId' "BAIDU: an endpoint without UserId is refused"
+cli endpoint create --app-arn "$A_BAIDU" --token 1234 --attr ChannelId=5678 --attr UserId=u
+like "$rc $err" '^[1-9].*ChannelId' "BAIDU: a token other than the ChannelId is refused"
+cli --output json endpoint get --arn "$E_BAIDU"
+is "$(printf '%s' "$out" | jq -c '.Attributes | [.ChannelId, .UserId, .Token]')" \
+	"[\"$T_BAIDU\",\"six-user\",\"$T_BAIDU\"]" "BAIDU: the endpoint keeps ChannelId and UserId"
 ENDPOINTS="$E_APNS $E_SANDBOX $E_FCM $E_LEGACY $E_ADM $E_WNS $E_MPNS $E_BAIDU"
 
 cli --output text topic create --name six
