@@ -16,6 +16,8 @@
 #  3. herald stats: every application delivered both; the delivery status
 #     log (SuccessFeedbackSampleRate=100): one SUCCESS line per endpoint and
 #     message, with the fields of SNS's delivery status records.
+#  4. A message that waited (a 503 with Retry-After, then the retry): FCM,
+#     v1 and legacy, gets what is left of its TTL, as SNS passes it.
 #
 # Skips (exit 77) only when curl or jq is missing.
 set -u
@@ -62,7 +64,7 @@ cli_extra_conf="drivers: {
   mpns = { hosts = \"127.0.0.1\"; };
   baidu = { url = \"http://127.0.0.1:$BAIDU_PORT\"; };
 };
-delivery: { status_log = \"$STATUS_LOG\"; };"
+delivery: { status_log = \"$STATUS_LOG\"; min_delay_ms = 500; };"
 cli_daemon_start
 trap six_cleanup EXIT
 
@@ -554,5 +556,41 @@ like "$(printf '%s' "$log" | jq -r --arg e "$E_APNS" '.[] | select(.delivery.des
 	"^${T_APNS%"${T_APNS#????????}"}…$" "status log: the token's first characters"
 like "$(printf '%s' "$log" | jq -r --arg e "$E_FCM" '.[] | select(.delivery.destination == $e) | .delivery.providerResponse' | head -1)" \
 	"projects/$project/messages/" "status log: FCM's answer as the providerResponse"
+
+# ---- 4. a message that waited: FCM gets what is left of its TTL ----
+
+# One 503 with Retry-After: 2 s, then the retry (SNS passes the remaining TTL).
+printf '%s' '{"rules":[
+ {"provider":"fcm","token":"six-wait","status":503,"reason":"UNAVAILABLE","retry_after":2},
+ {"provider":"fcm","token":"six-wait-legacy","status":503,"retry_after":2}]}' |
+	curl -sS -X PUT --data-binary @- "$CTL/v1/rules" >/dev/null
+endpoint W_FCM "$A_FCM" six-wait
+endpoint W_LEGACY "$A_LEGACY" six-wait-legacy
+for e in "$W_FCM" "$W_LEGACY"; do
+	cli publish --target-arn "$e" --message "waited" \
+		--message-attribute AWS.SNS.MOBILE.FCM.TTL=String:120
+done
+# answered_503 PROVIDER TOKEN: the emulator refused TOKEN once.
+answered_503() {
+	[ "$(reqs "$1" "$2" | jq '[.[] | select(.status == 503)] | length')" -ge 1 ]
+}
+i=0
+until answered_503 fcm six-wait && answered_503 fcm-legacy six-wait-legacy || [ $i -ge 200 ]; do
+	i=$((i + 1))
+	sleep 0.05
+done
+curl -sS -X PUT --data-binary '{"rules":[]}' "$CTL/v1/rules" >/dev/null
+if until_n fcm six-wait 1; then
+	between "$(b | jq -r '.message.android.ttl | rtrimstr("s")')" 100 118 \
+		"FCM v1: a message retried 2 s later gets what is left of its TTL"
+else
+	fail "FCM v1: retried after 503 and delivered"
+fi
+if until_n fcm-legacy six-wait-legacy 1; then
+	between "$(b | jq -r .time_to_live)" 100 118 \
+		"FCM legacy: a message retried 2 s later gets what is left of its TTL"
+else
+	fail "FCM legacy: retried after 503 and delivered"
+fi
 
 cli_done
