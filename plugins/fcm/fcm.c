@@ -202,13 +202,17 @@ static int fcm_send(void *instance, const struct herald_notification *n, uint64_
 	struct fcm *f = instance;
 	struct fcm_send *s = calloc(1, sizeof(*s));
 	char why[256], auth[1100];
+	struct timespec now;
+	int64_t now_ms;
 	int rc;
 
 	if (!s)
 		return HERALD_ENOMEM;
 	*s = (struct fcm_send){.f = f, .id = id, .tries = 1};
-	s->body = f->conf.legacy ? fcm_legacy_body(n, why, sizeof(why))
-				 : fcm_v1_body(n, why, sizeof(why));
+	clock_gettime(CLOCK_REALTIME, &now);
+	now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	s->body = f->conf.legacy ? fcm_legacy_body(n, now_ms, why, sizeof(why))
+				 : fcm_v1_body(n, now_ms, why, sizeof(why));
 	if (!s->body) {
 		free(s);
 		report_text(f, id, HERALD_OUTCOME_PAYLOAD_REJECTED, why);

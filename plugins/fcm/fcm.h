@@ -48,12 +48,20 @@ void fcm_conf_clear(const struct herald_host *host, struct fcm_conf *c);
  * SNS GCM payload: {"fcmV1Message":{"message":{...}}} or the legacy
  * {"data":..., "notification":..., "collapse_key":..., ...} object; a text
  * payload is sent as data {"default": TEXT}.  The token is set, other
- * targets removed, android.ttl set from n->ttl_s.  Malloc'ed, or NULL with
- * why filled (the payload cannot become a message).
+ * targets removed, android.ttl set from fcm_ttl_s(n, now_ms).  Malloc'ed,
+ * or NULL with why filled (the payload cannot become a message).
  */
-char *fcm_v1_body(const struct herald_notification *n, char *why, size_t why_size);
+char *fcm_v1_body(const struct herald_notification *n, int64_t now_ms, char *why, size_t why_size);
 /* The legacy API body ({"to": token, ...}) for n, from the same shapes.  As above. */
-char *fcm_legacy_body(const struct herald_notification *n, char *why, size_t why_size);
+char *fcm_legacy_body(const struct herald_notification *n, int64_t now_ms, char *why,
+		      size_t why_size);
+/*
+ * The TTL handed to FCM at now_ms (ms since the Unix epoch), seconds: what is
+ * left of the message's TTL (SNS passes the remaining TTL: a message that
+ * waited, e.g. for retries, keeps its deadline), i.e. n->ttl_s bounded by
+ * n->expiration_ms, at most FCM's 4 weeks; -1 when neither is set.
+ */
+int64_t fcm_ttl_s(const struct herald_notification *n, int64_t now_ms);
 
 /* What an answer from FCM means. */
 struct fcm_verdict {

@@ -11,7 +11,7 @@
  * android.notification; collapse_key, priority, time_to_live and
  * restricted_package_name move to android.  Legacy-only fields with no v1
  * place (badge, content_available, ...) are dropped.  The TTL that applies
- * (n->ttl_s) wins over the payload's.
+ * (what is left of n->ttl_s, fcm_ttl_s()) wins over the payload's.
  */
 #include "config.h"
 
@@ -174,9 +174,22 @@ static char *dump(json_t *body, char *why, size_t why_size)
 	return text;
 }
 
-char *fcm_v1_body(const struct herald_notification *n, char *why, size_t why_size)
+int64_t fcm_ttl_s(const struct herald_notification *n, int64_t now_ms)
+{
+	int64_t ttl = n->ttl_s, left;
+
+	if (n->expiration_ms >= 0) {
+		left = n->expiration_ms > now_ms ? (n->expiration_ms - now_ms) / 1000 : 0;
+		if (ttl < 0 || left < ttl)
+			ttl = left;
+	}
+	return ttl > FCM_MAX_TTL ? FCM_MAX_TTL : ttl;
+}
+
+char *fcm_v1_body(const struct herald_notification *n, int64_t now_ms, char *why, size_t why_size)
 {
 	json_t *root = payload_object(n, why, why_size), *w, *msg, *body = NULL, *vo;
+	int64_t ttl = fcm_ttl_s(n, now_ms);
 
 	if (!root)
 		return NULL;
@@ -194,11 +207,10 @@ char *fcm_v1_body(const struct herald_notification *n, char *why, size_t why_siz
 	json_object_del(msg, "condition");
 	json_object_del(msg, "fid");
 	json_object_set_new(msg, "token", json_string(n->token));
-	if (n->ttl_s >= 0) {
+	if (ttl >= 0) {
 		char d[32];
 
-		snprintf(d, sizeof(d), "%llds",
-			 n->ttl_s > FCM_MAX_TTL ? (long long)FCM_MAX_TTL : (long long)n->ttl_s);
+		snprintf(d, sizeof(d), "%llds", (long long)ttl);
 		json_object_set_new(object_at(msg, "android"), "ttl", json_string(d));
 	}
 	body = json_pack("{s:o}", "message", msg);
@@ -249,9 +261,11 @@ static json_t *v1_to_legacy(json_t *msg)
 	return out;
 }
 
-char *fcm_legacy_body(const struct herald_notification *n, char *why, size_t why_size)
+char *fcm_legacy_body(const struct herald_notification *n, int64_t now_ms, char *why,
+		      size_t why_size)
 {
 	json_t *root = payload_object(n, why, why_size), *w, *body;
+	int64_t ttl = fcm_ttl_s(n, now_ms);
 
 	if (!root)
 		return NULL;
@@ -269,8 +283,7 @@ char *fcm_legacy_body(const struct herald_notification *n, char *why, size_t why
 	if (!body)
 		return dump(NULL, why, why_size);
 	json_object_set_new(body, "to", json_string(n->token));
-	if (n->ttl_s >= 0)
-		json_object_set_new(body, "time_to_live",
-				    json_integer(n->ttl_s > FCM_MAX_TTL ? FCM_MAX_TTL : n->ttl_s));
+	if (ttl >= 0)
+		json_object_set_new(body, "time_to_live", json_integer(ttl));
 	return dump(body, why, why_size);
 }

@@ -40,3 +40,6 @@ tests_integration_test_delivery_SOURCES = tests/integration/test_delivery.c $(IN
 	tests/unit/fixture_run.c tests/unit/run.h
 tests_integration_test_delivery_CFLAGS = $(INTEG_CFLAGS) $(MSGPACK_CFLAGS)
 tests_integration_test_delivery_LDADD = $(INTEG_LDADD)
+# All six platforms from one topic, end to end (issue 6's "Done when").
+TESTS += tests/integration/test_e2e_six.sh
+EXTRA_DIST += tests/integration/test_e2e_six.sh

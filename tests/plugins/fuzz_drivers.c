@@ -72,11 +72,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			apns_msg_clear(&m);
 		break;
 	case 4:
-		text = fcm_v1_body(&n, why, sizeof(why));
+		text = fcm_v1_body(&n, 1700000000000, why, sizeof(why));
 		free(text);
 		break;
 	default:
-		text = fcm_legacy_body(&n, why, sizeof(why));
+		text = fcm_legacy_body(&n, 1700000000000, why, sizeof(why));
 		free(text);
 		break;
 	}

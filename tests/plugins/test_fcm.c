@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "plugins/fcm/fcm.h"
 #include "tests/plugins/fakehost.h"
 #include "tests/plugins/modload.h"
 #include "tests/plugins/testkeys.h"
@@ -491,6 +493,56 @@ static void test_legacy_request(void)
 	world_close(&w);
 }
 
+/* The wall clock in ms, as the driver reads it. */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * SNS passes the remaining TTL: a message that waited (retries) keeps its
+ * deadline, so FCM gets n->ttl_s bounded by what is left until expiration_ms.
+ */
+static void test_ttl_left(void)
+{
+	struct world w;
+	struct herald_notification n = note("{\"data\":{\"k\":\"v\"}}");
+
+	world_v1(&w);
+	n.ttl_s = 3600;
+	n.expiration_ms = now_ms() + 60500; /* 60.5 s left of an hour's TTL */
+	CU_ASSERT_TRUE(sends(&w, &n,
+			     "{\"message\":{\"token\":\"" TOKEN "\",\"data\":{\"k\":\"v\"},"
+			     "\"android\":{\"ttl\":\"60s\"}}}"));
+	/* the TTL itself when more is left; under a second left is 0s (now or never) */
+	n.expiration_ms = now_ms() + 7200 * 1000;
+	CU_ASSERT_EQUAL(drv->send(w.inst, &n, 80), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_request(&w)->body, "\"ttl\":\"3600s\""));
+	n.expiration_ms = now_ms() + 400;
+	CU_ASSERT_EQUAL(drv->send(w.inst, &n, 90), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_request(&w)->body, "\"ttl\":\"0s\""));
+	world_close(&w);
+
+	world_legacy(&w);
+	n.expiration_ms = now_ms() + 60500;
+	CU_ASSERT_TRUE(
+		sends(&w, &n, "{\"to\":\"" TOKEN "\",\"data\":{\"k\":\"v\"},\"time_to_live\":60}"));
+	world_close(&w);
+
+	/* the pure function: a TTL without an expiration is kept, capped at 4 weeks */
+	n.expiration_ms = -1;
+	n.ttl_s = 99999999;
+	CU_ASSERT_EQUAL(fcm_ttl_s(&n, 0), 2419200);
+	n.ttl_s = -1;
+	CU_ASSERT_EQUAL(fcm_ttl_s(&n, 0), -1);
+	n.expiration_ms = 1700000090999;
+	CU_ASSERT_EQUAL(fcm_ttl_s(&n, 1700000000000), 90);
+	CU_ASSERT_EQUAL(fcm_ttl_s(&n, 1700000091000), 0);
+}
+
 static void test_legacy_outcomes(void)
 {
 	static const struct {
@@ -594,6 +646,7 @@ static CU_TestInfo tests[] = {
 	{"token endpoint failures: 400 credential error, else retry", test_v1_token_endpoint_fails},
 	{"legacy: HTTP/1.1, key=, to and time_to_live", test_legacy_request},
 	{"legacy: per-result errors, canonical ids, HTTP statuses", test_legacy_outcomes},
+	{"v1 and legacy: the TTL handed over is what is left of the message's", test_ttl_left},
 	{"the built module exports only its descriptor", test_module},
 	CU_TEST_INFO_NULL,
 };
