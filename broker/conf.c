@@ -762,7 +762,7 @@ static const struct conf_delivery_uint {
 	CONF_DLV(max_delay_retries, 0, 1000),	 CONF_DLV(min_delay_ms, 1, 86400000),
 	CONF_DLV(max_delay_ms, 1, 86400000),	 CONF_DLV(credential_retry_ms, 1, 86400000),
 	CONF_DLV(fanout_window, 1, 1000000),	 CONF_DLV(default_ttl_s, 0, 28 * 24 * 3600),
-	CONF_DLV(drain_ms, 0, 600000),
+	CONF_DLV(drain_ms, 0, 600000),		 CONF_DLV(max_queued_per_app, 1, 100000000),
 #undef CONF_DLV
 };
 
@@ -832,6 +832,7 @@ static const struct conf_key conf_keys[] = {
 	{"delivery", "fanout_window", conf_set_delivery_uint},
 	{"delivery", "default_ttl_s", conf_set_delivery_uint},
 	{"delivery", "drain_ms", conf_set_delivery_uint},
+	{"delivery", "max_queued_per_app", conf_set_delivery_uint},
 };
 
 static const struct conf_key *conf_key_find(const char *group, const char *name)
@@ -932,6 +933,7 @@ static int conf_defaults(struct conf_loader *ld)
 		.fanout_window = 2000,
 		.default_ttl_s = 28 * 24 * 3600,
 		.drain_ms = 5000,
+		.max_queued_per_app = 10000,
 	};
 	c->http_address = strdup("127.0.0.1");
 	c->http_port = 9911;

@@ -45,9 +45,14 @@ struct conf_delivery {
 	unsigned int
 		credential_retry_ms; /* how long an app stays paused after a credential error */
 	unsigned int fanout_window;  /* subscribers of one topic message in memory at most */
-	unsigned int default_ttl_s;  /* TTL when neither attribute nor payload sets one */
-	unsigned int drain_ms;	     /* at SIGTERM, how long sends in flight may take */
-	char *status_log;	     /* delivery status log (JSON lines), or NULL */
+	/*
+	 * Deliveries queued in memory per application at most (10000); more
+	 * wait in the store as retries due as the application drains.
+	 */
+	unsigned int max_queued_per_app;
+	unsigned int default_ttl_s; /* TTL when neither attribute nor payload sets one */
+	unsigned int drain_ms;	    /* at SIGTERM, how long sends in flight may take */
+	char *status_log;	    /* delivery status log (JSON lines), or NULL */
 };
 
 struct conf {

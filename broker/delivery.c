@@ -37,6 +37,14 @@
  * deliveries neither take memory nor hold up a fan-out's window meanwhile.
  */
 #define DLV_SPILL_MIN_MS 1000
+/*
+ * A delivery spilled because its application's queue is full is due when
+ * the application should have room again: half the estimated time to drain
+ * what is ahead of it (early rather than late: one loaded back early only
+ * waits in memory, bounded by the retry window), at most this long.
+ */
+#define DLV_SPILL_MAX_WAIT_MS 60000
+#define DLV_RATE_WINDOW_MS    1000 /* throughput measured over windows of this length */
 
 struct dlv_msg *dlv_msg_new(const struct store_msg *m)
 {
@@ -129,6 +137,63 @@ static void dlv_item_free(struct dlv_item *it)
 	free(it);
 }
 
+static void dlv_finish(struct delivery *d, struct dlv_item *it, struct dlv_write *w);
+static struct dlv_write *dlv_write_new(void);
+
+/*
+ * Hand it (out of its queue) back to the store as a retry row due at
+ * next_ms, attempts unchanged (none was made), counted in a's QueuedInStore.
+ */
+static void dlv_spill_one(struct delivery *d, struct dlv_app *a, struct dlv_item *it,
+			  int64_t next_ms)
+{
+	struct dlv_write *w = dlv_write_new();
+
+	if (w) {
+		w->retry = true;
+		w->attempts = it->attempts | DLV_SPILLED_FLAG;
+		w->next_ms = next_ms;
+		a->spilled++;
+	}
+	dlv_finish(d, it, w);
+}
+
+/* a's throughput in deliveries/s: as measured while it was saturated, else a guess. */
+static double dlv_app_rate(const struct delivery *d, const struct dlv_app *a)
+{
+	/* Unmeasured: as if its sends took 100 ms (early is cheaper than late). */
+	return a->rate_seen > 0 ? a->rate_seen : 10.0 * d->conf->in_flight_per_app;
+}
+
+/* When a delivery spilled now from a's full queue should be loaded back. */
+static int64_t dlv_spill_due(const struct delivery *d, const struct dlv_app *a, int64_t now)
+{
+	double wait = ((double)a->queued + a->spilled) * 500.0 / dlv_app_rate(d, a);
+
+	return now + (wait > DLV_SPILL_MAX_WAIT_MS ? DLV_SPILL_MAX_WAIT_MS : (int64_t)wait);
+}
+
+/* A send of a completed: measure its throughput over windows in which its queue never ran dry. */
+static void dlv_app_measure(struct dlv_app *a, int64_t now)
+{
+	a->finished++;
+	if (!a->head) {
+		a->rate_mark_ms = 0; /* not saturated: what it does is not what it can do */
+		return;
+	}
+	if (!a->rate_mark_ms) {
+		a->rate_mark_ms = now;
+		a->rate_mark_n = a->finished;
+		return;
+	}
+	if (now - a->rate_mark_ms < DLV_RATE_WINDOW_MS)
+		return;
+	a->rate_seen =
+		(double)(a->finished - a->rate_mark_n) * 1000.0 / (double)(now - a->rate_mark_ms);
+	a->rate_mark_ms = now;
+	a->rate_mark_n = a->finished;
+}
+
 int dlv_enqueue(struct delivery *d, struct dlv_msg *msg, const struct dlv_target *t,
 		struct fanout_page *page)
 {
@@ -156,8 +221,18 @@ int dlv_enqueue(struct delivery *d, struct dlv_msg *msg, const struct dlv_target
 	it->attempts = t->attempts;
 	it->retry_id = t->retry_id;
 	it->expire_ms = INT64_MAX;
+	if (t->spilled && a->spilled)
+		a->spilled--;
 	if (it->retry_id)
 		d->retry_items++;
+	/*
+	 * A full queue: a new delivery waits in the store.  One loaded back from
+	 * the store is queued anyway: the retry window bounds those.
+	 */
+	if (!it->retry_id && a->queued >= d->conf->max_queued_per_app) {
+		dlv_spill_one(d, a, it, dlv_spill_due(d, a, util_now_ms()));
+		return 0;
+	}
 	if (a->tail)
 		a->tail->next = it;
 	else
@@ -376,6 +451,7 @@ static void dlv_on_done(void *arg, const struct herald_outcome *o)
 
 	a->in_flight--;
 	d->in_flight--;
+	dlv_app_measure(a, util_now_ms());
 	dlv_pump_soon(d);
 	switch (o->kind) {
 	case HERALD_OUTCOME_DELIVERED:
@@ -493,7 +569,6 @@ static bool dlv_send(struct delivery *d, struct dlv_app *a)
 static void dlv_spill(struct delivery *d, struct dlv_app *a)
 {
 	struct dlv_item *it;
-	struct dlv_write *w;
 	unsigned int n = 0;
 
 	while ((it = a->head)) {
@@ -502,13 +577,7 @@ static void dlv_spill(struct delivery *d, struct dlv_app *a)
 			a->tail = NULL;
 		a->queued--;
 		it->next = NULL;
-		w = dlv_write_new();
-		if (w) {
-			w->retry = true;
-			w->attempts = it->attempts;
-			w->next_ms = a->paused_until_ms;
-		}
-		dlv_finish(d, it, w);
+		dlv_spill_one(d, a, it, a->paused_until_ms);
 		n++;
 	}
 	log_info("[%s] paused: %u deliveries stored until it resumes", a->name, n);
@@ -714,16 +783,20 @@ static json_t *dlv_counts_json(const struct dlv_counts *c, const struct latency 
 json_t *delivery_stats_json(struct delivery *d)
 {
 	json_t *out, *apps, *one, *totals;
-	unsigned int queued = 0;
+	unsigned int queued = 0, spilled = 0;
 
 	apps = json_array();
 	for (struct dlv_app *a = d->apps; a && apps; a = a->next) {
 		one = dlv_counts_json(&a->counts, &a->latency);
 		queued += a->queued;
+		spilled += a->spilled;
 		if (!one ||
 		    json_object_set_new(one, "PlatformApplicationArn", json_string(a->arn)) ||
 		    json_object_set_new(one, "Platform", json_string(a->platform)) ||
-		    json_object_set_new(one, "Queued", json_integer(a->queued)) ||
+		    json_object_set_new(one, "Queued",
+					json_integer((json_int_t)a->queued + a->spilled)) ||
+		    json_object_set_new(one, "QueuedInMemory", json_integer(a->queued)) ||
+		    json_object_set_new(one, "QueuedInStore", json_integer(a->spilled)) ||
 		    json_object_set_new(one, "InFlight", json_integer(a->in_flight)) ||
 		    json_object_set_new(one, "Paused", json_boolean(a->paused)) ||
 		    json_array_append_new(apps, one)) {
@@ -732,7 +805,10 @@ json_t *delivery_stats_json(struct delivery *d)
 		}
 	}
 	totals = dlv_counts_json(&d->totals, &d->latency);
-	if (!apps || !totals || json_object_set_new(totals, "Queued", json_integer(queued)) ||
+	if (!apps || !totals ||
+	    json_object_set_new(totals, "Queued", json_integer((json_int_t)queued + spilled)) ||
+	    json_object_set_new(totals, "QueuedInMemory", json_integer(queued)) ||
+	    json_object_set_new(totals, "QueuedInStore", json_integer(spilled)) ||
 	    json_object_set_new(totals, "InFlight", json_integer(d->in_flight))) {
 		json_decref(apps);
 		json_decref(totals);
@@ -771,11 +847,11 @@ void delivery_metrics(struct delivery *d, struct evbuffer *out)
 				*(const uint64_t *)((const char *)&a->counts + counters[i].offset));
 	}
 	evbuffer_add_printf(out,
-			    "# HELP herald_delivery_queued Deliveries waiting in an application's "
-			    "queue\n# TYPE herald_delivery_queued gauge\n");
+			    "# HELP herald_delivery_queued Deliveries waiting for an application "
+			    "(in memory or in the store)\n# TYPE herald_delivery_queued gauge\n");
 	for (struct dlv_app *a = d->apps; a; a = a->next)
 		evbuffer_add_printf(out, "herald_delivery_queued{app=\"%s\"} %u\n", a->arn,
-				    a->queued);
+				    a->queued + a->spilled);
 	evbuffer_add_printf(out,
 			    "# HELP herald_delivery_in_flight Sends in flight\n"
 			    "# TYPE herald_delivery_in_flight gauge\nherald_delivery_in_flight %u\n"

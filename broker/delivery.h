@@ -3,8 +3,10 @@
  * effects) to platform endpoints through the provider drivers, and acts on
  * every outcome as SNS does (DESIGN.md §5).
  *
- * Per platform application: a queue, an in-flight limit, a pause after a
- * credential error; one slow or broken application never holds up another.
+ * Per platform application: a queue bounded in memory
+ * (delivery.max_queued_per_app: more waits in the store as retries due as it
+ * drains), an in-flight limit, a pause after a credential error; one slow or
+ * broken application never holds up another.
  * Direct publishes go to one endpoint; topic messages fan out from a durable
  * cursor over the topic's subscriptions (subscription seq), read a page at a
  * time and advanced as deliveries finish (a low-water mark), so memory is
@@ -87,10 +89,14 @@ void delivery_flush(struct delivery *d);
 
 /*
  * `herald stats`: {"Applications": [{"PlatformApplicationArn", "Platform",
- * "Queued", "InFlight", "Delivered", "Failed", "Retried", "Expired",
- * "EndpointsDisabled", "Paused", "LatencyMs": {"p50", "p90", "p99"}}],
- * "Totals": {... the same counters, Queued and InFlight ...}, "FanOuts": n (topic
- * messages being fanned out), "CredentialErrors": n}.
+ * "Queued", "QueuedInMemory", "QueuedInStore", "InFlight", "Delivered",
+ * "Failed", "Retried", "Expired", "EndpointsDisabled", "Paused", "LatencyMs":
+ * {"p50", "p90", "p99"}}], "Totals": {... the same counters, the Queued ones
+ * and InFlight ...}, "FanOuts": n (topic messages being fanned out),
+ * "CredentialErrors": n}.  Queued is QueuedInMemory (the application's queue)
+ * plus QueuedInStore (deliveries spilled to the store while it was paused or
+ * its queue was full, not yet loaded back; those left by an earlier run are
+ * not counted until they are loaded).
  * A new reference, NULL when out of memory.
  */
 json_t *delivery_stats_json(struct delivery *d);

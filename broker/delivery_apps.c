@@ -251,6 +251,7 @@ static void dlv_app_delete(struct delivery *d, struct dlv_app *a)
 		free(it);
 	}
 	a->tail = NULL;
+	a->spilled = 0; /* its rows are dropped as they are loaded */
 	dlv_secret_free(a->principal, a->principal_len);
 	dlv_secret_free(a->credential, a->credential_len);
 	a->principal = a->credential = NULL;

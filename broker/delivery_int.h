@@ -21,6 +21,14 @@
 struct event;
 struct dlv_item;
 
+/*
+ * Set in a retry row's attempts when the row holds a delivery spilled to the
+ * store (an application paused, or its queue over delivery.max_queued_per_app),
+ * not one waiting after a failed attempt: the loader strips it and the
+ * application counts the delivery back from its QueuedInStore.
+ */
+#define DLV_SPILLED_FLAG (1u << 30)
+
 /* What `herald stats` counts per application (and in total). */
 struct dlv_counts {
 	uint64_t delivered, failed, retried, expired, disabled;
@@ -44,6 +52,11 @@ struct dlv_app {
 
 	struct dlv_item *head, *tail; /* queue */
 	unsigned int queued, in_flight;
+	unsigned int spilled; /* deliveries spilled to the store and not loaded back */
+	/* Throughput while saturated (deliveries/s), to schedule spilled rows. */
+	double rate_seen;
+	uint64_t finished, rate_mark_n;
+	int64_t rate_mark_ms;
 	bool paused;		 /* credential error or no instance: resumes at resume_ev */
 	int64_t paused_until_ms; /* wall clock */
 	struct event *resume_ev;
@@ -118,6 +131,7 @@ struct dlv_target {
 	char *endpoint_arn, *token, *app_arn;
 	int64_t retry_id; /* retry: its row */
 	unsigned int attempts;
+	bool spilled; /* the retry row held a spilled delivery (DLV_SPILLED_FLAG) */
 };
 
 struct fanout;

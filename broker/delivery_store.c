@@ -502,7 +502,8 @@ static int dlv_retry_add(const struct store_retry *r, void *arg)
 	if (rc < 0)
 		return rc;
 	t.retry_id = r->id;
-	t.attempts = r->attempts;
+	t.attempts = r->attempts & ~DLV_SPILLED_FLAG;
+	t.spilled = (r->attempts & DLV_SPILLED_FLAG) != 0;
 	{
 		struct dlv_retry_row *v = dlv_grow(job->rows, &job->cap, job->n, sizeof(*v));
 

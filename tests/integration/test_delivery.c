@@ -35,6 +35,7 @@
 #define WAIT_MS	      15000
 #define WINDOW	      256 /* delivery.fanout_window below */
 #define PAGE	      512 /* subscriptions read per fan-out page (fanout.c) */
+#define MAX_QUEUED    300 /* delivery.max_queued_per_app below */
 
 static struct harness H;
 static char work[256];	 /* drivers dir, record file, status log */
@@ -215,9 +216,9 @@ static int suite_init(void)
 		 "delivery: { min_delay_ms = 20; max_delay_ms = 80; immediate_retries = 0;"
 		 " min_delay_retries = 2; backoff_retries = 3; max_delay_retries = 2;"
 		 " credential_retry_ms = 1500; fanout_window = %d; in_flight_per_app = 64;"
-		 " status_log = \"%s\"; };\n"
+		 " max_queued_per_app = %d; status_log = \"%s\"; };\n"
 		 "http: { enabled = true; port = 0; allow_unsigned = true; };\n",
-		 work, record, WINDOW, status_log);
+		 work, record, WINDOW, MAX_QUEUED, status_log);
 	if (harness_start(&H, conf_extra) < 0)
 		return -1;
 	return 0;
@@ -712,6 +713,72 @@ static void test_slow_app_does_not_starve(void)
 	free(out);
 }
 
+/*
+ * A publish storm to a slow application: its queue in memory stays under
+ * delivery.max_queued_per_app (plus what the retry window loads back), the
+ * rest waits in the store, Queued counts both, and everything is delivered
+ * once.
+ */
+static void test_storm_bounded(void)
+{
+	const int n = 2000;
+	struct herald *h;
+	char ep[256];
+	char **reqs = calloc((size_t)n, sizeof(*reqs));
+	json_t **out = calloc((size_t)n, sizeof(*out));
+	long long mem_max = 0, store_max = 0, queued_max = 0, deadline;
+
+	CU_ASSERT_FATAL(reqs && out);
+	app("storm", NULL);
+	endpoint(ep, sizeof(ep), APP_ARN("storm"), "slow-storm");
+	for (int i = 0; i < n; i++)
+		CU_ASSERT_FATAL(asprintf(&reqs[i], "{\"TargetArn\":\"%s\",\"Message\":\"s%d\"}", ep,
+					 i) > 0);
+	/* 2000 sends of 100 ms, 64 in flight: about 3 s to drain. */
+	h = lib_connect(H.socket);
+	pipeline(h, "Publish", reqs, out, n);
+	herald_close(h);
+	for (deadline = now_ms() + 4 * WAIT_MS; now_ms() < deadline; sleep_ms(20)) {
+		json_t *r = call("GetStats", "{}"), *a;
+		long long delivered = -1;
+		size_t i;
+
+		json_array_foreach (json_object_get(r, "Applications"), i, a) {
+			if (strcmp(json_string_value(json_object_get(a, "PlatformApplicationArn")),
+				   APP_ARN("storm")))
+				continue;
+			long long mem = json_integer_value(json_object_get(a, "QueuedInMemory"));
+			long long st = json_integer_value(json_object_get(a, "QueuedInStore"));
+			long long q = json_integer_value(json_object_get(a, "Queued"));
+
+			CU_ASSERT_EQUAL(q, mem + st);
+			mem_max = mem > mem_max ? mem : mem_max;
+			store_max = st > store_max ? st : store_max;
+			queued_max = q > queued_max ? q : queued_max;
+			delivered = json_integer_value(json_object_get(a, "Delivered"));
+		}
+		json_decref(r);
+		if (delivered >= n)
+			break;
+	}
+	fprintf(stderr,
+		"\n  storm of %d: at most %lld queued in memory, %lld in the store, %lld in all\n",
+		n, mem_max, store_max, queued_max);
+	CU_ASSERT(mem_max <= MAX_QUEUED + WINDOW);
+	CU_ASSERT(store_max > 0);
+	CU_ASSERT(queued_max > MAX_QUEUED);
+	CU_ASSERT_EQUAL(stat_of(APP_ARN("storm"), "Delivered"), n);
+	CU_ASSERT_EQUAL(stat_of(APP_ARN("storm"), "Queued"), 0);
+	CU_ASSERT_EQUAL(stat_of(APP_ARN("storm"), "Retried"), 0);
+	CU_ASSERT_EQUAL(sends("slow-storm", NULL), (unsigned int)n);
+	for (int i = 0; i < n; i++) {
+		free(reqs[i]);
+		json_decref(out[i]);
+	}
+	free(reqs);
+	free(out);
+}
+
 /* kill -9 in the middle of a fan-out to 20,000 subscribers; the restart finishes it. */
 static void test_fanout_crash(void)
 {
@@ -756,6 +823,8 @@ int main(void)
 		{"hot reload while sending loses nothing", test_reload_while_sending},
 		{"SIGTERM drains the sends in flight", test_sigterm_drains},
 		{"a slow application does not starve another", test_slow_app_does_not_starve},
+		{"a publish storm to a slow application: bounded memory, the rest in the store",
+		 test_storm_bounded},
 		{"a pending retry survives kill -9", test_retry_survives_restart},
 		{"kill -9 during a 20,000-subscriber fan-out; restart completes it",
 		 test_fanout_crash},

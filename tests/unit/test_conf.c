@@ -108,6 +108,7 @@ static void check_defaults(const struct conf *c)
 	CU_ASSERT_EQUAL(c->delivery.fanout_window, 2000);
 	CU_ASSERT_EQUAL(c->delivery.default_ttl_s, 28 * 24 * 3600);
 	CU_ASSERT_EQUAL(c->delivery.drain_ms, 5000);
+	CU_ASSERT_EQUAL(c->delivery.max_queued_per_app, 10000);
 	CU_ASSERT_PTR_NULL(c->delivery.status_log);
 	free(state);
 	free(sock);
@@ -398,6 +399,7 @@ static void test_delivery(void)
 			    "  max_delay_retries = 5;\n  min_delay_ms = 20;\n"
 			    "  max_delay_ms = 80;\n  credential_retry_ms = 400;\n"
 			    "  fanout_window = 256;\n  default_ttl_s = 0;\n  drain_ms = 0;\n"
+			    "  max_queued_per_app = 500;\n"
 			    "  status_log = \"/var/log/herald/delivery.log\";\n};\n");
 	char *err = NULL;
 	struct conf *c = conf_load(path, &err);
@@ -416,10 +418,13 @@ static void test_delivery(void)
 	CU_ASSERT_EQUAL(c->delivery.fanout_window, 256);
 	CU_ASSERT_EQUAL(c->delivery.default_ttl_s, 0);
 	CU_ASSERT_EQUAL(c->delivery.drain_ms, 0);
+	CU_ASSERT_EQUAL(c->delivery.max_queued_per_app, 500);
 	CU_ASSERT_STRING_EQUAL(c->delivery.status_log, "/var/log/herald/delivery.log");
 	conf_free(c);
 	assert_error("delivery: {\n  in_flight_per_app = 0;\n};\n",
 		     "2: delivery.in_flight_per_app must be between 1 and 1000000, not 0");
+	assert_error("delivery: {\n  max_queued_per_app = 0;\n};\n",
+		     "2: delivery.max_queued_per_app must be between 1 and 100000000, not 0");
 	assert_error("delivery: {\n  fanout_window = \"big\";\n};\n",
 		     "2: delivery.fanout_window must be an integer, not a string");
 	assert_error("delivery: { retries = 3; };\n",
