@@ -162,7 +162,9 @@ static void dlv_spill_one(struct delivery *d, struct dlv_app *a, struct dlv_item
 static double dlv_app_rate(const struct delivery *d, const struct dlv_app *a)
 {
 	/* Unmeasured: as if its sends took 100 ms (early is cheaper than late). */
-	return a->rate_seen > 0 ? a->rate_seen : 10.0 * d->conf->in_flight_per_app;
+	double r = a->rate_seen > 0 ? a->rate_seen : 10.0 * d->conf->in_flight_per_app;
+
+	return a->rate && a->rate < r ? a->rate : r;
 }
 
 /* When a delivery spilled now from a's full queue should be loaded back. */
@@ -583,6 +585,48 @@ static void dlv_spill(struct delivery *d, struct dlv_app *a)
 	log_info("[%s] paused: %u deliveries stored until it resumes", a->name, n);
 }
 
+static void dlv_rate_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	dlv_pump_soon(arg);
+}
+
+/*
+ * May a (rate capped) make an attempt now?  Takes a token from its bucket
+ * (a tenth of a second's worth at most, at least one); when empty, the pump
+ * runs again when the next one is there.
+ */
+static bool dlv_rate_take(struct delivery *d, struct dlv_app *a)
+{
+	double burst = a->rate / 10.0 < 1.0 ? 1.0 : a->rate / 10.0;
+	int64_t now = util_now_ms(), wait;
+	struct timeval tv;
+
+	if (!a->rate)
+		return true;
+	if (!a->tokens_ms || now < a->tokens_ms)
+		a->tokens = burst;
+	else
+		a->tokens += (double)(now - a->tokens_ms) * a->rate / 1000.0;
+	if (a->tokens > burst)
+		a->tokens = burst;
+	a->tokens_ms = now;
+	if (a->tokens >= 1.0) {
+		a->tokens -= 1.0;
+		return true;
+	}
+	if (!a->rate_ev && !(a->rate_ev = evtimer_new(d->base, dlv_rate_cb, d)))
+		return true; /* out of memory: uncapped rather than stuck */
+	if (!evtimer_pending(a->rate_ev, NULL)) {
+		wait = (int64_t)((1.0 - a->tokens) * 1000.0 / a->rate) + 1;
+		tv.tv_sec = wait / 1000;
+		tv.tv_usec = (wait % 1000) * 1000;
+		evtimer_add(a->rate_ev, &tv);
+	}
+	return false;
+}
+
 static void dlv_pump(evutil_socket_t fd, short what, void *arg)
 {
 	struct delivery *d = arg;
@@ -592,7 +636,8 @@ static void dlv_pump(evutil_socket_t fd, short what, void *arg)
 	if (d->quiescing)
 		return;
 	for (struct dlv_app *a = d->apps; a; a = a->next) {
-		while (!a->paused && a->head && a->in_flight < d->conf->in_flight_per_app)
+		while (!a->paused && a->head && a->in_flight < d->conf->in_flight_per_app &&
+		       dlv_rate_take(d, a))
 			if (!dlv_send(d, a))
 				break;
 		if (a->paused && a->head && a->paused_until_ms - util_now_ms() > DLV_SPILL_MIN_MS)

@@ -5,8 +5,9 @@
  *
  * Per platform application: a queue bounded in memory
  * (delivery.max_queued_per_app: more waits in the store as retries due as it
- * drains), an in-flight limit, a pause after a credential error; one slow or
- * broken application never holds up another.
+ * drains), an in-flight limit, an optional rate cap (delivery.rate_per_app,
+ * delivery.apps: a token bucket on the loop), a pause after a credential
+ * error; one slow or broken application never holds up another.
  * Direct publishes go to one endpoint; topic messages fan out from a durable
  * cursor over the topic's subscriptions (subscription seq), read a page at a
  * time and advanced as deliveries finish (a low-water mark), so memory is

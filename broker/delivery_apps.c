@@ -162,6 +162,8 @@ void dlv_app_free(struct dlv_app *a)
 	dlv_secret_free(a->credential, a->credential_len);
 	if (a->resume_ev)
 		event_free(a->resume_ev);
+	if (a->rate_ev)
+		event_free(a->rate_ev);
 	free(a);
 }
 
@@ -189,6 +191,7 @@ static int dlv_app_take(struct dlv_app *a, struct dlv_app_rec *r)
 	memset(r, 0, sizeof(*r));
 	a->deleted = false;
 
+	a->rate = conf_app_rate(a->d->conf, a->platform, a->name);
 	rate = json_string_value(json_object_get(a->attrs, "SuccessFeedbackSampleRate"));
 	a->sample_rate = rate ? (unsigned int)strtoul(rate, NULL, 10) : 0;
 	if (a->sample_rate > 100)

@@ -60,6 +60,11 @@ struct dlv_app {
 	bool paused;		 /* credential error or no instance: resumes at resume_ev */
 	int64_t paused_until_ms; /* wall clock */
 	struct event *resume_ev;
+	/* Rate cap (delivery.rate_per_app, delivery.apps): a token bucket refilled at rate/s. */
+	unsigned int rate; /* attempts/s at most; 0: none */
+	double tokens;
+	int64_t tokens_ms;     /* last refill, wall clock; 0: never (a full bucket) */
+	struct event *rate_ev; /* the pump when the next token is there */
 	struct dlv_counts counts;
 	struct latency latency;
 };

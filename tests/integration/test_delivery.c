@@ -36,6 +36,7 @@
 #define WINDOW	      256 /* delivery.fanout_window below */
 #define PAGE	      512 /* subscriptions read per fan-out page (fanout.c) */
 #define MAX_QUEUED    300 /* delivery.max_queued_per_app below */
+#define RATE	      50  /* delivery.apps: application "capped" */
 
 static struct harness H;
 static char work[256];	 /* drivers dir, record file, status log */
@@ -216,9 +217,10 @@ static int suite_init(void)
 		 "delivery: { min_delay_ms = 20; max_delay_ms = 80; immediate_retries = 0;"
 		 " min_delay_retries = 2; backoff_retries = 3; max_delay_retries = 2;"
 		 " credential_retry_ms = 1500; fanout_window = %d; in_flight_per_app = 64;"
-		 " max_queued_per_app = %d; status_log = \"%s\"; };\n"
+		 " max_queued_per_app = %d; status_log = \"%s\";"
+		 " apps = ( { name = \"capped\"; rate = %d; } ); };\n"
 		 "http: { enabled = true; port = 0; allow_unsigned = true; };\n",
-		 work, record, WINDOW, MAX_QUEUED, status_log);
+		 work, record, WINDOW, MAX_QUEUED, status_log, RATE);
 	if (harness_start(&H, conf_extra) < 0)
 		return -1;
 	return 0;
@@ -779,6 +781,57 @@ static void test_storm_bounded(void)
 	free(out);
 }
 
+/*
+ * A rate-capped application sends no faster than its cap (a tenth of a
+ * second's worth of burst), while an uncapped one sends at once.
+ */
+static void test_rate_cap(void)
+{
+	const int n = 150;
+	struct herald *h;
+	char capped[256], free_ep[256];
+	char **reqs = calloc((size_t)(2 * n), sizeof(*reqs));
+	json_t **out = calloc((size_t)(2 * n), sizeof(*out));
+	long long t0, elapsed;
+	unsigned int c1, c2;
+
+	CU_ASSERT_FATAL(reqs && out);
+	app("capped", NULL);
+	app("uncapped", NULL);
+	endpoint(capped, sizeof(capped), APP_ARN("capped"), "ok-capped");
+	endpoint(free_ep, sizeof(free_ep), APP_ARN("uncapped"), "ok-uncapped");
+	for (int i = 0; i < 2 * n; i++)
+		CU_ASSERT_FATAL(asprintf(&reqs[i], "{\"TargetArn\":\"%s\",\"Message\":\"r%d\"}",
+					 i % 2 ? capped : free_ep, i) > 0);
+	t0 = now_ms();
+	h = lib_connect(H.socket);
+	pipeline(h, "Publish", reqs, out, 2 * n);
+	herald_close(h);
+	/* The uncapped application is not held up by the capped one. */
+	CU_ASSERT_EQUAL(wait_sends("ok-uncapped", NULL, n), (unsigned int)n);
+	c1 = sends("ok-capped", NULL);
+	CU_ASSERT(c1 < (unsigned int)n);
+	/* About RATE a second: the count never runs ahead of the bucket (generous slack). */
+	while (now_ms() - t0 < 2000)
+		sleep_ms(20);
+	c2 = sends("ok-capped", NULL);
+	elapsed = now_ms() - t0;
+	fprintf(stderr,
+		"\n  capped at %d/s: %u sent when the uncapped had sent %d, %u after %lld ms\n",
+		RATE, c1, n, c2, elapsed);
+	CU_ASSERT(c2 <= RATE / 10 + RATE * elapsed / 1000 + 10);
+	CU_ASSERT(c2 >= 20);
+	/* And it gets there. */
+	CU_ASSERT_EQUAL(wait_sends("ok-capped", NULL, n), (unsigned int)n);
+	CU_ASSERT(wait_stat(APP_ARN("capped"), "Delivered", n) >= n);
+	for (int i = 0; i < 2 * n; i++) {
+		free(reqs[i]);
+		json_decref(out[i]);
+	}
+	free(reqs);
+	free(out);
+}
+
 /* kill -9 in the middle of a fan-out to 20,000 subscribers; the restart finishes it. */
 static void test_fanout_crash(void)
 {
@@ -825,6 +878,8 @@ int main(void)
 		{"a slow application does not starve another", test_slow_app_does_not_starve},
 		{"a publish storm to a slow application: bounded memory, the rest in the store",
 		 test_storm_bounded},
+		{"a rate-capped application sends at its cap; another is unaffected",
+		 test_rate_cap},
 		{"a pending retry survives kill -9", test_retry_survives_restart},
 		{"kill -9 during a 20,000-subscriber fan-out; restart completes it",
 		 test_fanout_crash},
