@@ -73,6 +73,18 @@ int delivery_start(struct delivery *d);
  */
 int delivery_load_apps(struct delivery *d, char *const *dirs, size_t n_dirs, char **err);
 
+/*
+ * The api's credentials check (api_app_check_fn, api.h): arg is the engine.
+ * Asks the driver serving platform in the current generation
+ * (plugin_check_config) about the configuration the application would
+ * have: for create, attrs (the request's Attributes) alone; otherwise
+ * attrs over the application's current attributes and credentials as the
+ * engine holds them (an application it does not know is accepted: the
+ * operation answers).  No generation or no driver for platform: accepted.
+ */
+int delivery_check_app(void *arg, bool create, const char *platform, const char *name,
+		       const char *arn, json_t *attrs, char *err, size_t n);
+
 /* The api's effect hook (api_set_effect_hook): arg is the engine. */
 void delivery_on_effect(void *arg, json_t *effect);
 

@@ -832,6 +832,78 @@ static void test_rate_cap(void)
 	free(out);
 }
 
+/* The error of op (NULL if it succeeded), as "Code/status: message" (malloc'd). */
+static char *call_error(const char *op, const char *args)
+{
+	struct herald *h = lib_connect(H.socket);
+	struct herald_error e;
+	json_t *r = lib_call(h, op, args, &e);
+	char *out = NULL;
+
+	if (!r)
+		CU_ASSERT(asprintf(&out, "%s/%d: %s", e.code, e.status, e.message) > 0);
+	json_decref(r);
+	herald_close(h);
+	return out;
+}
+
+#define CRED_REFUSED                                                                            \
+	"InvalidParameter/400: Invalid parameter: Attributes Reason: Platform credentials are " \
+	"invalid: PlatformCredential is not a key"
+
+/*
+ * Credentials the driver's check_config refuses are refused by
+ * CreatePlatformApplication and SetPlatformApplicationAttributes, before
+ * they reach the store; a Set without credentials is not checked again, and
+ * one with only a credential is checked with the stored principal.
+ */
+static void test_credentials_checked(void)
+{
+	char *e;
+	json_t *r;
+
+	e = call_error("CreatePlatformApplication",
+		       "{\"Name\":\"badcred\",\"Platform\":\"GCM\",\"Attributes\":{"
+		       "\"PlatformCredential\":\"bad\"}}");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_STRING_EQUAL(e, CRED_REFUSED);
+	free(e);
+	e = call_error("GetPlatformApplicationAttributes",
+		       "{\"PlatformApplicationArn\":\"arn:aws:sns:us-east-1:000000000000:app/GCM/"
+		       "badcred\"}");
+	CU_ASSERT_PTR_NOT_NULL(e && strstr(e, "NotFound"));
+	free(e);
+
+	app("goodcred", NULL);
+	e = call_error(
+		"SetPlatformApplicationAttributes",
+		"{\"PlatformApplicationArn\":\"" APP_ARN(
+			"goodcred") "\",\"Attributes\":{"
+				    "\"PlatformCredential\":\"bad\",\"PlatformPrincipal\":\"id\"}}");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_STRING_EQUAL(e, CRED_REFUSED);
+	free(e);
+	e = call_error("SetPlatformApplicationAttributes",
+		       "{\"PlatformApplicationArn\":\"" APP_ARN(
+			       "goodcred") "\",\"Attributes\":{"
+					   "\"PlatformCredential\":\"bad\"}}");
+	CU_ASSERT_PTR_NOT_NULL(e && !strcmp(e, CRED_REFUSED));
+	free(e);
+	/* Other attributes alone, and a good credential alone, are taken. */
+	r = call("SetPlatformApplicationAttributes",
+		 "{\"PlatformApplicationArn\":\"" APP_ARN(
+			 "goodcred") "\",\"Attributes\":{"
+				     "\"SuccessFeedbackSampleRate\":\"10\"}}");
+	CU_ASSERT_PTR_NOT_NULL(r);
+	json_decref(r);
+	r = call("SetPlatformApplicationAttributes",
+		 "{\"PlatformApplicationArn\":\"" APP_ARN(
+			 "goodcred") "\",\"Attributes\":{"
+				     "\"PlatformCredential\":\"key2\"}}");
+	CU_ASSERT_PTR_NOT_NULL(r);
+	json_decref(r);
+}
+
 /* kill -9 in the middle of a fan-out to 20,000 subscribers; the restart finishes it. */
 static void test_fanout_crash(void)
 {
@@ -871,6 +943,7 @@ int main(void)
 		{"retries on the schedule, exhausted, Retry-After, TTL expiry", test_retries},
 		{"credential error pauses only its app, which resumes", test_credential_pause},
 		{"herald stats", test_stats_cli},
+		{"bad credentials refused at create and set", test_credentials_checked},
 		{"delivery counters in /metrics", test_metrics},
 		{"SIGHUP reopens the status log", test_status_log_reopened},
 		{"hot reload while sending loses nothing", test_reload_while_sending},
