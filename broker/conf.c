@@ -763,7 +763,7 @@ static const struct conf_delivery_uint {
 	CONF_DLV(max_delay_ms, 1, 86400000),	 CONF_DLV(credential_retry_ms, 1, 86400000),
 	CONF_DLV(fanout_window, 1, 1000000),	 CONF_DLV(default_ttl_s, 0, 28 * 24 * 3600),
 	CONF_DLV(drain_ms, 0, 600000),		 CONF_DLV(max_queued_per_app, 1, 100000000),
-	CONF_DLV(rate_per_app, 0, 10000000),
+	CONF_DLV(rate_per_app, 0, 10000000),	 CONF_DLV(max_fanouts, 1, 100000),
 #undef CONF_DLV
 };
 
@@ -928,6 +928,7 @@ static const struct conf_key conf_keys[] = {
 	{"delivery", "drain_ms", conf_set_delivery_uint},
 	{"delivery", "max_queued_per_app", conf_set_delivery_uint},
 	{"delivery", "rate_per_app", conf_set_delivery_uint},
+	{"delivery", "max_fanouts", conf_set_delivery_uint},
 	{"delivery", "apps", conf_set_delivery_apps},
 };
 
@@ -1030,6 +1031,7 @@ static int conf_defaults(struct conf_loader *ld)
 		.default_ttl_s = 28 * 24 * 3600,
 		.drain_ms = 5000,
 		.max_queued_per_app = 10000,
+		.max_fanouts = 100,
 	};
 	c->http_address = strdup("127.0.0.1");
 	c->http_port = 9911;

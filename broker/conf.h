@@ -57,6 +57,7 @@ struct conf_delivery {
 	 */
 	unsigned int max_queued_per_app;
 	unsigned int rate_per_app; /* deliveries/s per application at most; 0: none (0) */
+	unsigned int max_fanouts;  /* topic messages fanned out at once; more wait (100) */
 	struct conf_app *apps;	   /* per application overrides */
 	size_t n_apps;
 	unsigned int default_ttl_s; /* TTL when neither attribute nor payload sets one */

@@ -688,10 +688,13 @@ struct delivery *delivery_new(struct event_base *base, struct store *store, stru
 	d->writes_tail = &d->writes;
 	d->retry_next_ms = INT64_MAX;
 	d->to_load = json_array();
+	d->fanout_wait = json_array();
+	d->to_reload = json_array();
 	d->flush_ev = event_new(base, -1, 0, dlv_flush_cb, d);
 	d->pump_ev = event_new(base, -1, 0, dlv_pump, d);
 	d->retry_ev = evtimer_new(base, dlv_retry_cb, d);
-	if (!d->to_load || !d->flush_ev || !d->pump_ev || !d->retry_ev)
+	if (!d->to_load || !d->fanout_wait || !d->to_reload || !d->flush_ev || !d->pump_ev ||
+	    !d->retry_ev)
 		goto oom;
 	/* The flush runs after the sends and outcomes of the same loop iteration. */
 	d->status_log_path = conf->delivery.status_log;
@@ -859,9 +862,11 @@ json_t *delivery_stats_json(struct delivery *d)
 		json_decref(totals);
 		return NULL;
 	}
-	out = json_pack("{s:o, s:o, s:I, s:I}", "Applications", apps, "Totals", totals, "FanOuts",
-			(json_int_t)d->n_fanouts, "CredentialErrors",
-			(json_int_t)d->credential_errors);
+	out = json_pack("{s:o, s:o, s:I, s:I, s:I}", "Applications", apps, "Totals", totals,
+			"FanOuts", (json_int_t)d->n_fanouts, "FanOutsWaiting",
+			(json_int_t)(json_array_size(d->fanout_wait) + d->reload_n +
+				     json_array_size(d->to_reload)),
+			"CredentialErrors", (json_int_t)d->credential_errors);
 	return out;
 }
 
@@ -902,10 +907,16 @@ void delivery_metrics(struct delivery *d, struct evbuffer *out)
 			    "# TYPE herald_delivery_in_flight gauge\nherald_delivery_in_flight %u\n"
 			    "# HELP herald_delivery_fanouts Topic messages being fanned out\n"
 			    "# TYPE herald_delivery_fanouts gauge\nherald_delivery_fanouts %u\n"
+			    "# HELP herald_delivery_fanouts_waiting Topic messages waiting for a "
+			    "fan-out slot\n# TYPE herald_delivery_fanouts_waiting gauge\n"
+			    "herald_delivery_fanouts_waiting %zu\n"
 			    "# HELP herald_credential_errors_total Credential errors (application "
 			    "paused)\n# TYPE herald_credential_errors_total counter\n"
 			    "herald_credential_errors_total %" PRIu64 "\n",
-			    d->in_flight, d->n_fanouts, d->credential_errors);
+			    d->in_flight, d->n_fanouts,
+			    json_array_size(d->fanout_wait) + d->reload_n +
+				    json_array_size(d->to_reload),
+			    d->credential_errors);
 }
 
 void delivery_free(struct delivery *d)
@@ -939,5 +950,7 @@ void delivery_free(struct delivery *d)
 	if (d->status_log)
 		fclose(d->status_log);
 	json_decref(d->to_load);
+	json_decref(d->fanout_wait);
+	json_decref(d->to_reload);
 	free(d);
 }

@@ -106,7 +106,8 @@ void delivery_flush(struct delivery *d);
  * "Failed", "Retried", "Expired", "EndpointsDisabled", "Paused", "LatencyMs":
  * {"p50", "p90", "p99"}}], "Totals": {... the same counters, the Queued ones
  * and InFlight ...}, "FanOuts": n (topic messages being fanned out),
- * "CredentialErrors": n}.  Queued is QueuedInMemory (the application's queue)
+ * "FanOutsWaiting": n (topic messages waiting in the store for one of the
+ * delivery.max_fanouts slots), "CredentialErrors": n}.  Queued is QueuedInMemory (the application's queue)
  * plus QueuedInStore (deliveries spilled to the store while it was paused or
  * its queue was full, not yet loaded back; those left by an earlier run are
  * not counted until they are loaded).

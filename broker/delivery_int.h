@@ -154,6 +154,15 @@ struct delivery {
 	struct dlv_app *apps;
 	struct fanout *fanouts;
 	unsigned int n_fanouts;
+	/*
+	 * Topic messages waiting for a fan-out slot (delivery.max_fanouts): their
+	 * ids (a JSON array, oldest first); the messages stay in the store, and
+	 * are loaded again (to_reload, reloading) as slots free up.
+	 */
+	json_t *fanout_wait;
+	json_t *to_reload;
+	bool reloading;
+	unsigned int reload_n; /* ids in the reload job in flight */
 	unsigned int in_flight;
 	bool quiescing;
 	/*
@@ -216,6 +225,9 @@ int dlv_load_submit(struct delivery *d);
 int dlv_flush_submit(struct delivery *d);
 int dlv_retry_submit(struct delivery *d, unsigned int limit);
 int dlv_resume_submit(struct delivery *d, int64_t after_seq);
+
+/* Fan-out slots are free: load waiting topic messages into them (delivery_store.c). */
+void dlv_fanout_admit(struct delivery *d);
 
 /* fanout.c */
 struct fanout *fanout_new(struct delivery *d, struct dlv_msg *msg, const char *topic_arn,

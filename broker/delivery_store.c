@@ -205,8 +205,12 @@ static int dlv_load_run(struct store_txn *txn, void *arg)
 	return 0;
 }
 
-/* Loop thread: hand loaded messages to their applications and fan-outs. */
-static void dlv_load_dispatch(struct delivery *d, struct dlv_load_job *job)
+/*
+ * Loop thread: hand loaded messages to their applications and fan-outs.  A
+ * topic message waits for a fan-out slot when none is free, or when others
+ * wait already (first come, first served) unless it is one of them (waited).
+ */
+static void dlv_load_dispatch(struct delivery *d, struct dlv_load_job *job, bool waited)
 {
 	for (size_t i = 0; i < job->n; i++) {
 		struct dlv_loaded *l = &job->v[i];
@@ -218,7 +222,17 @@ static void dlv_load_dispatch(struct delivery *d, struct dlv_load_job *job)
 				l->msg.message_id);
 			continue;
 		}
-		if (l->msg.target_kind == STORE_TOPIC) {
+		if (l->msg.target_kind == STORE_TOPIC &&
+		    (d->n_fanouts >= d->conf->max_fanouts ||
+		     (!waited && json_array_size(d->fanout_wait)))) {
+			/* No slot: it waits in the store (dlv_fanout_admit() loads it again). */
+			/* One that waited already keeps its place at the head. */
+			if ((waited ? json_array_insert_new(d->fanout_wait, 0, json_string(msg->id))
+				    : json_array_append_new(d->fanout_wait, json_string(msg->id))) <
+			    0)
+				log_err("delivery: out of memory; message %s waits for a restart",
+					msg->id);
+		} else if (l->msg.target_kind == STORE_TOPIC) {
 			if (!fanout_new(d, msg, l->msg.target_arn, l->msg.cursor))
 				log_err("delivery: out of memory; message %s waits for a restart",
 					l->msg.message_id);
@@ -236,6 +250,7 @@ static void dlv_load_dispatch(struct delivery *d, struct dlv_load_job *job)
 		}
 		dlv_msg_unref(msg);
 	}
+	dlv_fanout_admit(d);
 }
 
 static void dlv_load_job_free(struct dlv_load_job *job)
@@ -261,10 +276,76 @@ static void dlv_load_done(void *arg, int status)
 			json_array_size(job->ids),
 			status ? "commit failed" : strerror(-job->status));
 	else
-		dlv_load_dispatch(d, job);
+		dlv_load_dispatch(d, job, false);
 	dlv_load_job_free(job);
 	if (json_array_size(d->to_load) && dlv_load_submit(d) == 0)
 		d->loading = true;
+}
+
+static int dlv_reload_submit(struct delivery *d);
+
+static void dlv_reload_done(void *arg, int status)
+{
+	struct dlv_load_job *job = arg;
+	struct delivery *d = job->d;
+
+	d->reloading = false;
+	d->reload_n = 0;
+	if (status || job->status)
+		log_err("delivery: cannot load %zu waiting topic messages (%s); they are "
+			"delivered after a restart",
+			json_array_size(job->ids),
+			status ? "commit failed" : strerror(-job->status));
+	else
+		dlv_load_dispatch(d, job, true);
+	dlv_load_job_free(job);
+	if (json_array_size(d->to_reload) && !d->reloading && dlv_reload_submit(d) == 0)
+		d->reloading = true;
+}
+
+/* Load the waiting topic messages in to_reload (whatever the resume horizon). */
+static int dlv_reload_submit(struct delivery *d)
+{
+	struct dlv_load_job *job = calloc(1, sizeof(*job));
+	json_t *fresh = json_array();
+
+	if (!job || !fresh) {
+		free(job);
+		json_decref(fresh);
+		return -ENOMEM;
+	}
+	job->d = d;
+	job->ids = d->to_reload;
+	job->horizon = -1;
+	d->reload_n = (unsigned int)json_array_size(job->ids);
+	d->to_reload = fresh;
+	if (store_submit(d->store, dlv_load_run, dlv_reload_done, job) < 0) {
+		json_decref(d->to_reload);
+		d->to_reload = job->ids;
+		d->reload_n = 0;
+		free(job);
+		return -1;
+	}
+	return 0;
+}
+
+void dlv_fanout_admit(struct delivery *d)
+{
+	json_t *id;
+
+	if (d->quiescing)
+		return;
+	while (json_array_size(d->fanout_wait) &&
+	       d->n_fanouts + d->reload_n + json_array_size(d->to_reload) < d->conf->max_fanouts) {
+		id = json_incref(json_array_get(d->fanout_wait, 0));
+		json_array_remove(d->fanout_wait, 0);
+		if (json_array_append_new(d->to_reload, id) < 0) {
+			log_err("delivery: out of memory; a topic message waits for a restart");
+			break;
+		}
+	}
+	if (json_array_size(d->to_reload) && !d->reloading && dlv_reload_submit(d) == 0)
+		d->reloading = true;
 }
 
 int dlv_load_submit(struct delivery *d)
@@ -305,7 +386,7 @@ static void dlv_resume_done(void *arg, int status)
 		log_err("delivery: cannot resume the previous run's messages after seq %lld",
 			(long long)job->after_seq);
 	} else {
-		dlv_load_dispatch(d, job);
+		dlv_load_dispatch(d, job, false);
 		if (job->more && dlv_resume_submit(d, job->after_seq) < 0)
 			log_err("delivery: cannot resume the previous run's messages");
 	}

@@ -37,6 +37,7 @@
 #define PAGE	      512 /* subscriptions read per fan-out page (fanout.c) */
 #define MAX_QUEUED    300 /* delivery.max_queued_per_app below */
 #define RATE	      50  /* delivery.apps: application "capped" */
+#define MAX_FANOUTS   2	  /* delivery.max_fanouts below */
 
 static struct harness H;
 static char work[256];	 /* drivers dir, record file, status log */
@@ -217,10 +218,10 @@ static int suite_init(void)
 		 "delivery: { min_delay_ms = 20; max_delay_ms = 80; immediate_retries = 0;"
 		 " min_delay_retries = 2; backoff_retries = 3; max_delay_retries = 2;"
 		 " credential_retry_ms = 1500; fanout_window = %d; in_flight_per_app = 64;"
-		 " max_queued_per_app = %d; status_log = \"%s\";"
+		 " max_queued_per_app = %d; max_fanouts = %d; status_log = \"%s\";"
 		 " apps = ( { name = \"capped\"; rate = %d; } ); };\n"
 		 "http: { enabled = true; port = 0; allow_unsigned = true; };\n",
-		 work, record, WINDOW, MAX_QUEUED, status_log, RATE);
+		 work, record, WINDOW, MAX_QUEUED, MAX_FANOUTS, status_log, RATE);
 	if (harness_start(&H, conf_extra) < 0)
 		return -1;
 	return 0;
@@ -655,6 +656,66 @@ static void subscribe_many(const char *topic, const char *app_arn, int n)
 	herald_close(h);
 }
 
+/*
+ * More topic messages than delivery.max_fanouts: at most that many fan out
+ * at once, the others wait in the store, and every subscriber gets every
+ * message once.
+ */
+static void test_fanouts_bounded(void)
+{
+	const int subs = 100, msgs = 6;
+	struct herald *h;
+	char topic[256], ep[256];
+	char *reqs[6];
+	json_t *out[6] = {0};
+	long long active_max = 0, waiting_max = 0, deadline;
+
+	app("fo", NULL);
+	call_str(topic, sizeof(topic), "TopicArn", "CreateTopic", "{\"Name\":\"fo\"}");
+	for (int i = 0; i < subs; i++) {
+		char token[32];
+		json_t *r;
+
+		snprintf(token, sizeof(token), "slow-fo-%d", i);
+		endpoint(ep, sizeof(ep), APP_ARN("fo"), token);
+		r = call("Subscribe",
+			 "{\"TopicArn\":\"%s\",\"Protocol\":\"application\",\"Endpoint\":\"%s\"}",
+			 topic, ep);
+		CU_ASSERT_PTR_NOT_NULL(r);
+		json_decref(r);
+	}
+	for (int i = 0; i < msgs; i++)
+		CU_ASSERT_FATAL(asprintf(&reqs[i], "{\"TopicArn\":\"%s\",\"Message\":\"fo%d\"}",
+					 topic, i) > 0);
+	/* Each fan-out: 100 sends of 100 ms, 64 in flight: at least 200 ms. */
+	h = lib_connect(H.socket);
+	pipeline(h, "Publish", reqs, out, msgs);
+	herald_close(h);
+	for (deadline = now_ms() + 4 * WAIT_MS; now_ms() < deadline; sleep_ms(10)) {
+		json_t *r = call("GetStats", "{}");
+		long long active = json_integer_value(json_object_get(r, "FanOuts"));
+		long long waiting = json_integer_value(json_object_get(r, "FanOutsWaiting"));
+
+		json_decref(r);
+		active_max = active > active_max ? active : active_max;
+		waiting_max = waiting > waiting_max ? waiting : waiting_max;
+		if (sends("slow-fo-", NULL) >= (unsigned int)(subs * msgs) && !active && !waiting)
+			break;
+	}
+	fprintf(stderr, "\n  %d topic messages: at most %lld fanned out at once, %lld waiting\n",
+		msgs, active_max, waiting_max);
+	CU_ASSERT(active_max <= MAX_FANOUTS);
+	CU_ASSERT(waiting_max > 0);
+	for (int i = 0; i < msgs; i++) {
+		const char *id = json_string_value(json_object_get(out[i], "MessageId"));
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(id);
+		CU_ASSERT_EQUAL(sends("slow-fo-", id), (unsigned int)subs);
+		free(reqs[i]);
+		json_decref(out[i]);
+	}
+}
+
 /* Distinct "ok-fan-" tokens in the record file for message id, and all lines. */
 static unsigned int fan_distinct(const char *id, int n, unsigned int *lines)
 {
@@ -953,6 +1014,8 @@ int main(void)
 		 test_storm_bounded},
 		{"a rate-capped application sends at its cap; another is unaffected",
 		 test_rate_cap},
+		{"at most delivery.max_fanouts topic messages fan out at once",
+		 test_fanouts_bounded},
 		{"a pending retry survives kill -9", test_retry_survives_restart},
 		{"kill -9 during a 20,000-subscriber fan-out; restart completes it",
 		 test_fanout_crash},

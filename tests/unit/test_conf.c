@@ -110,6 +110,7 @@ static void check_defaults(const struct conf *c)
 	CU_ASSERT_EQUAL(c->delivery.drain_ms, 5000);
 	CU_ASSERT_EQUAL(c->delivery.max_queued_per_app, 10000);
 	CU_ASSERT_EQUAL(c->delivery.rate_per_app, 0);
+	CU_ASSERT_EQUAL(c->delivery.max_fanouts, 100);
 	CU_ASSERT_EQUAL(conf_app_rate(&c->delivery, "APNS", "any"), 0);
 	CU_ASSERT_PTR_NULL(c->delivery.status_log);
 	free(state);
@@ -401,7 +402,7 @@ static void test_delivery(void)
 			    "  max_delay_retries = 5;\n  min_delay_ms = 20;\n"
 			    "  max_delay_ms = 80;\n  credential_retry_ms = 400;\n"
 			    "  fanout_window = 256;\n  default_ttl_s = 0;\n  drain_ms = 0;\n"
-			    "  max_queued_per_app = 500;\n  rate_per_app = 7;\n"
+			    "  max_queued_per_app = 500;\n  rate_per_app = 7;\n  max_fanouts = 3;\n"
 			    "  apps = ( { name = \"a.b\"; rate = 100; },\n"
 			    "           { name = \"a.b\"; platform = \"GCM\"; rate = 0; } );\n"
 			    "  status_log = \"/var/log/herald/delivery.log\";\n};\n");
@@ -424,6 +425,7 @@ static void test_delivery(void)
 	CU_ASSERT_EQUAL(c->delivery.drain_ms, 0);
 	CU_ASSERT_EQUAL(c->delivery.max_queued_per_app, 500);
 	CU_ASSERT_EQUAL(c->delivery.rate_per_app, 7);
+	CU_ASSERT_EQUAL(c->delivery.max_fanouts, 3);
 	CU_ASSERT_EQUAL(conf_app_rate(&c->delivery, "APNS", "a.b"), 100);
 	CU_ASSERT_EQUAL(conf_app_rate(&c->delivery, "GCM", "a.b"), 0);
 	CU_ASSERT_EQUAL(conf_app_rate(&c->delivery, "APNS", "other"), 7);
