@@ -333,6 +333,23 @@ static void dlv_count(struct delivery *d, struct dlv_app *a, size_t field)
 #define DLV_EXPIRED   offsetof(struct dlv_counts, expired)
 #define DLV_DISABLED  offsetof(struct dlv_counts, disabled)
 
+void dlv_count_unspilled(struct delivery *d, const char *endpoint_arn)
+{
+	/* ...:endpoint/PLATFORM/NAME/ID belongs to ...:app/PLATFORM/NAME. */
+	const char *res = strstr(endpoint_arn, ":endpoint/"), *id = strrchr(endpoint_arn, '/');
+	struct dlv_app *a;
+	char *arn = NULL;
+
+	if (!res || id <= res + 10 ||
+	    asprintf(&arn, "%.*s:app/%.*s", (int)(res - endpoint_arn), endpoint_arn,
+		     (int)(id - res - 10), res + 10) < 0)
+		return;
+	a = dlv_app_find(d, arn);
+	if (a && a->spilled)
+		a->spilled--;
+	free(arn);
+}
+
 void dlv_count_disabled(struct delivery *d, const char *app_arn)
 {
 	struct dlv_app *a = app_arn ? dlv_app_find(d, app_arn) : NULL;

@@ -194,6 +194,8 @@ struct delivery {
 };
 
 /* delivery.c */
+/* A spilled delivery to endpoint_arn was dropped from the store: out of its app's QueuedInStore. */
+void dlv_count_unspilled(struct delivery *d, const char *endpoint_arn);
 /* Count an endpoint the flush disabled, for its application and in total. */
 void dlv_count_disabled(struct delivery *d, const char *app_arn);
 struct dlv_msg *dlv_msg_new(const struct store_msg *m);

@@ -533,7 +533,8 @@ struct dlv_retry_job {
 	struct delivery *d;
 	struct store_txn *txn;
 	unsigned int limit;
-	json_t *index; /* message id -> index in msgs */
+	json_t *index;	 /* message id -> index in msgs */
+	json_t *dropped; /* endpoint ARNs of spilled rows dropped (endpoint gone) */
 	struct store_msg *msgs;
 	size_t n_msgs, cap_msgs;
 	struct dlv_retry_row *rows;
@@ -578,6 +579,10 @@ static int dlv_retry_add(const struct store_retry *r, void *arg)
 		/* Gone or disabled since: nothing to retry. */
 		store_retry_delete(job->txn, r->id);
 		store_msg_release(job->txn, r->message_id, NULL);
+		/* A spilled one leaves its application's QueuedInStore. */
+		if ((r->attempts & DLV_SPILLED_FLAG) &&
+		    json_array_append_new(job->dropped, json_string(r->endpoint_arn)) < 0)
+			return -ENOMEM;
 		return 0;
 	}
 	if (rc < 0)
@@ -616,6 +621,8 @@ static void dlv_retry_done(void *arg, int status)
 	struct dlv_retry_job *job = arg;
 	struct delivery *d = job->d;
 	struct dlv_msg **msgs = calloc(job->n_msgs + 1, sizeof(*msgs));
+	json_t *ep;
+	size_t k;
 
 	d->retry_loading = false;
 	if (status || job->status || !msgs) {
@@ -645,6 +652,8 @@ static void dlv_retry_done(void *arg, int status)
 			dlv_write_free(w);
 		}
 	}
+	json_array_foreach (job->dropped, k, ep)
+		dlv_count_unspilled(d, json_string_value(ep));
 	if (d->retry_again) {
 		d->retry_again = false;
 		dlv_retry_arm(d, util_now_ms());
@@ -662,6 +671,7 @@ out:
 	free(job->msgs);
 	free(job->rows);
 	json_decref(job->index);
+	json_decref(job->dropped);
 	free(job);
 }
 
@@ -669,7 +679,9 @@ int dlv_retry_submit(struct delivery *d, unsigned int limit)
 {
 	struct dlv_retry_job *job = calloc(1, sizeof(*job));
 
-	if (!job || !(job->index = json_object())) {
+	if (!job || !(job->index = json_object()) || !(job->dropped = json_array())) {
+		if (job)
+			json_decref(job->index);
 		free(job);
 		return -ENOMEM;
 	}
@@ -678,6 +690,7 @@ int dlv_retry_submit(struct delivery *d, unsigned int limit)
 	job->next_ms = INT64_MAX;
 	if (store_submit(d->store, dlv_retry_run, dlv_retry_done, job) < 0) {
 		json_decref(job->index);
+		json_decref(job->dropped);
 		free(job);
 		return -1;
 	}

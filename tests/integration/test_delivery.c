@@ -842,6 +842,43 @@ static void test_storm_bounded(void)
 	free(out);
 }
 
+/* Deliveries spilled to the store for an endpoint deleted since leave Queued when dropped. */
+static void test_spilled_endpoint_deleted(void)
+{
+	const int n = 3 * MAX_QUEUED;
+	struct herald *h;
+	char ep[256];
+	char **reqs = calloc((size_t)n, sizeof(*reqs));
+	json_t **out = calloc((size_t)n, sizeof(*out));
+	long long deadline, queued = -1;
+
+	CU_ASSERT_FATAL(reqs && out);
+	app("gone", NULL);
+	endpoint(ep, sizeof(ep), APP_ARN("gone"), "slow-gone");
+	for (int i = 0; i < n; i++)
+		CU_ASSERT_FATAL(asprintf(&reqs[i], "{\"TargetArn\":\"%s\",\"Message\":\"g%d\"}", ep,
+					 i) > 0);
+	h = lib_connect(H.socket);
+	pipeline(h, "Publish", reqs, out, n);
+	herald_close(h);
+	for (deadline = now_ms() + WAIT_MS; now_ms() < deadline; sleep_ms(5))
+		if (stat_of(APP_ARN("gone"), "QueuedInStore") > 0)
+			break;
+	CU_ASSERT(stat_of(APP_ARN("gone"), "QueuedInStore") > 0);
+	json_decref(call("DeleteEndpoint", "{\"EndpointArn\":\"%s\"}", ep));
+	for (deadline = now_ms() + 2 * WAIT_MS; now_ms() < deadline; sleep_ms(20))
+		if ((queued = stat_of(APP_ARN("gone"), "Queued")) == 0)
+			break;
+	CU_ASSERT_EQUAL(queued, 0);
+	CU_ASSERT(sends("slow-gone", NULL) < (unsigned int)n);
+	for (int i = 0; i < n; i++) {
+		free(reqs[i]);
+		json_decref(out[i]);
+	}
+	free(reqs);
+	free(out);
+}
+
 /*
  * A rate-capped application sends no faster than its cap (a tenth of a
  * second's worth of burst), while an uncapped one sends at once.
@@ -1012,6 +1049,8 @@ int main(void)
 		{"a slow application does not starve another", test_slow_app_does_not_starve},
 		{"a publish storm to a slow application: bounded memory, the rest in the store",
 		 test_storm_bounded},
+		{"spilled deliveries to a deleted endpoint leave Queued",
+		 test_spilled_endpoint_deleted},
 		{"a rate-capped application sends at its cap; another is unaffected",
 		 test_rate_cap},
 		{"at most delivery.max_fanouts topic messages fan out at once",
