@@ -40,3 +40,6 @@ tests_integration_test_delivery_SOURCES = tests/integration/test_delivery.c $(IN
 	tests/unit/fixture_run.c tests/unit/run.h
 tests_integration_test_delivery_CFLAGS = $(INTEG_CFLAGS) $(MSGPACK_CFLAGS)
 tests_integration_test_delivery_LDADD = $(INTEG_LDADD)
+# delivery2: credentials checked by the apns driver at create and set (CLI, heraldd).
+TESTS += tests/integration/test_app_credentials.sh
+EXTRA_DIST += tests/integration/test_app_credentials.sh
