@@ -12,7 +12,8 @@
  * cursor over the topic's subscriptions (subscription seq), read a page at a
  * time and advanced as deliveries finish (a low-water mark), so memory is
  * bounded by delivery.fanout_window whatever the topic's size and a restart
- * resumes where it stopped.  Retries wait in the store (store_retry_*) and
+ * resumes where it stopped; at most delivery.max_fanouts topic messages fan
+ * out at once, the others wait in the store.  Retries wait in the store (store_retry_*) and
  * survive a restart.  Delivery is at-least-once: after a crash, deliveries
  * past the cursor whose outcome was not yet written are sent again.
  *
