@@ -25,6 +25,8 @@ struct api {
 	void *effect_arg;
 	api_token_check_fn token_fn;
 	void *token_arg;
+	api_app_check_fn app_fn;
+	void *app_arg;
 	atomic_uint pending;
 	struct api_local {
 		const char *name;
@@ -109,6 +111,81 @@ static bool api_token_refused(struct api *api, const char *op, json_t *args, str
 			  sizeof(why)) == 0)
 		return false;
 	op_invalid(err, "Token Reason: %s", why[0] ? why : "not a device token of this platform");
+	return true;
+}
+
+void api_set_app_check(struct api *api, api_app_check_fn fn, void *arg)
+{
+	api->app_fn = fn;
+	api->app_arg = arg;
+}
+
+/* A non-empty string member name of o. */
+static bool api_has_str(json_t *o, const char *name)
+{
+	json_t *v = json_object_get(o, name);
+
+	return json_is_string(v) && json_string_length(v) > 0;
+}
+
+/*
+ * Loop thread: run the credentials check on a CreatePlatformApplication or
+ * SetPlatformApplicationAttributes that carries credentials (see api.h);
+ * true with err filled if the driver refuses them.
+ */
+static bool api_app_refused(struct api *api, const char *op, json_t *args, struct op_error *err)
+{
+	json_t *attrs = json_object_get(args, "Attributes");
+	const char *platform, *name;
+	struct op_error ignored;
+	char why[512] = "", *arn = NULL;
+	struct arn parts;
+	bool create;
+	int rc;
+
+	if (!json_is_object(attrs))
+		return false;
+	if (strcmp(op, "CreatePlatformApplication") == 0) {
+		create = true;
+		if (!api_has_str(args, "Name") || !api_has_str(args, "Platform"))
+			return false;
+		platform = json_string_value(json_object_get(args, "Platform"));
+		name = json_string_value(json_object_get(args, "Name"));
+		if (!api_has_str(attrs, "PlatformCredential") ||
+		    (!api_has_str(attrs, "PlatformPrincipal") && strcmp(platform, "GCM")))
+			return false;
+		arn = arn_app(api->conf, platform, name);
+		if (!arn)
+			return false;
+	} else if (strcmp(op, "SetPlatformApplicationAttributes") == 0) {
+		create = false;
+		if ((!json_object_get(attrs, "PlatformCredential") &&
+		     !json_object_get(attrs, "PlatformPrincipal")) ||
+		    !json_is_string(json_object_get(args, "PlatformApplicationArn")) ||
+		    arn_parse(api->conf,
+			      json_string_value(json_object_get(args, "PlatformApplicationArn")),
+			      ARN_APP, "PlatformApplicationArn", &parts, &ignored) < 0)
+			return false;
+		platform = parts.platform;
+		name = parts.app;
+		/* An empty credential: the operation's own error. */
+		if ((json_object_get(attrs, "PlatformCredential") &&
+		     !api_has_str(attrs, "PlatformCredential")) ||
+		    (json_object_get(attrs, "PlatformPrincipal") &&
+		     !api_has_str(attrs, "PlatformPrincipal") && strcmp(platform, "GCM")))
+			return false;
+		if (!(arn = strdup(
+			      json_string_value(json_object_get(args, "PlatformApplicationArn")))))
+			return false;
+	} else {
+		return false;
+	}
+	rc = api->app_fn(api->app_arg, create, platform, name, arn, attrs, why, sizeof(why));
+	free(arn);
+	if (rc == 0)
+		return false;
+	op_invalid(err, "Attributes Reason: Platform credentials are invalid: %s",
+		   why[0] ? why : "the provider driver refuses them");
 	return true;
 }
 
@@ -229,7 +306,8 @@ void api_call_sns(struct api *api, enum op_role role, const char *op, json_t *ar
 		reply(arg, NULL, &err);
 		return;
 	}
-	if (api->token_fn && api_token_refused(api, op, args, &err)) {
+	if ((api->token_fn && api_token_refused(api, op, args, &err)) ||
+	    (api->app_fn && api_app_refused(api, op, args, &err))) {
 		reply(arg, NULL, &err);
 		return;
 	}

@@ -7,6 +7,8 @@
 #ifndef HERALD_BROKER_API_H
 #define HERALD_BROKER_API_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "broker/conf.h"
@@ -47,6 +49,36 @@ void api_set_effect_hook(struct api *api, api_effect_fn fn, void *arg);
 typedef int (*api_token_check_fn)(void *arg, const char *platform, const char *token, char *err,
 				  size_t n);
 void api_set_token_check(struct api *api, api_token_check_fn fn, void *arg);
+
+/*
+ * A platform application's credentials check (the drivers' check_config),
+ * run on the loop thread by api_call() and api_call_sns() before
+ * CreatePlatformApplication and SetPlatformApplicationAttributes are
+ * submitted, as SNS refuses bad credentials when they are given:
+ *
+ *   CreatePlatformApplication: when Name, Platform and Attributes are there
+ *   and Attributes holds a non-empty PlatformCredential and (but for GCM) a
+ *   non-empty PlatformPrincipal (otherwise the operation answers SNS's own
+ *   error); create is true, attrs the request's Attributes;
+ *
+ *   SetPlatformApplicationAttributes: when Attributes holds PlatformCredential
+ *   or PlatformPrincipal (a change of other attributes only is not checked
+ *   again) and PlatformApplicationArn is well formed; create is false, attrs
+ *   the request's Attributes, which fn merges over the application's current
+ *   ones (credentials included).
+ *
+ * platform and name come from the request or the ARN, arn is the
+ * application's.  fn returns 0 (accepted; also when no driver serves the
+ * platform, or for Set when the application is unknown: the operation
+ * answers then) or -1 with the driver's reason in err (size n); the call is
+ * answered InvalidParameter/400 "Invalid parameter: Attributes Reason:
+ * Platform credentials are invalid: <reason>" (SNS's reason for unusable
+ * credentials, with the driver's appended) without reaching the store.
+ * The reason must not quote the secret.  fn NULL: no check.
+ */
+typedef int (*api_app_check_fn)(void *arg, bool create, const char *platform, const char *name,
+				const char *arn, json_t *attrs, char *err, size_t n);
+void api_set_app_check(struct api *api, api_app_check_fn fn, void *arg);
 
 /*
  * Call op with args (borrowed; the api keeps its own reference).  Unknown

@@ -762,7 +762,8 @@ static const struct conf_delivery_uint {
 	CONF_DLV(max_delay_retries, 0, 1000),	 CONF_DLV(min_delay_ms, 1, 86400000),
 	CONF_DLV(max_delay_ms, 1, 86400000),	 CONF_DLV(credential_retry_ms, 1, 86400000),
 	CONF_DLV(fanout_window, 1, 1000000),	 CONF_DLV(default_ttl_s, 0, 28 * 24 * 3600),
-	CONF_DLV(drain_ms, 0, 600000),
+	CONF_DLV(drain_ms, 0, 600000),		 CONF_DLV(max_queued_per_app, 1, 100000000),
+	CONF_DLV(rate_per_app, 0, 10000000),	 CONF_DLV(max_fanouts, 1, 100000),
 #undef CONF_DLV
 };
 
@@ -787,6 +788,99 @@ static int conf_set_delivery_uint(struct conf_loader *ld, const config_setting_t
 static int conf_set_status_log(struct conf_loader *ld, const config_setting_t *s)
 {
 	return conf_set_str(ld, s, &ld->conf->delivery.status_log, CONF_PATH_MAX);
+}
+
+static void conf_free_apps(struct conf_delivery *c)
+{
+	for (size_t i = 0; i < c->n_apps; i++) {
+		free(c->apps[i].name);
+		free(c->apps[i].platform);
+	}
+	free(c->apps);
+	c->apps = NULL;
+	c->n_apps = 0;
+}
+
+/* One delivery.apps entry: { name = "..."; platform = "..."; rate = N; }. */
+static int conf_app_entry(struct conf_loader *ld, const config_setting_t *e, struct conf_app *app)
+{
+	int m = config_setting_length(e);
+	unsigned long long v;
+
+	if (!config_setting_is_group(e))
+		return conf_fail(ld, e,
+				 "delivery.apps entries are groups like { name = \"myapp\"; rate = "
+				 "100; }, not %s",
+				 conf_type_name(e));
+	for (int j = 0; j < m; j++) {
+		const config_setting_t *c = config_setting_get_elem(e, (unsigned int)j);
+		const char *key = config_setting_name(c), *v_str = NULL;
+		char **field = NULL;
+
+		if (!strcmp(key, "rate")) {
+			if (conf_get_uint(ld, c, 0, 10000000, &v) < 0)
+				return -1;
+			app->rate = (unsigned int)v;
+			continue;
+		}
+		if (!strcmp(key, "name"))
+			field = &app->name;
+		else if (!strcmp(key, "platform"))
+			field = &app->platform;
+		else
+			return conf_fail(ld, c, "unknown key '%s' in delivery.apps", key);
+		if (config_setting_type(c) != CONFIG_TYPE_STRING ||
+		    !*(v_str = config_setting_get_string(c)) || strlen(v_str) > 256)
+			return conf_fail(
+				ld, c, "delivery.apps %s must be a string of 1 to 256 bytes", key);
+		free(*field);
+		if (!(*field = strdup(v_str)))
+			return conf_fail(ld, c, "out of memory");
+	}
+	if (!app->name)
+		return conf_fail(ld, e, "delivery.apps entries need a name");
+	return 0;
+}
+
+/* delivery.apps = ( { name = "..."; platform = "APNS"; rate = N; }, ... ): per application settings. */
+static int conf_set_delivery_apps(struct conf_loader *ld, const config_setting_t *s)
+{
+	struct conf_delivery *c = &ld->conf->delivery;
+	int n = config_setting_length(s);
+
+	if (!config_setting_is_list(s))
+		return conf_fail(ld, s,
+				 "delivery.apps must be a list like ( { name = \"myapp\"; rate = "
+				 "100; } ), not %s",
+				 conf_type_name(s));
+	conf_free_apps(c);
+	if (n > 0 && !(c->apps = calloc((size_t)n, sizeof(*c->apps))))
+		return conf_fail(ld, s, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
+
+		c->n_apps++;
+		if (conf_app_entry(ld, e, &c->apps[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+unsigned int conf_app_rate(const struct conf_delivery *c, const char *platform, const char *name)
+{
+	const struct conf_app *any = NULL;
+
+	for (size_t i = 0; i < c->n_apps; i++) {
+		const struct conf_app *a = &c->apps[i];
+
+		if (strcmp(a->name, name))
+			continue;
+		if (a->platform && platform && !strcmp(a->platform, platform))
+			return a->rate;
+		if (!a->platform && !any)
+			any = a;
+	}
+	return any ? any->rate : c->rate_per_app;
 }
 
 static const char *const conf_groups[] = {"state", "socket",  "access",
@@ -832,6 +926,10 @@ static const struct conf_key conf_keys[] = {
 	{"delivery", "fanout_window", conf_set_delivery_uint},
 	{"delivery", "default_ttl_s", conf_set_delivery_uint},
 	{"delivery", "drain_ms", conf_set_delivery_uint},
+	{"delivery", "max_queued_per_app", conf_set_delivery_uint},
+	{"delivery", "rate_per_app", conf_set_delivery_uint},
+	{"delivery", "max_fanouts", conf_set_delivery_uint},
+	{"delivery", "apps", conf_set_delivery_apps},
 };
 
 static const struct conf_key *conf_key_find(const char *group, const char *name)
@@ -932,6 +1030,8 @@ static int conf_defaults(struct conf_loader *ld)
 		.fanout_window = 2000,
 		.default_ttl_s = 28 * 24 * 3600,
 		.drain_ms = 5000,
+		.max_queued_per_app = 10000,
+		.max_fanouts = 100,
 	};
 	c->http_address = strdup("127.0.0.1");
 	c->http_port = 9911;
@@ -1076,5 +1176,6 @@ void conf_free(struct conf *conf)
 	free(conf->driver_ca_file);
 	json_decref(conf->driver_options);
 	free(conf->delivery.status_log);
+	conf_free_apps(&conf->delivery);
 	free(conf);
 }

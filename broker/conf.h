@@ -30,6 +30,12 @@ struct conf_access_key {
 	int role;
 };
 
+/* delivery.apps: one application's own settings (name, and platform unless NULL: any). */
+struct conf_app {
+	char *name, *platform;
+	unsigned int rate; /* deliveries/s at most; 0: none */
+};
+
 /* delivery { ... }: the delivery engine's settings (delivery.h). */
 struct conf_delivery {
 	unsigned int in_flight_per_app; /* sends in flight per application (1000) */
@@ -45,9 +51,18 @@ struct conf_delivery {
 	unsigned int
 		credential_retry_ms; /* how long an app stays paused after a credential error */
 	unsigned int fanout_window;  /* subscribers of one topic message in memory at most */
-	unsigned int default_ttl_s;  /* TTL when neither attribute nor payload sets one */
-	unsigned int drain_ms;	     /* at SIGTERM, how long sends in flight may take */
-	char *status_log;	     /* delivery status log (JSON lines), or NULL */
+	/*
+	 * Deliveries queued in memory per application at most (10000); more
+	 * wait in the store as retries due as the application drains.
+	 */
+	unsigned int max_queued_per_app;
+	unsigned int rate_per_app; /* deliveries/s per application at most; 0: none (0) */
+	unsigned int max_fanouts;  /* topic messages fanned out at once; more wait (100) */
+	struct conf_app *apps;	   /* per application overrides */
+	size_t n_apps;
+	unsigned int default_ttl_s; /* TTL when neither attribute nor payload sets one */
+	unsigned int drain_ms;	    /* at SIGTERM, how long sends in flight may take */
+	char *status_log;	    /* delivery status log (JSON lines), or NULL */
 };
 
 struct conf {
@@ -100,6 +115,13 @@ struct conf {
 	/* logging */
 	int log_level; /* syslog priority */
 };
+
+/*
+ * The rate cap of application name on platform, deliveries/s (0: none):
+ * the delivery.apps entry naming it on its platform, else one naming it on
+ * any platform, else delivery.rate_per_app.
+ */
+unsigned int conf_app_rate(const struct conf_delivery *c, const char *platform, const char *name);
 
 /*
  * Load path (NULL: defaults only).  On failure returns NULL and sets *err to a

@@ -37,6 +37,14 @@
  * deliveries neither take memory nor hold up a fan-out's window meanwhile.
  */
 #define DLV_SPILL_MIN_MS 1000
+/*
+ * A delivery spilled because its application's queue is full is due when
+ * the application should have room again: half the estimated time to drain
+ * what is ahead of it (early rather than late: one loaded back early only
+ * waits in memory, bounded by the retry window), at most this long.
+ */
+#define DLV_SPILL_MAX_WAIT_MS 60000
+#define DLV_RATE_WINDOW_MS    1000 /* throughput measured over windows of this length */
 
 struct dlv_msg *dlv_msg_new(const struct store_msg *m)
 {
@@ -129,6 +137,65 @@ static void dlv_item_free(struct dlv_item *it)
 	free(it);
 }
 
+static void dlv_finish(struct delivery *d, struct dlv_item *it, struct dlv_write *w);
+static struct dlv_write *dlv_write_new(void);
+
+/*
+ * Hand it (out of its queue) back to the store as a retry row due at
+ * next_ms, attempts unchanged (none was made), counted in a's QueuedInStore.
+ */
+static void dlv_spill_one(struct delivery *d, struct dlv_app *a, struct dlv_item *it,
+			  int64_t next_ms)
+{
+	struct dlv_write *w = dlv_write_new();
+
+	if (w) {
+		w->retry = true;
+		w->attempts = it->attempts | DLV_SPILLED_FLAG;
+		w->next_ms = next_ms;
+		a->spilled++;
+	}
+	dlv_finish(d, it, w);
+}
+
+/* a's throughput in deliveries/s: as measured while it was saturated, else a guess. */
+static double dlv_app_rate(const struct delivery *d, const struct dlv_app *a)
+{
+	/* Unmeasured: as if its sends took 100 ms (early is cheaper than late). */
+	double r = a->rate_seen > 0 ? a->rate_seen : 10.0 * d->conf->in_flight_per_app;
+
+	return a->rate && a->rate < r ? a->rate : r;
+}
+
+/* When a delivery spilled now from a's full queue should be loaded back. */
+static int64_t dlv_spill_due(const struct delivery *d, const struct dlv_app *a, int64_t now)
+{
+	double wait = ((double)a->queued + a->spilled) * 500.0 / dlv_app_rate(d, a);
+
+	return now + (wait > DLV_SPILL_MAX_WAIT_MS ? DLV_SPILL_MAX_WAIT_MS : (int64_t)wait);
+}
+
+/* A send of a completed: measure its throughput over windows in which its queue never ran dry. */
+static void dlv_app_measure(struct dlv_app *a, int64_t now)
+{
+	a->finished++;
+	if (!a->head) {
+		a->rate_mark_ms = 0; /* not saturated: what it does is not what it can do */
+		return;
+	}
+	if (!a->rate_mark_ms) {
+		a->rate_mark_ms = now;
+		a->rate_mark_n = a->finished;
+		return;
+	}
+	if (now - a->rate_mark_ms < DLV_RATE_WINDOW_MS)
+		return;
+	a->rate_seen =
+		(double)(a->finished - a->rate_mark_n) * 1000.0 / (double)(now - a->rate_mark_ms);
+	a->rate_mark_ms = now;
+	a->rate_mark_n = a->finished;
+}
+
 int dlv_enqueue(struct delivery *d, struct dlv_msg *msg, const struct dlv_target *t,
 		struct fanout_page *page)
 {
@@ -156,8 +223,18 @@ int dlv_enqueue(struct delivery *d, struct dlv_msg *msg, const struct dlv_target
 	it->attempts = t->attempts;
 	it->retry_id = t->retry_id;
 	it->expire_ms = INT64_MAX;
+	if (t->spilled && a->spilled)
+		a->spilled--;
 	if (it->retry_id)
 		d->retry_items++;
+	/*
+	 * A full queue: a new delivery waits in the store.  One loaded back from
+	 * the store is queued anyway: the retry window bounds those.
+	 */
+	if (!it->retry_id && a->queued >= d->conf->max_queued_per_app) {
+		dlv_spill_one(d, a, it, dlv_spill_due(d, a, util_now_ms()));
+		return 0;
+	}
 	if (a->tail)
 		a->tail->next = it;
 	else
@@ -255,6 +332,23 @@ static void dlv_count(struct delivery *d, struct dlv_app *a, size_t field)
 #define DLV_RETRIED   offsetof(struct dlv_counts, retried)
 #define DLV_EXPIRED   offsetof(struct dlv_counts, expired)
 #define DLV_DISABLED  offsetof(struct dlv_counts, disabled)
+
+void dlv_count_unspilled(struct delivery *d, const char *endpoint_arn)
+{
+	/* ...:endpoint/PLATFORM/NAME/ID belongs to ...:app/PLATFORM/NAME. */
+	const char *res = strstr(endpoint_arn, ":endpoint/"), *id = strrchr(endpoint_arn, '/');
+	struct dlv_app *a;
+	char *arn = NULL;
+
+	if (!res || id <= res + 10 ||
+	    asprintf(&arn, "%.*s:app/%.*s", (int)(res - endpoint_arn), endpoint_arn,
+		     (int)(id - res - 10), res + 10) < 0)
+		return;
+	a = dlv_app_find(d, arn);
+	if (a && a->spilled)
+		a->spilled--;
+	free(arn);
+}
 
 void dlv_count_disabled(struct delivery *d, const char *app_arn)
 {
@@ -376,6 +470,7 @@ static void dlv_on_done(void *arg, const struct herald_outcome *o)
 
 	a->in_flight--;
 	d->in_flight--;
+	dlv_app_measure(a, util_now_ms());
 	dlv_pump_soon(d);
 	switch (o->kind) {
 	case HERALD_OUTCOME_DELIVERED:
@@ -493,7 +588,6 @@ static bool dlv_send(struct delivery *d, struct dlv_app *a)
 static void dlv_spill(struct delivery *d, struct dlv_app *a)
 {
 	struct dlv_item *it;
-	struct dlv_write *w;
 	unsigned int n = 0;
 
 	while ((it = a->head)) {
@@ -502,16 +596,52 @@ static void dlv_spill(struct delivery *d, struct dlv_app *a)
 			a->tail = NULL;
 		a->queued--;
 		it->next = NULL;
-		w = dlv_write_new();
-		if (w) {
-			w->retry = true;
-			w->attempts = it->attempts;
-			w->next_ms = a->paused_until_ms;
-		}
-		dlv_finish(d, it, w);
+		dlv_spill_one(d, a, it, a->paused_until_ms);
 		n++;
 	}
 	log_info("[%s] paused: %u deliveries stored until it resumes", a->name, n);
+}
+
+static void dlv_rate_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	dlv_pump_soon(arg);
+}
+
+/*
+ * May a (rate capped) make an attempt now?  Takes a token from its bucket
+ * (a tenth of a second's worth at most, at least one); when empty, the pump
+ * runs again when the next one is there.
+ */
+static bool dlv_rate_take(struct delivery *d, struct dlv_app *a)
+{
+	double burst = a->rate / 10.0 < 1.0 ? 1.0 : a->rate / 10.0;
+	int64_t now = util_now_ms(), wait;
+	struct timeval tv;
+
+	if (!a->rate)
+		return true;
+	if (!a->tokens_ms || now < a->tokens_ms)
+		a->tokens = burst;
+	else
+		a->tokens += (double)(now - a->tokens_ms) * a->rate / 1000.0;
+	if (a->tokens > burst)
+		a->tokens = burst;
+	a->tokens_ms = now;
+	if (a->tokens >= 1.0) {
+		a->tokens -= 1.0;
+		return true;
+	}
+	if (!a->rate_ev && !(a->rate_ev = evtimer_new(d->base, dlv_rate_cb, d)))
+		return true; /* out of memory: uncapped rather than stuck */
+	if (!evtimer_pending(a->rate_ev, NULL)) {
+		wait = (int64_t)((1.0 - a->tokens) * 1000.0 / a->rate) + 1;
+		tv.tv_sec = wait / 1000;
+		tv.tv_usec = (wait % 1000) * 1000;
+		evtimer_add(a->rate_ev, &tv);
+	}
+	return false;
 }
 
 static void dlv_pump(evutil_socket_t fd, short what, void *arg)
@@ -523,7 +653,8 @@ static void dlv_pump(evutil_socket_t fd, short what, void *arg)
 	if (d->quiescing)
 		return;
 	for (struct dlv_app *a = d->apps; a; a = a->next) {
-		while (!a->paused && a->head && a->in_flight < d->conf->in_flight_per_app)
+		while (!a->paused && a->head && a->in_flight < d->conf->in_flight_per_app &&
+		       dlv_rate_take(d, a))
 			if (!dlv_send(d, a))
 				break;
 		if (a->paused && a->head && a->paused_until_ms - util_now_ms() > DLV_SPILL_MIN_MS)
@@ -574,10 +705,13 @@ struct delivery *delivery_new(struct event_base *base, struct store *store, stru
 	d->writes_tail = &d->writes;
 	d->retry_next_ms = INT64_MAX;
 	d->to_load = json_array();
+	d->fanout_wait = json_array();
+	d->to_reload = json_array();
 	d->flush_ev = event_new(base, -1, 0, dlv_flush_cb, d);
 	d->pump_ev = event_new(base, -1, 0, dlv_pump, d);
 	d->retry_ev = evtimer_new(base, dlv_retry_cb, d);
-	if (!d->to_load || !d->flush_ev || !d->pump_ev || !d->retry_ev)
+	if (!d->to_load || !d->fanout_wait || !d->to_reload || !d->flush_ev || !d->pump_ev ||
+	    !d->retry_ev)
 		goto oom;
 	/* The flush runs after the sends and outcomes of the same loop iteration. */
 	d->status_log_path = conf->delivery.status_log;
@@ -714,16 +848,20 @@ static json_t *dlv_counts_json(const struct dlv_counts *c, const struct latency 
 json_t *delivery_stats_json(struct delivery *d)
 {
 	json_t *out, *apps, *one, *totals;
-	unsigned int queued = 0;
+	unsigned int queued = 0, spilled = 0;
 
 	apps = json_array();
 	for (struct dlv_app *a = d->apps; a && apps; a = a->next) {
 		one = dlv_counts_json(&a->counts, &a->latency);
 		queued += a->queued;
+		spilled += a->spilled;
 		if (!one ||
 		    json_object_set_new(one, "PlatformApplicationArn", json_string(a->arn)) ||
 		    json_object_set_new(one, "Platform", json_string(a->platform)) ||
-		    json_object_set_new(one, "Queued", json_integer(a->queued)) ||
+		    json_object_set_new(one, "Queued",
+					json_integer((json_int_t)a->queued + a->spilled)) ||
+		    json_object_set_new(one, "QueuedInMemory", json_integer(a->queued)) ||
+		    json_object_set_new(one, "QueuedInStore", json_integer(a->spilled)) ||
 		    json_object_set_new(one, "InFlight", json_integer(a->in_flight)) ||
 		    json_object_set_new(one, "Paused", json_boolean(a->paused)) ||
 		    json_array_append_new(apps, one)) {
@@ -732,15 +870,20 @@ json_t *delivery_stats_json(struct delivery *d)
 		}
 	}
 	totals = dlv_counts_json(&d->totals, &d->latency);
-	if (!apps || !totals || json_object_set_new(totals, "Queued", json_integer(queued)) ||
+	if (!apps || !totals ||
+	    json_object_set_new(totals, "Queued", json_integer((json_int_t)queued + spilled)) ||
+	    json_object_set_new(totals, "QueuedInMemory", json_integer(queued)) ||
+	    json_object_set_new(totals, "QueuedInStore", json_integer(spilled)) ||
 	    json_object_set_new(totals, "InFlight", json_integer(d->in_flight))) {
 		json_decref(apps);
 		json_decref(totals);
 		return NULL;
 	}
-	out = json_pack("{s:o, s:o, s:I, s:I}", "Applications", apps, "Totals", totals, "FanOuts",
-			(json_int_t)d->n_fanouts, "CredentialErrors",
-			(json_int_t)d->credential_errors);
+	out = json_pack("{s:o, s:o, s:I, s:I, s:I}", "Applications", apps, "Totals", totals,
+			"FanOuts", (json_int_t)d->n_fanouts, "FanOutsWaiting",
+			(json_int_t)(json_array_size(d->fanout_wait) + d->reload_n +
+				     json_array_size(d->to_reload)),
+			"CredentialErrors", (json_int_t)d->credential_errors);
 	return out;
 }
 
@@ -771,20 +914,26 @@ void delivery_metrics(struct delivery *d, struct evbuffer *out)
 				*(const uint64_t *)((const char *)&a->counts + counters[i].offset));
 	}
 	evbuffer_add_printf(out,
-			    "# HELP herald_delivery_queued Deliveries waiting in an application's "
-			    "queue\n# TYPE herald_delivery_queued gauge\n");
+			    "# HELP herald_delivery_queued Deliveries waiting for an application "
+			    "(in memory or in the store)\n# TYPE herald_delivery_queued gauge\n");
 	for (struct dlv_app *a = d->apps; a; a = a->next)
 		evbuffer_add_printf(out, "herald_delivery_queued{app=\"%s\"} %u\n", a->arn,
-				    a->queued);
+				    a->queued + a->spilled);
 	evbuffer_add_printf(out,
 			    "# HELP herald_delivery_in_flight Sends in flight\n"
 			    "# TYPE herald_delivery_in_flight gauge\nherald_delivery_in_flight %u\n"
 			    "# HELP herald_delivery_fanouts Topic messages being fanned out\n"
 			    "# TYPE herald_delivery_fanouts gauge\nherald_delivery_fanouts %u\n"
+			    "# HELP herald_delivery_fanouts_waiting Topic messages waiting for a "
+			    "fan-out slot\n# TYPE herald_delivery_fanouts_waiting gauge\n"
+			    "herald_delivery_fanouts_waiting %zu\n"
 			    "# HELP herald_credential_errors_total Credential errors (application "
 			    "paused)\n# TYPE herald_credential_errors_total counter\n"
 			    "herald_credential_errors_total %" PRIu64 "\n",
-			    d->in_flight, d->n_fanouts, d->credential_errors);
+			    d->in_flight, d->n_fanouts,
+			    json_array_size(d->fanout_wait) + d->reload_n +
+				    json_array_size(d->to_reload),
+			    d->credential_errors);
 }
 
 void delivery_free(struct delivery *d)
@@ -818,5 +967,7 @@ void delivery_free(struct delivery *d)
 	if (d->status_log)
 		fclose(d->status_log);
 	json_decref(d->to_load);
+	json_decref(d->fanout_wait);
+	json_decref(d->to_reload);
 	free(d);
 }

@@ -3,13 +3,17 @@
  * effects) to platform endpoints through the provider drivers, and acts on
  * every outcome as SNS does (DESIGN.md §5).
  *
- * Per platform application: a queue, an in-flight limit, a pause after a
- * credential error; one slow or broken application never holds up another.
+ * Per platform application: a queue bounded in memory
+ * (delivery.max_queued_per_app: more waits in the store as retries due as it
+ * drains), an in-flight limit, an optional rate cap (delivery.rate_per_app,
+ * delivery.apps: a token bucket on the loop), a pause after a credential
+ * error; one slow or broken application never holds up another.
  * Direct publishes go to one endpoint; topic messages fan out from a durable
  * cursor over the topic's subscriptions (subscription seq), read a page at a
  * time and advanced as deliveries finish (a low-water mark), so memory is
  * bounded by delivery.fanout_window whatever the topic's size and a restart
- * resumes where it stopped.  Retries wait in the store (store_retry_*) and
+ * resumes where it stopped; at most delivery.max_fanouts topic messages fan
+ * out at once, the others wait in the store.  Retries wait in the store (store_retry_*) and
  * survive a restart.  Delivery is at-least-once: after a crash, deliveries
  * past the cursor whose outcome was not yet written are sent again.
  *
@@ -70,6 +74,18 @@ int delivery_start(struct delivery *d);
  */
 int delivery_load_apps(struct delivery *d, char *const *dirs, size_t n_dirs, char **err);
 
+/*
+ * The api's credentials check (api_app_check_fn, api.h): arg is the engine.
+ * Asks the driver serving platform in the current generation
+ * (plugin_check_config) about the configuration the application would
+ * have: for create, attrs (the request's Attributes) alone; otherwise
+ * attrs over the application's current attributes and credentials as the
+ * engine holds them (an application it does not know is accepted: the
+ * operation answers).  No generation or no driver for platform: accepted.
+ */
+int delivery_check_app(void *arg, bool create, const char *platform, const char *name,
+		       const char *arn, json_t *attrs, char *err, size_t n);
+
 /* The api's effect hook (api_set_effect_hook): arg is the engine. */
 void delivery_on_effect(void *arg, json_t *effect);
 
@@ -87,10 +103,15 @@ void delivery_flush(struct delivery *d);
 
 /*
  * `herald stats`: {"Applications": [{"PlatformApplicationArn", "Platform",
- * "Queued", "InFlight", "Delivered", "Failed", "Retried", "Expired",
- * "EndpointsDisabled", "Paused", "LatencyMs": {"p50", "p90", "p99"}}],
- * "Totals": {... the same counters, Queued and InFlight ...}, "FanOuts": n (topic
- * messages being fanned out), "CredentialErrors": n}.
+ * "Queued", "QueuedInMemory", "QueuedInStore", "InFlight", "Delivered",
+ * "Failed", "Retried", "Expired", "EndpointsDisabled", "Paused", "LatencyMs":
+ * {"p50", "p90", "p99"}}], "Totals": {... the same counters, the Queued ones
+ * and InFlight ...}, "FanOuts": n (topic messages being fanned out),
+ * "FanOutsWaiting": n (topic messages waiting in the store for one of the
+ * delivery.max_fanouts slots), "CredentialErrors": n}.  Queued is QueuedInMemory (the application's queue)
+ * plus QueuedInStore (deliveries spilled to the store while it was paused or
+ * its queue was full, not yet loaded back; those left by an earlier run are
+ * not counted until they are loaded).
  * A new reference, NULL when out of memory.
  */
 json_t *delivery_stats_json(struct delivery *d);

@@ -162,6 +162,8 @@ void dlv_app_free(struct dlv_app *a)
 	dlv_secret_free(a->credential, a->credential_len);
 	if (a->resume_ev)
 		event_free(a->resume_ev);
+	if (a->rate_ev)
+		event_free(a->rate_ev);
 	free(a);
 }
 
@@ -189,6 +191,7 @@ static int dlv_app_take(struct dlv_app *a, struct dlv_app_rec *r)
 	memset(r, 0, sizeof(*r));
 	a->deleted = false;
 
+	a->rate = conf_app_rate(a->d->conf, a->platform, a->name);
 	rate = json_string_value(json_object_get(a->attrs, "SuccessFeedbackSampleRate"));
 	a->sample_rate = rate ? (unsigned int)strtoul(rate, NULL, 10) : 0;
 	if (a->sample_rate > 100)
@@ -251,6 +254,7 @@ static void dlv_app_delete(struct delivery *d, struct dlv_app *a)
 		free(it);
 	}
 	a->tail = NULL;
+	a->spilled = 0; /* its rows are dropped as they are loaded */
 	dlv_secret_free(a->principal, a->principal_len);
 	dlv_secret_free(a->credential, a->credential_len);
 	a->principal = a->credential = NULL;
@@ -423,4 +427,81 @@ int delivery_load_apps(struct delivery *d, char *const *dirs, size_t n_dirs, cha
 	}
 	dlv_pump_soon(d);
 	return 0;
+}
+
+/* A string member of o or NULL; *len its length. */
+static const char *dlv_str(json_t *o, const char *name, size_t *len)
+{
+	json_t *v = json_object_get(o, name);
+
+	*len = json_string_length(v);
+	return json_string_value(v);
+}
+
+int delivery_check_app(void *arg, bool create, const char *platform, const char *name,
+		       const char *arn, json_t *attrs_in, char *err, size_t n)
+{
+	struct delivery *d = arg;
+	struct plugin_gen *gen = plugin_current(d->plugins);
+	struct dlv_app *a = create ? NULL : dlv_app_find(d, arn);
+	struct herald_app_config cfg = {
+		.size = sizeof(cfg),
+		.platform = platform,
+		.name = name,
+		.arn = arn,
+	};
+	struct herald_attr *list = NULL;
+	json_t *attrs, *value;
+	const char *key, *s;
+	size_t len, k = 0;
+	int rc;
+
+	if (!gen || (!create && (!a || a->deleted)))
+		return 0;
+	/* Set: the request's attributes over the current ones (an empty value removes one). */
+	attrs = create ? json_object() : json_deep_copy(a->attrs);
+	if (!attrs)
+		return 0;
+	json_object_foreach (attrs_in, key, value) {
+		if (!strcmp(key, "PlatformCredential") || !strcmp(key, "PlatformPrincipal") ||
+		    !json_is_string(value))
+			continue;
+		if (json_string_length(value) == 0)
+			json_object_del(attrs, key);
+		else
+			json_object_set(attrs, key, value);
+	}
+	list = calloc(json_object_size(attrs) + 1, sizeof(*list));
+	if (!list) {
+		json_decref(attrs);
+		return 0;
+	}
+	json_object_foreach (attrs, key, value)
+		if (json_is_string(value))
+			list[k++] = (struct herald_attr){key, json_string_value(value)};
+	cfg.attrs = list;
+	cfg.n_attrs = k;
+	if ((s = dlv_str(attrs_in, "PlatformPrincipal", &len))) {
+		cfg.principal = s;
+		cfg.principal_len = len;
+	} else if (a) {
+		cfg.principal = a->principal;
+		cfg.principal_len = a->principal_len;
+	}
+	if ((s = dlv_str(attrs_in, "PlatformCredential", &len))) {
+		cfg.credential = s;
+		cfg.credential_len = len;
+	} else if (a) {
+		cfg.credential = a->credential;
+		cfg.credential_len = a->credential_len;
+	}
+	rc = plugin_check_config(gen, &cfg, err, n);
+	free(list);
+	json_decref(attrs);
+	if (rc == 0 || rc == HERALD_EAGAIN || rc == HERALD_ENOMEM)
+		return 0;
+	log_info("[%s] %s of %s refused: the driver says: %s", name,
+		 create ? "CreatePlatformApplication" : "SetPlatformApplicationAttributes", arn,
+		 err);
+	return -1;
 }

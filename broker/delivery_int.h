@@ -21,6 +21,14 @@
 struct event;
 struct dlv_item;
 
+/*
+ * Set in a retry row's attempts when the row holds a delivery spilled to the
+ * store (an application paused, or its queue over delivery.max_queued_per_app),
+ * not one waiting after a failed attempt: the loader strips it and the
+ * application counts the delivery back from its QueuedInStore.
+ */
+#define DLV_SPILLED_FLAG (1u << 30)
+
 /* What `herald stats` counts per application (and in total). */
 struct dlv_counts {
 	uint64_t delivered, failed, retried, expired, disabled;
@@ -44,9 +52,19 @@ struct dlv_app {
 
 	struct dlv_item *head, *tail; /* queue */
 	unsigned int queued, in_flight;
+	unsigned int spilled; /* deliveries spilled to the store and not loaded back */
+	/* Throughput while saturated (deliveries/s), to schedule spilled rows. */
+	double rate_seen;
+	uint64_t finished, rate_mark_n;
+	int64_t rate_mark_ms;
 	bool paused;		 /* credential error or no instance: resumes at resume_ev */
 	int64_t paused_until_ms; /* wall clock */
 	struct event *resume_ev;
+	/* Rate cap (delivery.rate_per_app, delivery.apps): a token bucket refilled at rate/s. */
+	unsigned int rate; /* attempts/s at most; 0: none */
+	double tokens;
+	int64_t tokens_ms;     /* last refill, wall clock; 0: never (a full bucket) */
+	struct event *rate_ev; /* the pump when the next token is there */
 	struct dlv_counts counts;
 	struct latency latency;
 };
@@ -118,6 +136,7 @@ struct dlv_target {
 	char *endpoint_arn, *token, *app_arn;
 	int64_t retry_id; /* retry: its row */
 	unsigned int attempts;
+	bool spilled; /* the retry row held a spilled delivery (DLV_SPILLED_FLAG) */
 };
 
 struct fanout;
@@ -135,6 +154,15 @@ struct delivery {
 	struct dlv_app *apps;
 	struct fanout *fanouts;
 	unsigned int n_fanouts;
+	/*
+	 * Topic messages waiting for a fan-out slot (delivery.max_fanouts): their
+	 * ids (a JSON array, oldest first); the messages stay in the store, and
+	 * are loaded again (to_reload, reloading) as slots free up.
+	 */
+	json_t *fanout_wait;
+	json_t *to_reload;
+	bool reloading;
+	unsigned int reload_n; /* ids in the reload job in flight */
 	unsigned int in_flight;
 	bool quiescing;
 	/*
@@ -166,6 +194,8 @@ struct delivery {
 };
 
 /* delivery.c */
+/* A spilled delivery to endpoint_arn was dropped from the store: out of its app's QueuedInStore. */
+void dlv_count_unspilled(struct delivery *d, const char *endpoint_arn);
 /* Count an endpoint the flush disabled, for its application and in total. */
 void dlv_count_disabled(struct delivery *d, const char *app_arn);
 struct dlv_msg *dlv_msg_new(const struct store_msg *m);
@@ -197,6 +227,9 @@ int dlv_load_submit(struct delivery *d);
 int dlv_flush_submit(struct delivery *d);
 int dlv_retry_submit(struct delivery *d, unsigned int limit);
 int dlv_resume_submit(struct delivery *d, int64_t after_seq);
+
+/* Fan-out slots are free: load waiting topic messages into them (delivery_store.c). */
+void dlv_fanout_admit(struct delivery *d);
 
 /* fanout.c */
 struct fanout *fanout_new(struct delivery *d, struct dlv_msg *msg, const char *topic_arn,

@@ -205,8 +205,12 @@ static int dlv_load_run(struct store_txn *txn, void *arg)
 	return 0;
 }
 
-/* Loop thread: hand loaded messages to their applications and fan-outs. */
-static void dlv_load_dispatch(struct delivery *d, struct dlv_load_job *job)
+/*
+ * Loop thread: hand loaded messages to their applications and fan-outs.  A
+ * topic message waits for a fan-out slot when none is free, or when others
+ * wait already (first come, first served) unless it is one of them (waited).
+ */
+static void dlv_load_dispatch(struct delivery *d, struct dlv_load_job *job, bool waited)
 {
 	for (size_t i = 0; i < job->n; i++) {
 		struct dlv_loaded *l = &job->v[i];
@@ -218,7 +222,17 @@ static void dlv_load_dispatch(struct delivery *d, struct dlv_load_job *job)
 				l->msg.message_id);
 			continue;
 		}
-		if (l->msg.target_kind == STORE_TOPIC) {
+		if (l->msg.target_kind == STORE_TOPIC &&
+		    (d->n_fanouts >= d->conf->max_fanouts ||
+		     (!waited && json_array_size(d->fanout_wait)))) {
+			/* No slot: it waits in the store (dlv_fanout_admit() loads it again). */
+			/* One that waited already keeps its place at the head. */
+			if ((waited ? json_array_insert_new(d->fanout_wait, 0, json_string(msg->id))
+				    : json_array_append_new(d->fanout_wait, json_string(msg->id))) <
+			    0)
+				log_err("delivery: out of memory; message %s waits for a restart",
+					msg->id);
+		} else if (l->msg.target_kind == STORE_TOPIC) {
 			if (!fanout_new(d, msg, l->msg.target_arn, l->msg.cursor))
 				log_err("delivery: out of memory; message %s waits for a restart",
 					l->msg.message_id);
@@ -236,6 +250,7 @@ static void dlv_load_dispatch(struct delivery *d, struct dlv_load_job *job)
 		}
 		dlv_msg_unref(msg);
 	}
+	dlv_fanout_admit(d);
 }
 
 static void dlv_load_job_free(struct dlv_load_job *job)
@@ -261,10 +276,76 @@ static void dlv_load_done(void *arg, int status)
 			json_array_size(job->ids),
 			status ? "commit failed" : strerror(-job->status));
 	else
-		dlv_load_dispatch(d, job);
+		dlv_load_dispatch(d, job, false);
 	dlv_load_job_free(job);
 	if (json_array_size(d->to_load) && dlv_load_submit(d) == 0)
 		d->loading = true;
+}
+
+static int dlv_reload_submit(struct delivery *d);
+
+static void dlv_reload_done(void *arg, int status)
+{
+	struct dlv_load_job *job = arg;
+	struct delivery *d = job->d;
+
+	d->reloading = false;
+	d->reload_n = 0;
+	if (status || job->status)
+		log_err("delivery: cannot load %zu waiting topic messages (%s); they are "
+			"delivered after a restart",
+			json_array_size(job->ids),
+			status ? "commit failed" : strerror(-job->status));
+	else
+		dlv_load_dispatch(d, job, true);
+	dlv_load_job_free(job);
+	if (json_array_size(d->to_reload) && !d->reloading && dlv_reload_submit(d) == 0)
+		d->reloading = true;
+}
+
+/* Load the waiting topic messages in to_reload (whatever the resume horizon). */
+static int dlv_reload_submit(struct delivery *d)
+{
+	struct dlv_load_job *job = calloc(1, sizeof(*job));
+	json_t *fresh = json_array();
+
+	if (!job || !fresh) {
+		free(job);
+		json_decref(fresh);
+		return -ENOMEM;
+	}
+	job->d = d;
+	job->ids = d->to_reload;
+	job->horizon = -1;
+	d->reload_n = (unsigned int)json_array_size(job->ids);
+	d->to_reload = fresh;
+	if (store_submit(d->store, dlv_load_run, dlv_reload_done, job) < 0) {
+		json_decref(d->to_reload);
+		d->to_reload = job->ids;
+		d->reload_n = 0;
+		free(job);
+		return -1;
+	}
+	return 0;
+}
+
+void dlv_fanout_admit(struct delivery *d)
+{
+	json_t *id;
+
+	if (d->quiescing)
+		return;
+	while (json_array_size(d->fanout_wait) &&
+	       d->n_fanouts + d->reload_n + json_array_size(d->to_reload) < d->conf->max_fanouts) {
+		id = json_incref(json_array_get(d->fanout_wait, 0));
+		json_array_remove(d->fanout_wait, 0);
+		if (json_array_append_new(d->to_reload, id) < 0) {
+			log_err("delivery: out of memory; a topic message waits for a restart");
+			break;
+		}
+	}
+	if (json_array_size(d->to_reload) && !d->reloading && dlv_reload_submit(d) == 0)
+		d->reloading = true;
 }
 
 int dlv_load_submit(struct delivery *d)
@@ -305,7 +386,7 @@ static void dlv_resume_done(void *arg, int status)
 		log_err("delivery: cannot resume the previous run's messages after seq %lld",
 			(long long)job->after_seq);
 	} else {
-		dlv_load_dispatch(d, job);
+		dlv_load_dispatch(d, job, false);
 		if (job->more && dlv_resume_submit(d, job->after_seq) < 0)
 			log_err("delivery: cannot resume the previous run's messages");
 	}
@@ -452,7 +533,8 @@ struct dlv_retry_job {
 	struct delivery *d;
 	struct store_txn *txn;
 	unsigned int limit;
-	json_t *index; /* message id -> index in msgs */
+	json_t *index;	 /* message id -> index in msgs */
+	json_t *dropped; /* endpoint ARNs of spilled rows dropped (endpoint gone) */
 	struct store_msg *msgs;
 	size_t n_msgs, cap_msgs;
 	struct dlv_retry_row *rows;
@@ -497,12 +579,17 @@ static int dlv_retry_add(const struct store_retry *r, void *arg)
 		/* Gone or disabled since: nothing to retry. */
 		store_retry_delete(job->txn, r->id);
 		store_msg_release(job->txn, r->message_id, NULL);
+		/* A spilled one leaves its application's QueuedInStore. */
+		if ((r->attempts & DLV_SPILLED_FLAG) &&
+		    json_array_append_new(job->dropped, json_string(r->endpoint_arn)) < 0)
+			return -ENOMEM;
 		return 0;
 	}
 	if (rc < 0)
 		return rc;
 	t.retry_id = r->id;
-	t.attempts = r->attempts;
+	t.attempts = r->attempts & ~DLV_SPILLED_FLAG;
+	t.spilled = (r->attempts & DLV_SPILLED_FLAG) != 0;
 	{
 		struct dlv_retry_row *v = dlv_grow(job->rows, &job->cap, job->n, sizeof(*v));
 
@@ -534,6 +621,8 @@ static void dlv_retry_done(void *arg, int status)
 	struct dlv_retry_job *job = arg;
 	struct delivery *d = job->d;
 	struct dlv_msg **msgs = calloc(job->n_msgs + 1, sizeof(*msgs));
+	json_t *ep;
+	size_t k;
 
 	d->retry_loading = false;
 	if (status || job->status || !msgs) {
@@ -563,6 +652,8 @@ static void dlv_retry_done(void *arg, int status)
 			dlv_write_free(w);
 		}
 	}
+	json_array_foreach (job->dropped, k, ep)
+		dlv_count_unspilled(d, json_string_value(ep));
 	if (d->retry_again) {
 		d->retry_again = false;
 		dlv_retry_arm(d, util_now_ms());
@@ -580,6 +671,7 @@ out:
 	free(job->msgs);
 	free(job->rows);
 	json_decref(job->index);
+	json_decref(job->dropped);
 	free(job);
 }
 
@@ -587,7 +679,9 @@ int dlv_retry_submit(struct delivery *d, unsigned int limit)
 {
 	struct dlv_retry_job *job = calloc(1, sizeof(*job));
 
-	if (!job || !(job->index = json_object())) {
+	if (!job || !(job->index = json_object()) || !(job->dropped = json_array())) {
+		if (job)
+			json_decref(job->index);
 		free(job);
 		return -ENOMEM;
 	}
@@ -596,6 +690,7 @@ int dlv_retry_submit(struct delivery *d, unsigned int limit)
 	job->next_ms = INT64_MAX;
 	if (store_submit(d->store, dlv_retry_run, dlv_retry_done, job) < 0) {
 		json_decref(job->index);
+		json_decref(job->dropped);
 		free(job);
 		return -1;
 	}

@@ -13,6 +13,11 @@
  * fan-out resumes from the cursor: deliveries past it whose outcome was not
  * written are sent again, at most the window plus one page.
  *
+ * At most delivery.max_fanouts fan-outs run at once (so memory is bounded
+ * by max_fanouts x fanout_window); a topic message beyond that waits in the
+ * store, its id in the engine's wait list, and is loaded again when one
+ * ends (delivery_store.c).
+ *
  * Threading: the loop thread; the filter inputs (attrs, text) are read by
  * the page job on the store thread while it runs, and by nothing else.
  */
@@ -110,9 +115,12 @@ static void fanout_advance(struct fanout *f)
 		free(p);
 	}
 	if (f->end && !f->head && !f->loading) {
+		struct delivery *d = f->d;
+
 		fanout_progress(f, true);
 		fanout_unlink(f);
 		fanout_free(f);
+		dlv_fanout_admit(d);
 		return;
 	}
 	if (moved)

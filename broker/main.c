@@ -430,6 +430,7 @@ static int heraldd_start(struct heraldd *d)
 	}
 	api_set_effect_hook(d->api, delivery_on_effect, d->dlv);
 	api_set_token_check(d->api, heraldd_token_check, d);
+	api_set_app_check(d->api, delivery_check_app, d->dlv);
 	if (delivery_start(d->dlv) < 0) {
 		log_err("cannot start: the store refused the delivery engine's first job");
 		return -1;

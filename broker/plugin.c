@@ -617,6 +617,38 @@ int plugin_validate_token(struct plugin_gen *g, const char *platform, const char
 	return HERALD_EINVAL;
 }
 
+int plugin_check_config(struct plugin_gen *g, const struct herald_app_config *cfg, char *err,
+			size_t err_size)
+{
+	struct plugin_driver *d;
+	struct herald_app_config full;
+	struct herald_app *app;
+	char derr[512] = "";
+	int rc;
+
+	if (!cfg->platform || !(d = plugin_gen_driver(g, cfg->platform))) {
+		snprintf(err, err_size, "no driver serves platform %.32s",
+			 cfg->platform ? cfg->platform : "(none)");
+		return HERALD_EAGAIN;
+	}
+	/* A transient app (never linked into g) for the driver's log prefix. */
+	app = plugin_app_new(g, d, cfg);
+	if (!app || plugin_app_options(g->host, d, cfg, &full) < 0) {
+		if (app)
+			plugin_app_free(app);
+		snprintf(err, err_size, "out of memory");
+		return HERALD_ENOMEM;
+	}
+	rc = d->desc->check_config(&plugin_host_services, app, &full, derr, sizeof(derr));
+	free((void *)full.options);
+	plugin_app_free(app);
+	if (rc == 0)
+		return 0;
+	derr[sizeof(derr) - 1] = '\0';
+	snprintf(err, err_size, "%s", *derr ? derr : "the driver refused the configuration");
+	return HERALD_EINVAL;
+}
+
 struct herald_app *plugin_gen_app(struct plugin_gen *g, const char *arn)
 {
 	for (struct herald_app *a = g->apps; a; a = a->next)

@@ -118,6 +118,17 @@ struct plugin_driver *plugin_gen_driver(struct plugin_gen *gen, const char *plat
 int plugin_validate_token(struct plugin_gen *gen, const char *platform, const char *token,
 			  char *err, size_t err_size);
 
+/*
+ * Ask the driver serving cfg->platform in gen whether cfg (borrowed) is a
+ * configuration it accepts (its check_config, given the host's driver
+ * options as an instance would be), without creating an instance.  0;
+ * HERALD_EINVAL with err filled with the driver's reason (whatever code it
+ * refused with); HERALD_EAGAIN with err filled when no driver serves the
+ * platform; HERALD_ENOMEM.
+ */
+int plugin_check_config(struct plugin_gen *gen, const struct herald_app_config *cfg, char *err,
+			size_t err_size);
+
 /* The app created in gen with arn, or NULL.  Borrowed from gen. */
 struct herald_app *plugin_gen_app(struct plugin_gen *gen, const char *arn);
 

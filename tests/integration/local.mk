@@ -43,3 +43,6 @@ tests_integration_test_delivery_LDADD = $(INTEG_LDADD)
 # All six platforms from one topic, end to end (issue 6's "Done when").
 TESTS += tests/integration/test_e2e_six.sh
 EXTRA_DIST += tests/integration/test_e2e_six.sh
+# delivery2: credentials checked by the apns driver at create and set (CLI, heraldd).
+TESTS += tests/integration/test_app_credentials.sh
+EXTRA_DIST += tests/integration/test_app_credentials.sh

@@ -35,6 +35,9 @@
 #define WAIT_MS	      15000
 #define WINDOW	      256 /* delivery.fanout_window below */
 #define PAGE	      512 /* subscriptions read per fan-out page (fanout.c) */
+#define MAX_QUEUED    300 /* delivery.max_queued_per_app below */
+#define RATE	      50  /* delivery.apps: application "capped" */
+#define MAX_FANOUTS   2	  /* delivery.max_fanouts below */
 
 static struct harness H;
 static char work[256];	 /* drivers dir, record file, status log */
@@ -215,9 +218,10 @@ static int suite_init(void)
 		 "delivery: { min_delay_ms = 20; max_delay_ms = 80; immediate_retries = 0;"
 		 " min_delay_retries = 2; backoff_retries = 3; max_delay_retries = 2;"
 		 " credential_retry_ms = 1500; fanout_window = %d; in_flight_per_app = 64;"
-		 " status_log = \"%s\"; };\n"
+		 " max_queued_per_app = %d; max_fanouts = %d; status_log = \"%s\";"
+		 " apps = ( { name = \"capped\"; rate = %d; } ); };\n"
 		 "http: { enabled = true; port = 0; allow_unsigned = true; };\n",
-		 work, record, WINDOW, status_log);
+		 work, record, WINDOW, MAX_QUEUED, MAX_FANOUTS, status_log, RATE);
 	if (harness_start(&H, conf_extra) < 0)
 		return -1;
 	return 0;
@@ -652,6 +656,66 @@ static void subscribe_many(const char *topic, const char *app_arn, int n)
 	herald_close(h);
 }
 
+/*
+ * More topic messages than delivery.max_fanouts: at most that many fan out
+ * at once, the others wait in the store, and every subscriber gets every
+ * message once.
+ */
+static void test_fanouts_bounded(void)
+{
+	const int subs = 100, msgs = 6;
+	struct herald *h;
+	char topic[256], ep[256];
+	char *reqs[6];
+	json_t *out[6] = {0};
+	long long active_max = 0, waiting_max = 0, deadline;
+
+	app("fo", NULL);
+	call_str(topic, sizeof(topic), "TopicArn", "CreateTopic", "{\"Name\":\"fo\"}");
+	for (int i = 0; i < subs; i++) {
+		char token[32];
+		json_t *r;
+
+		snprintf(token, sizeof(token), "slow-fo-%d", i);
+		endpoint(ep, sizeof(ep), APP_ARN("fo"), token);
+		r = call("Subscribe",
+			 "{\"TopicArn\":\"%s\",\"Protocol\":\"application\",\"Endpoint\":\"%s\"}",
+			 topic, ep);
+		CU_ASSERT_PTR_NOT_NULL(r);
+		json_decref(r);
+	}
+	for (int i = 0; i < msgs; i++)
+		CU_ASSERT_FATAL(asprintf(&reqs[i], "{\"TopicArn\":\"%s\",\"Message\":\"fo%d\"}",
+					 topic, i) > 0);
+	/* Each fan-out: 100 sends of 100 ms, 64 in flight: at least 200 ms. */
+	h = lib_connect(H.socket);
+	pipeline(h, "Publish", reqs, out, msgs);
+	herald_close(h);
+	for (deadline = now_ms() + 4 * WAIT_MS; now_ms() < deadline; sleep_ms(10)) {
+		json_t *r = call("GetStats", "{}");
+		long long active = json_integer_value(json_object_get(r, "FanOuts"));
+		long long waiting = json_integer_value(json_object_get(r, "FanOutsWaiting"));
+
+		json_decref(r);
+		active_max = active > active_max ? active : active_max;
+		waiting_max = waiting > waiting_max ? waiting : waiting_max;
+		if (sends("slow-fo-", NULL) >= (unsigned int)(subs * msgs) && !active && !waiting)
+			break;
+	}
+	fprintf(stderr, "\n  %d topic messages: at most %lld fanned out at once, %lld waiting\n",
+		msgs, active_max, waiting_max);
+	CU_ASSERT(active_max <= MAX_FANOUTS);
+	CU_ASSERT(waiting_max > 0);
+	for (int i = 0; i < msgs; i++) {
+		const char *id = json_string_value(json_object_get(out[i], "MessageId"));
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(id);
+		CU_ASSERT_EQUAL(sends("slow-fo-", id), (unsigned int)subs);
+		free(reqs[i]);
+		json_decref(out[i]);
+	}
+}
+
 /* Distinct "ok-fan-" tokens in the record file for message id, and all lines. */
 static unsigned int fan_distinct(const char *id, int n, unsigned int *lines)
 {
@@ -712,6 +776,232 @@ static void test_slow_app_does_not_starve(void)
 	free(out);
 }
 
+/*
+ * A publish storm to a slow application: its queue in memory stays under
+ * delivery.max_queued_per_app (plus what the retry window loads back), the
+ * rest waits in the store, Queued counts both, and everything is delivered
+ * once.
+ */
+static void test_storm_bounded(void)
+{
+	const int n = 2000;
+	struct herald *h;
+	char ep[256];
+	char **reqs = calloc((size_t)n, sizeof(*reqs));
+	json_t **out = calloc((size_t)n, sizeof(*out));
+	long long mem_max = 0, store_max = 0, queued_max = 0, deadline;
+
+	CU_ASSERT_FATAL(reqs && out);
+	app("storm", NULL);
+	endpoint(ep, sizeof(ep), APP_ARN("storm"), "slow-storm");
+	for (int i = 0; i < n; i++)
+		CU_ASSERT_FATAL(asprintf(&reqs[i], "{\"TargetArn\":\"%s\",\"Message\":\"s%d\"}", ep,
+					 i) > 0);
+	/* 2000 sends of 100 ms, 64 in flight: about 3 s to drain. */
+	h = lib_connect(H.socket);
+	pipeline(h, "Publish", reqs, out, n);
+	herald_close(h);
+	for (deadline = now_ms() + 4 * WAIT_MS; now_ms() < deadline; sleep_ms(20)) {
+		json_t *r = call("GetStats", "{}"), *a;
+		long long delivered = -1;
+		size_t i;
+
+		json_array_foreach (json_object_get(r, "Applications"), i, a) {
+			if (strcmp(json_string_value(json_object_get(a, "PlatformApplicationArn")),
+				   APP_ARN("storm")))
+				continue;
+			long long mem = json_integer_value(json_object_get(a, "QueuedInMemory"));
+			long long st = json_integer_value(json_object_get(a, "QueuedInStore"));
+			long long q = json_integer_value(json_object_get(a, "Queued"));
+
+			CU_ASSERT_EQUAL(q, mem + st);
+			mem_max = mem > mem_max ? mem : mem_max;
+			store_max = st > store_max ? st : store_max;
+			queued_max = q > queued_max ? q : queued_max;
+			delivered = json_integer_value(json_object_get(a, "Delivered"));
+		}
+		json_decref(r);
+		if (delivered >= n)
+			break;
+	}
+	fprintf(stderr,
+		"\n  storm of %d: at most %lld queued in memory, %lld in the store, %lld in all\n",
+		n, mem_max, store_max, queued_max);
+	CU_ASSERT(mem_max <= MAX_QUEUED + WINDOW);
+	CU_ASSERT(store_max > 0);
+	CU_ASSERT(queued_max > MAX_QUEUED);
+	CU_ASSERT_EQUAL(stat_of(APP_ARN("storm"), "Delivered"), n);
+	CU_ASSERT_EQUAL(stat_of(APP_ARN("storm"), "Queued"), 0);
+	CU_ASSERT_EQUAL(stat_of(APP_ARN("storm"), "Retried"), 0);
+	CU_ASSERT_EQUAL(sends("slow-storm", NULL), (unsigned int)n);
+	for (int i = 0; i < n; i++) {
+		free(reqs[i]);
+		json_decref(out[i]);
+	}
+	free(reqs);
+	free(out);
+}
+
+/* Deliveries spilled to the store for an endpoint deleted since leave Queued when dropped. */
+static void test_spilled_endpoint_deleted(void)
+{
+	const int n = 3 * MAX_QUEUED;
+	struct herald *h;
+	char ep[256];
+	char **reqs = calloc((size_t)n, sizeof(*reqs));
+	json_t **out = calloc((size_t)n, sizeof(*out));
+	long long deadline, queued = -1;
+
+	CU_ASSERT_FATAL(reqs && out);
+	app("gone", NULL);
+	endpoint(ep, sizeof(ep), APP_ARN("gone"), "slow-gone");
+	for (int i = 0; i < n; i++)
+		CU_ASSERT_FATAL(asprintf(&reqs[i], "{\"TargetArn\":\"%s\",\"Message\":\"g%d\"}", ep,
+					 i) > 0);
+	h = lib_connect(H.socket);
+	pipeline(h, "Publish", reqs, out, n);
+	herald_close(h);
+	for (deadline = now_ms() + WAIT_MS; now_ms() < deadline; sleep_ms(5))
+		if (stat_of(APP_ARN("gone"), "QueuedInStore") > 0)
+			break;
+	CU_ASSERT(stat_of(APP_ARN("gone"), "QueuedInStore") > 0);
+	json_decref(call("DeleteEndpoint", "{\"EndpointArn\":\"%s\"}", ep));
+	for (deadline = now_ms() + 2 * WAIT_MS; now_ms() < deadline; sleep_ms(20))
+		if ((queued = stat_of(APP_ARN("gone"), "Queued")) == 0)
+			break;
+	CU_ASSERT_EQUAL(queued, 0);
+	CU_ASSERT(sends("slow-gone", NULL) < (unsigned int)n);
+	for (int i = 0; i < n; i++) {
+		free(reqs[i]);
+		json_decref(out[i]);
+	}
+	free(reqs);
+	free(out);
+}
+
+/*
+ * A rate-capped application sends no faster than its cap (a tenth of a
+ * second's worth of burst), while an uncapped one sends at once.
+ */
+static void test_rate_cap(void)
+{
+	const int n = 150;
+	struct herald *h;
+	char capped[256], free_ep[256];
+	char **reqs = calloc((size_t)(2 * n), sizeof(*reqs));
+	json_t **out = calloc((size_t)(2 * n), sizeof(*out));
+	long long t0, elapsed;
+	unsigned int c1, c2;
+
+	CU_ASSERT_FATAL(reqs && out);
+	app("capped", NULL);
+	app("uncapped", NULL);
+	endpoint(capped, sizeof(capped), APP_ARN("capped"), "ok-capped");
+	endpoint(free_ep, sizeof(free_ep), APP_ARN("uncapped"), "ok-uncapped");
+	for (int i = 0; i < 2 * n; i++)
+		CU_ASSERT_FATAL(asprintf(&reqs[i], "{\"TargetArn\":\"%s\",\"Message\":\"r%d\"}",
+					 i % 2 ? capped : free_ep, i) > 0);
+	t0 = now_ms();
+	h = lib_connect(H.socket);
+	pipeline(h, "Publish", reqs, out, 2 * n);
+	herald_close(h);
+	/* The uncapped application is not held up by the capped one. */
+	CU_ASSERT_EQUAL(wait_sends("ok-uncapped", NULL, n), (unsigned int)n);
+	c1 = sends("ok-capped", NULL);
+	CU_ASSERT(c1 < (unsigned int)n);
+	/* About RATE a second: the count never runs ahead of the bucket (generous slack). */
+	while (now_ms() - t0 < 2000)
+		sleep_ms(20);
+	c2 = sends("ok-capped", NULL);
+	elapsed = now_ms() - t0;
+	fprintf(stderr,
+		"\n  capped at %d/s: %u sent when the uncapped had sent %d, %u after %lld ms\n",
+		RATE, c1, n, c2, elapsed);
+	CU_ASSERT(c2 <= RATE / 10 + RATE * elapsed / 1000 + 10);
+	CU_ASSERT(c2 >= 20);
+	/* And it gets there. */
+	CU_ASSERT_EQUAL(wait_sends("ok-capped", NULL, n), (unsigned int)n);
+	CU_ASSERT(wait_stat(APP_ARN("capped"), "Delivered", n) >= n);
+	for (int i = 0; i < 2 * n; i++) {
+		free(reqs[i]);
+		json_decref(out[i]);
+	}
+	free(reqs);
+	free(out);
+}
+
+/* The error of op (NULL if it succeeded), as "Code/status: message" (malloc'd). */
+static char *call_error(const char *op, const char *args)
+{
+	struct herald *h = lib_connect(H.socket);
+	struct herald_error e;
+	json_t *r = lib_call(h, op, args, &e);
+	char *out = NULL;
+
+	if (!r)
+		CU_ASSERT(asprintf(&out, "%s/%d: %s", e.code, e.status, e.message) > 0);
+	json_decref(r);
+	herald_close(h);
+	return out;
+}
+
+#define CRED_REFUSED                                                                            \
+	"InvalidParameter/400: Invalid parameter: Attributes Reason: Platform credentials are " \
+	"invalid: PlatformCredential is not a key"
+
+/*
+ * Credentials the driver's check_config refuses are refused by
+ * CreatePlatformApplication and SetPlatformApplicationAttributes, before
+ * they reach the store; a Set without credentials is not checked again, and
+ * one with only a credential is checked with the stored principal.
+ */
+static void test_credentials_checked(void)
+{
+	char *e;
+	json_t *r;
+
+	e = call_error("CreatePlatformApplication",
+		       "{\"Name\":\"badcred\",\"Platform\":\"GCM\",\"Attributes\":{"
+		       "\"PlatformCredential\":\"bad\"}}");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_STRING_EQUAL(e, CRED_REFUSED);
+	free(e);
+	e = call_error("GetPlatformApplicationAttributes",
+		       "{\"PlatformApplicationArn\":\"arn:aws:sns:us-east-1:000000000000:app/GCM/"
+		       "badcred\"}");
+	CU_ASSERT_PTR_NOT_NULL(e && strstr(e, "NotFound"));
+	free(e);
+
+	app("goodcred", NULL);
+	e = call_error(
+		"SetPlatformApplicationAttributes",
+		"{\"PlatformApplicationArn\":\"" APP_ARN(
+			"goodcred") "\",\"Attributes\":{"
+				    "\"PlatformCredential\":\"bad\",\"PlatformPrincipal\":\"id\"}}");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_STRING_EQUAL(e, CRED_REFUSED);
+	free(e);
+	e = call_error("SetPlatformApplicationAttributes",
+		       "{\"PlatformApplicationArn\":\"" APP_ARN(
+			       "goodcred") "\",\"Attributes\":{"
+					   "\"PlatformCredential\":\"bad\"}}");
+	CU_ASSERT_PTR_NOT_NULL(e && !strcmp(e, CRED_REFUSED));
+	free(e);
+	/* Other attributes alone, and a good credential alone, are taken. */
+	r = call("SetPlatformApplicationAttributes",
+		 "{\"PlatformApplicationArn\":\"" APP_ARN(
+			 "goodcred") "\",\"Attributes\":{"
+				     "\"SuccessFeedbackSampleRate\":\"10\"}}");
+	CU_ASSERT_PTR_NOT_NULL(r);
+	json_decref(r);
+	r = call("SetPlatformApplicationAttributes",
+		 "{\"PlatformApplicationArn\":\"" APP_ARN(
+			 "goodcred") "\",\"Attributes\":{"
+				     "\"PlatformCredential\":\"key2\"}}");
+	CU_ASSERT_PTR_NOT_NULL(r);
+	json_decref(r);
+}
+
 /* kill -9 in the middle of a fan-out to 20,000 subscribers; the restart finishes it. */
 static void test_fanout_crash(void)
 {
@@ -751,11 +1041,20 @@ int main(void)
 		{"retries on the schedule, exhausted, Retry-After, TTL expiry", test_retries},
 		{"credential error pauses only its app, which resumes", test_credential_pause},
 		{"herald stats", test_stats_cli},
+		{"bad credentials refused at create and set", test_credentials_checked},
 		{"delivery counters in /metrics", test_metrics},
 		{"SIGHUP reopens the status log", test_status_log_reopened},
 		{"hot reload while sending loses nothing", test_reload_while_sending},
 		{"SIGTERM drains the sends in flight", test_sigterm_drains},
 		{"a slow application does not starve another", test_slow_app_does_not_starve},
+		{"a publish storm to a slow application: bounded memory, the rest in the store",
+		 test_storm_bounded},
+		{"spilled deliveries to a deleted endpoint leave Queued",
+		 test_spilled_endpoint_deleted},
+		{"a rate-capped application sends at its cap; another is unaffected",
+		 test_rate_cap},
+		{"at most delivery.max_fanouts topic messages fan out at once",
+		 test_fanouts_bounded},
 		{"a pending retry survives kill -9", test_retry_survives_restart},
 		{"kill -9 during a 20,000-subscriber fan-out; restart completes it",
 		 test_fanout_crash},

@@ -108,6 +108,10 @@ static void check_defaults(const struct conf *c)
 	CU_ASSERT_EQUAL(c->delivery.fanout_window, 2000);
 	CU_ASSERT_EQUAL(c->delivery.default_ttl_s, 28 * 24 * 3600);
 	CU_ASSERT_EQUAL(c->delivery.drain_ms, 5000);
+	CU_ASSERT_EQUAL(c->delivery.max_queued_per_app, 10000);
+	CU_ASSERT_EQUAL(c->delivery.rate_per_app, 0);
+	CU_ASSERT_EQUAL(c->delivery.max_fanouts, 100);
+	CU_ASSERT_EQUAL(conf_app_rate(&c->delivery, "APNS", "any"), 0);
 	CU_ASSERT_PTR_NULL(c->delivery.status_log);
 	free(state);
 	free(sock);
@@ -398,6 +402,9 @@ static void test_delivery(void)
 			    "  max_delay_retries = 5;\n  min_delay_ms = 20;\n"
 			    "  max_delay_ms = 80;\n  credential_retry_ms = 400;\n"
 			    "  fanout_window = 256;\n  default_ttl_s = 0;\n  drain_ms = 0;\n"
+			    "  max_queued_per_app = 500;\n  rate_per_app = 7;\n  max_fanouts = 3;\n"
+			    "  apps = ( { name = \"a.b\"; rate = 100; },\n"
+			    "           { name = \"a.b\"; platform = \"GCM\"; rate = 0; } );\n"
 			    "  status_log = \"/var/log/herald/delivery.log\";\n};\n");
 	char *err = NULL;
 	struct conf *c = conf_load(path, &err);
@@ -416,10 +423,27 @@ static void test_delivery(void)
 	CU_ASSERT_EQUAL(c->delivery.fanout_window, 256);
 	CU_ASSERT_EQUAL(c->delivery.default_ttl_s, 0);
 	CU_ASSERT_EQUAL(c->delivery.drain_ms, 0);
+	CU_ASSERT_EQUAL(c->delivery.max_queued_per_app, 500);
+	CU_ASSERT_EQUAL(c->delivery.rate_per_app, 7);
+	CU_ASSERT_EQUAL(c->delivery.max_fanouts, 3);
+	CU_ASSERT_EQUAL(conf_app_rate(&c->delivery, "APNS", "a.b"), 100);
+	CU_ASSERT_EQUAL(conf_app_rate(&c->delivery, "GCM", "a.b"), 0);
+	CU_ASSERT_EQUAL(conf_app_rate(&c->delivery, "APNS", "other"), 7);
 	CU_ASSERT_STRING_EQUAL(c->delivery.status_log, "/var/log/herald/delivery.log");
 	conf_free(c);
 	assert_error("delivery: {\n  in_flight_per_app = 0;\n};\n",
 		     "2: delivery.in_flight_per_app must be between 1 and 1000000, not 0");
+	assert_error("delivery: {\n  max_queued_per_app = 0;\n};\n",
+		     "2: delivery.max_queued_per_app must be between 1 and 100000000, not 0");
+	assert_error("delivery: {\n  apps = ( { rate = 5; } );\n};\n",
+		     "2: delivery.apps entries need a name");
+	assert_error("delivery: {\n  apps = ( { name = \"x\";\n rate = -1; } );\n};\n",
+		     "3: rate must be between 0 and 10000000, not -1");
+	assert_error("delivery: {\n  apps = ( { name = \"x\"; burst = 1; } );\n};\n",
+		     "2: unknown key 'burst' in delivery.apps");
+	assert_error("delivery: {\n  apps = { x = 1; };\n};\n",
+		     "2: delivery.apps must be a list like ( { name = \"myapp\"; rate = 100; } ), "
+		     "not a group");
 	assert_error("delivery: {\n  fanout_window = \"big\";\n};\n",
 		     "2: delivery.fanout_window must be an integer, not a string");
 	assert_error("delivery: { retries = 3; };\n",

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tests/unit/fixture.h"
 
@@ -1237,6 +1238,116 @@ static void test_app_pagination(void)
 	teardown();
 }
 
+/* What the fake credentials check saw. */
+static struct {
+	unsigned int n;
+	bool create;
+	char platform[32], name[64], arn[160], credential[64];
+	json_t *attrs;
+} seen;
+
+/* Refuses the credential "refuse-me" (the driver's check_config stands in). */
+static int fake_app_check(void *arg, bool create, const char *platform, const char *name,
+			  const char *arn, json_t *attrs, char *err, size_t n)
+{
+	const char *cred = json_string_value(json_object_get(attrs, "PlatformCredential"));
+
+	CU_ASSERT_PTR_EQUAL(arg, &fx);
+	seen.n++;
+	seen.create = create;
+	snprintf(seen.platform, sizeof(seen.platform), "%s", platform);
+	snprintf(seen.name, sizeof(seen.name), "%s", name);
+	snprintf(seen.arn, sizeof(seen.arn), "%s", arn);
+	snprintf(seen.credential, sizeof(seen.credential), "%s", cred ? cred : "");
+	json_decref(seen.attrs);
+	seen.attrs = json_deep_copy(attrs);
+	if (cred && !strcmp(cred, "refuse-me")) {
+		snprintf(err, n, "the client secret is not one");
+		return -1;
+	}
+	return 0;
+}
+
+#define REFUSED \
+	"Invalid parameter: Attributes Reason: Platform credentials are invalid: the client secret is not one"
+
+/* SNS refuses bad credentials when they are given: the driver's check runs before the store. */
+static void test_app_credentials_checked(void)
+{
+	struct op_error err;
+
+	setup();
+	memset(&seen, 0, sizeof(seen));
+	api_set_app_check(fx.api, fake_app_check, &fx);
+	FX_FAILS(&fx, "InvalidParameter", 400, REFUSED, "CreatePlatformApplication",
+		 "{s:s, s:s, s:{s:s, s:s}}", "Name", "app", "Platform", "ADM", "Attributes",
+		 "PlatformCredential", "refuse-me", "PlatformPrincipal", PRINCIPAL);
+	CU_ASSERT_EQUAL(seen.n, 1);
+	CU_ASSERT(seen.create);
+	CU_ASSERT_STRING_EQUAL(seen.platform, "ADM");
+	CU_ASSERT_STRING_EQUAL(seen.name, "app");
+	CU_ASSERT_STRING_EQUAL(seen.arn, APP_ARN);
+	CU_ASSERT_EQUAL(json_array_size(effects), 0);
+	FX_FAILS(&fx, "NotFound", 404, "PlatformApplication does not exist",
+		 "GetPlatformApplicationAttributes", "{s:s}", "PlatformApplicationArn", APP_ARN);
+
+	json_decref(FX_OK(&fx, "CreatePlatformApplication", "{s:s, s:s, s:{s:s, s:s}}", "Name",
+			  "app", "Platform", "ADM", "Attributes", "PlatformCredential", CRED,
+			  "PlatformPrincipal", PRINCIPAL));
+	CU_ASSERT_EQUAL(seen.n, 2);
+	CU_ASSERT_STRING_EQUAL(seen.credential, CRED);
+
+	/* Incomplete credentials get SNS's own error, unchecked. */
+	FX_FAILS(&fx, "InvalidParameter", 400,
+		 "Invalid parameter: Attributes Reason: PlatformCredential attribute provided "
+		 "without PlatformPrincipal",
+		 "CreatePlatformApplication", "{s:s, s:s, s:{s:s}}", "Name", "other", "Platform",
+		 "ADM", "Attributes", "PlatformCredential", "refuse-me");
+	CU_ASSERT_EQUAL(seen.n, 2);
+
+	/* Set: checked when it carries a credential; refused, nothing changes. */
+	FX_FAILS(&fx, "InvalidParameter", 400, REFUSED, "SetPlatformApplicationAttributes",
+		 "{s:s, s:{s:s, s:s}}", "PlatformApplicationArn", APP_ARN, "Attributes",
+		 "PlatformCredential", "refuse-me", "SuccessFeedbackSampleRate", "50");
+	CU_ASSERT_EQUAL(seen.n, 3);
+	CU_ASSERT(!seen.create);
+	CU_ASSERT_STRING_EQUAL(seen.name, "app");
+	CU_ASSERT_STRING_EQUAL(seen.arn, APP_ARN);
+	CU_ASSERT_STRING_EQUAL(
+		json_string_value(json_object_get(seen.attrs, "SuccessFeedbackSampleRate")), "50");
+	{
+		json_t *r = FX_OK(&fx, "GetPlatformApplicationAttributes", "{s:s}",
+				  "PlatformApplicationArn", APP_ARN);
+
+		CU_ASSERT_PTR_NULL(json_object_get(json_object_get(r, "Attributes"),
+						   "SuccessFeedbackSampleRate"));
+		json_decref(r);
+	}
+	/* Other attributes only: not checked again. */
+	json_decref(FX_OK(&fx, "SetPlatformApplicationAttributes", "{s:s, s:{s:s}}",
+			  "PlatformApplicationArn", APP_ARN, "Attributes",
+			  "SuccessFeedbackSampleRate", "50"));
+	CU_ASSERT_EQUAL(seen.n, 3);
+	json_decref(FX_OK(&fx, "SetPlatformApplicationAttributes", "{s:s, s:{s:s}}",
+			  "PlatformApplicationArn", APP_ARN, "Attributes", "PlatformCredential",
+			  "rotated-secret"));
+	CU_ASSERT_EQUAL(seen.n, 4);
+	CU_ASSERT_STRING_EQUAL(seen.credential, "rotated-secret");
+
+	/* A malformed ARN or an empty credential: the operation's own error, unchecked. */
+	CU_ASSERT_PTR_NULL(fx_call(&fx, "SetPlatformApplicationAttributes", &err, "{s:s, s:{s:s}}",
+				   "PlatformApplicationArn", "nope", "Attributes",
+				   "PlatformCredential", "refuse-me"));
+	CU_ASSERT_STRING_EQUAL(err.message, "Invalid parameter: PlatformApplicationArn Reason: An "
+					    "ARN must have at least 6 elements, not 1");
+	CU_ASSERT_PTR_NULL(fx_call(&fx, "SetPlatformApplicationAttributes", &err, "{s:s, s:{s:s}}",
+				   "PlatformApplicationArn", APP_ARN, "Attributes",
+				   "PlatformCredential", ""));
+	CU_ASSERT_EQUAL(seen.n, 4);
+	json_decref(seen.attrs);
+	teardown();
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -1249,6 +1360,7 @@ int main(void)
 		{"app: create existing", test_app_create_existing},
 		{"app: delete", test_app_delete},
 		{"app: pagination", test_app_pagination},
+		{"app: credentials checked by the driver", test_app_credentials_checked},
 		{"endpoint: create, get", test_endpoint_create_get},
 		{"endpoint: invalid attributes", test_endpoint_invalid_attributes},
 		{"endpoint: idempotency", test_endpoint_idempotency},
