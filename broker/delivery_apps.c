@@ -456,7 +456,15 @@ int delivery_check_app(void *arg, bool create, const char *platform, const char 
 	size_t len, k = 0;
 	int rc;
 
-	if (!gen || (!create && (!a || a->deleted)))
+	if (!gen || (a && a->deleted))
+		return 0;
+	/*
+	 * A Set for an app the engine has not loaded yet (just created, its
+	 * effect still on the way): check what the request alone makes complete.
+	 */
+	if (!create && !a &&
+	    (!json_object_get(attrs_in, "PlatformCredential") ||
+	     (!json_object_get(attrs_in, "PlatformPrincipal") && strcmp(platform, "GCM"))))
 		return 0;
 	/* Set: the request's attributes over the current ones (an empty value removes one). */
 	attrs = create ? json_object() : json_deep_copy(a->attrs);
