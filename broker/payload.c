@@ -25,7 +25,10 @@
  * TTL (reference/sns-docs/sns-ttl.md): the AWS.SNS.MOBILE.<svc>.TTL
  * attribute, then the payload's own (GCM: time_to_live, or
  * fcmV1Message.message.android.ttl; ADM: expiresAfter; APNs, Baidu, MPNS and
- * WNS payloads carry none), then SNS's 4 weeks.  When the attribute and the
+ * WNS payloads carry none), then the push service's default: n.ttl_s is -1
+ * and the driver sends no TTL.  SNS's 4 weeks (PAYLOAD_DEFAULT_TTL_S) remain
+ * the broker's own expiry (out->ttl_s, n.expiration_ms), which ends retries
+ * and is not sent.  When the attribute and the
  * payload disagree, SNS "will modify the TTL in the message body to match the
  * TTL specified in the message attribute": the payload is re-encoded.  A TTL
  * of 0 is kept only where it means something (APNs, FCM); elsewhere SNS
@@ -292,8 +295,6 @@ int payload_prepare(json_t *body, const char *platform, const char *message_id, 
 			     platform);
 		goto out;
 	}
-	if (ttl < 0)
-		ttl = PAYLOAD_DEFAULT_TTL_S;
 
 	if (is_default ? pl != NULL : rewrite) {
 		out->owned = json_dumps(pl, JSON_COMPACT);
@@ -311,14 +312,14 @@ int payload_prepare(json_t *body, const char *platform, const char *message_id, 
 		}
 	}
 
-	out->ttl_s = ttl;
+	out->ttl_s = ttl >= 0 ? ttl : PAYLOAD_DEFAULT_TTL_S;
 	out->n.size = sizeof(out->n);
 	out->n.platform = platform;
 	out->n.message_id = message_id;
 	out->n.payload = (const unsigned char *)(out->owned ? out->owned : text);
 	out->n.payload_len = len;
 	out->n.ttl_s = ttl;
-	out->n.expiration_ms = created_ms + ttl * 1000;
+	out->n.expiration_ms = created_ms + out->ttl_s * 1000;
 	payload_options(&out->n, &m);
 	if (fam == PAYLOAD_APNS && !out->n.push_type)
 		out->n.push_type = payload_apns_push_type(pl);

@@ -2,8 +2,8 @@
  * What one endpoint receives of an accepted message: the payload chosen as
  * SNS chooses it (MessageStructure=json: the platform's key, else "default"),
  * the reserved AWS.SNS.MOBILE.* attributes as the driver's typed options, and
- * the TTL that applies (attribute, then the payload's own, then the push
- * service's default).  Pure functions, no state: any thread may call them.
+ * the TTL that applies (attribute, then the payload's own, else none: the
+ * push service's default).  Pure functions, no state: any thread may call them.
  */
 #ifndef HERALD_BROKER_PAYLOAD_H
 #define HERALD_BROKER_PAYLOAD_H
@@ -14,7 +14,10 @@
 #include <herald/driver.h>
 #include <jansson.h>
 
-/* SNS's default TTL when nothing else sets one: 4 weeks. */
+/*
+ * The broker's own expiry when no TTL applies: SNS's default, 4 weeks.  It
+ * bounds retries only; the provider is sent no TTL and uses its own default.
+ */
 #define PAYLOAD_DEFAULT_TTL_S (28 * 24 * 3600)
 
 /*
@@ -25,7 +28,7 @@
  */
 struct payload {
 	struct herald_notification n;
-	int64_t ttl_s; /* the TTL that applies, seconds (>= 0); PAYLOAD_DEFAULT_TTL_S if none */
+	int64_t ttl_s; /* the broker's expiry, seconds (>= 0): the TTL, PAYLOAD_DEFAULT_TTL_S if none */
 	/* private */
 	char *owned; /* a payload the selection had to build (e.g. JSON re-encoded) */
 };
@@ -34,7 +37,9 @@ struct payload {
  * Prepare body (borrowed: {"Message", "MessageStructure"?, "MessageAttributes"?, ...}
  * as ops_publish stores it) for an endpoint of platform ("APNS", "GCM", ...)
  * with message id.  created_ms is when the message was accepted: the
- * notification's expiration_ms is created_ms + ttl.  0, or -1 with why
+ * notification's expiration_ms is created_ms + out->ttl_s; its ttl_s is the
+ * TTL that applies, or -1 when none does (the driver sends no TTL, so the
+ * push service's default applies).  0, or -1 with why
  * filled (the message has nothing for this platform, an attribute is bad).
  */
 int payload_prepare(json_t *body, const char *platform, const char *message_id, int64_t created_ms,

@@ -25,7 +25,8 @@ int adm_md5(const json_t *data, char out[25]);
  * object with "data" or "notification" is the ADM message itself (SNS's
  * "ADM" key); anything else is text and becomes {"data":{"default":TEXT}}.
  * ttl_s >= 0 replaces expiresAfter (clamped to ADM's 60..2678400 seconds),
- * as SNS lets the TTL attribute override the body's; md5 is (re)computed.
+ * as SNS lets the TTL attribute override the body's; -1 leaves the body's
+ * as it is (none: ADM's default holds); md5 is (re)computed.
  * 0 with *body (malloc'ed, the caller frees) and its md5, or -1 with why
  * filled (data not a map of strings, payload not UTF-8).
  */

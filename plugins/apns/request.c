@@ -9,7 +9,8 @@
  *   apns-topic      the attribute, else the bundle id with the suffix the
  *                   push type needs (voip: ".voip", ...);
  *   apns-expiration the TTL: 0 for a TTL of 0, else the message's expiry in
- *                   Unix seconds;
+ *                   Unix seconds; absent when no TTL applies (ttl_s -1), so
+ *                   APNs's own storage policy holds;
  *   apns-collapse-id, and apns-id when the message id is a UUID.
  * The body: the payload when it is a JSON object, else SNS's wrapping of a
  * text as {"aps":{"alert":TEXT}}.  Payloads over 4096 bytes (5120 for voip)
@@ -132,7 +133,7 @@ int apns_msg_build(const struct apns_conf *c, const struct herald_notification *
 	}
 	if (n->ttl_s == 0)
 		snprintf(m->expiration, sizeof(m->expiration), "0");
-	else if (n->expiration_ms >= 0)
+	else if (n->ttl_s > 0 && n->expiration_ms >= 0)
 		snprintf(m->expiration, sizeof(m->expiration), "%lld",
 			 (long long)(n->expiration_ms / 1000));
 	else if (n->ttl_s > 0)

@@ -13,7 +13,8 @@
  * One send is one POST {url}/rest/3.0/push/single_device over the host's
  * HTTP/1.1 client (plugins/common/h1send), a form of apikey, channel_id,
  * device_type, msg (the payload), msg_type (AWS.SNS.MOBILE.BAIDU.MessageType),
- * msg_expires (the TTL, clamped to Baidu's 1..604800 seconds), deploy_status
+ * msg_expires (the TTL, clamped to Baidu's 1..604800 seconds; absent when no
+ * TTL applies, so Baidu's default holds), deploy_status
  * (AWS.SNS.MOBILE.BAIDU.DeployStatus), timestamp, expires (timestamp + 600,
  * the request's replay window) and sign.  AWS.SNS.MOBILE.BAIDU.MessageKey has
  * no parameter in the v3 API and is not sent.

@@ -90,10 +90,10 @@ int64_t drv_ttl_s(const struct herald_notification *n, int64_t now_ms)
 {
 	int64_t left;
 
-	if (n->expiration_ms < 0)
+	if (n->ttl_s < 0 || n->expiration_ms < 0)
 		return n->ttl_s;
 	left = n->expiration_ms > now_ms ? (n->expiration_ms - now_ms) / 1000 : 0;
-	return n->ttl_s >= 0 && n->ttl_s < left ? n->ttl_s : left;
+	return n->ttl_s < left ? n->ttl_s : left;
 }
 
 int drv_expired(const struct herald_notification *n, int64_t now_ms)

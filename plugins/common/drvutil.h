@@ -40,7 +40,9 @@ int64_t drv_now_ms(void);
 /*
  * The TTL to hand the provider, seconds: n->ttl_s bounded by what is left
  * until n->expiration_ms (a message that waited keeps its deadline, as SNS
- * passes the remaining TTL); -1 when neither is set.
+ * passes the remaining TTL); -1 when n->ttl_s is -1: no TTL applies, the
+ * driver sends none and the provider's default holds (expiration_ms is then
+ * only the broker's own expiry, for drv_expired()).
  */
 int64_t drv_ttl_s(const struct herald_notification *n, int64_t now_ms);
 

@@ -59,7 +59,8 @@ char *fcm_legacy_body(const struct herald_notification *n, int64_t now_ms, char 
  * The TTL handed to FCM at now_ms (ms since the Unix epoch), seconds: what is
  * left of the message's TTL (SNS passes the remaining TTL: a message that
  * waited, e.g. for retries, keeps its deadline), i.e. n->ttl_s bounded by
- * n->expiration_ms, at most FCM's 4 weeks; -1 when neither is set.
+ * n->expiration_ms, at most FCM's 4 weeks; -1 when n->ttl_s is -1 (no TTL
+ * applies: none is sent and FCM's default holds).
  */
 int64_t fcm_ttl_s(const struct herald_notification *n, int64_t now_ms);
 

@@ -11,7 +11,8 @@
  * android.notification; collapse_key, priority, time_to_live and
  * restricted_package_name move to android.  Legacy-only fields with no v1
  * place (badge, content_available, ...) are dropped.  The TTL that applies
- * (what is left of n->ttl_s, fcm_ttl_s()) wins over the payload's.
+ * (what is left of n->ttl_s, fcm_ttl_s()) wins over the payload's; with none
+ * (ttl_s -1) no TTL is added, so FCM's default holds.
  */
 #include "config.h"
 
@@ -178,9 +179,11 @@ int64_t fcm_ttl_s(const struct herald_notification *n, int64_t now_ms)
 {
 	int64_t ttl = n->ttl_s, left;
 
+	if (ttl < 0)
+		return -1;
 	if (n->expiration_ms >= 0) {
 		left = n->expiration_ms > now_ms ? (n->expiration_ms - now_ms) / 1000 : 0;
-		if (ttl < 0 || left < ttl)
+		if (left < ttl)
 			ttl = left;
 	}
 	return ttl > FCM_MAX_TTL ? FCM_MAX_TTL : ttl;

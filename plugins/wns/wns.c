@@ -23,7 +23,8 @@
  *
  * Headers from the typed options: X-WNS-Type (else guessed from the payload's
  * root element: toast, tile, badge, anything else raw), Content-Type
- * (text/xml, application/octet-stream for raw), X-WNS-TTL from the TTL,
+ * (text/xml, application/octet-stream for raw), X-WNS-TTL from the TTL
+ * (what is left of it; absent when no TTL applies: WNS then keeps no expiry),
  * X-WNS-Cache-Policy (tile, badge and raw only: WNS refuses it on toasts),
  * X-WNS-Tag, X-WNS-Group, X-WNS-SuppressPopup.
  *

@@ -372,9 +372,17 @@ static void test_remaining_ttl_and_expiry(void)
 	e = json_integer_value(json_object_get(b, "expiresAfter"));
 	CU_ASSERT(e >= 497 && e <= 500);
 	json_decref(b);
+	/* no TTL applies: no expiresAfter (ADM's default), whatever the broker's own expiry */
+	n.ttl_s = -1;
+	fakehost_respond(fx.fh, 200, "{}", NULL);
+	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 2)->kind, HERALD_OUTCOME_DELIVERED);
+	b = body_of(fakehost_request(fx.fh, 1));
+	CU_ASSERT_PTR_NULL(json_object_get(b, "expiresAfter"));
+	CU_ASSERT_PTR_NOT_NULL(json_object_get(b, "data"));
+	json_decref(b);
 	n.expiration_ms = now_ms() - 1000;
-	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 2)->kind, HERALD_OUTCOME_PAYLOAD_REJECTED);
-	CU_ASSERT_EQUAL(fakehost_nrequests(fx.fh), 1);
+	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 3)->kind, HERALD_OUTCOME_PAYLOAD_REJECTED);
+	CU_ASSERT_EQUAL(fakehost_nrequests(fx.fh), 2);
 	h1fx_teardown(&fx);
 }
 
@@ -395,7 +403,7 @@ int main(void)
 		{"transport failure and pool refusal", test_transport_failure_and_refusal},
 		{"free with a send in flight", test_free_in_flight},
 		{"configuration and registration ids", test_config_and_tokens},
-		{"expiresAfter is the TTL left; an expired message is not sent",
+		{"expiresAfter is the TTL left, absent with none; an expired message is not sent",
 		 test_remaining_ttl_and_expiry},
 		CU_TEST_INFO_NULL,
 	};

@@ -287,6 +287,7 @@ static void test_request_exact(void)
 	time_t before = time(NULL);
 
 	world_token(&w);
+	n.ttl_s = 3600;
 	n.expiration_ms = 1900000000123LL;
 	n.collapse_id = "scores";
 	n.priority = 10;
@@ -321,7 +322,11 @@ static void test_request_exact(void)
 	world_close(&w);
 }
 
-/* Minimal headers: no priority, collapse id or apns-id unless asked; TTL 0 is "0". */
+/*
+ * Minimal headers: no priority, collapse id or apns-id unless asked; TTL 0 is
+ * "0"; no TTL (ttl_s -1) is no apns-expiration, whatever the broker's own
+ * expiry, so APNs's storage policy holds.
+ */
 static void test_request_minimal(void)
 {
 	struct world w;
@@ -340,7 +345,7 @@ static void test_request_minimal(void)
 	CU_ASSERT_STRING_EQUAL(fakehost_header(r, "apns-expiration"), "0");
 	CU_ASSERT_STRING_EQUAL(fakehost_header(r, "apns-push-type"), "alert");
 	n.ttl_s = -1;
-	n.expiration_ms = -1;
+	n.expiration_ms = 1900000000000LL; /* the broker's own expiry, not a TTL */
 	n.topic = "com.other.app";
 	CU_ASSERT_EQUAL(drv->send(w.inst, &n, 2), 0);
 	r = last_request(&w);
@@ -798,7 +803,8 @@ static CU_TestInfo tests[] = {
 	{"a 1.0 host table is refused with the version needed", test_needs_abi_1_1},
 	{"device tokens: even-length hex, 64 to 200 digits", test_validate_token},
 	{"the exact request: URL, headers, body and a verifiable ES256 token", test_request_exact},
-	{"absent options send no header; TTL 0 is apns-expiration 0", test_request_minimal},
+	{"absent options send no header (no TTL: no apns-expiration); TTL 0 is apns-expiration 0",
+	 test_request_minimal},
 	{"push type inferred as SNS does; topics and priority follow it", test_push_type},
 	{"a text payload becomes an alert", test_text_payload},
 	{"4096 bytes (5120 voip) at most, refused without a request", test_payload_limit},

@@ -332,9 +332,17 @@ static void test_remaining_ttl_and_expiry(void)
 	left = atoll(form_get(p, np, "msg_expires"));
 	CU_ASSERT(left >= 197 && left <= 200);
 	free_form(p, np);
+	/* no TTL applies: no msg_expires (Baidu's default), whatever the broker's own expiry */
+	n.ttl_s = -1;
+	fakehost_respond(fx.fh, 200, "{}", NULL);
+	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 2)->kind, HERALD_OUTCOME_DELIVERED);
+	np = parse_form(fakehost_request(fx.fh, 1)->body, p, 16);
+	CU_ASSERT_PTR_NULL(form_get(p, np, "msg_expires"));
+	CU_ASSERT_PTR_NOT_NULL(form_get(p, np, "msg"));
+	free_form(p, np);
 	n.expiration_ms = 1;
-	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 2)->kind, HERALD_OUTCOME_PAYLOAD_REJECTED);
-	CU_ASSERT_EQUAL(fakehost_nrequests(fx.fh), 1);
+	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 3)->kind, HERALD_OUTCOME_PAYLOAD_REJECTED);
+	CU_ASSERT_EQUAL(fakehost_nrequests(fx.fh), 2);
 	h1fx_teardown(&fx);
 }
 
@@ -349,7 +357,7 @@ int main(void)
 		{"error codes, read leniently", test_error_codes},
 		{"Retry-After; transport failure", test_retry_after},
 		{"channel ids and configuration", test_tokens_and_config},
-		{"msg_expires is the TTL left; an expired message is not sent",
+		{"msg_expires is the TTL left, absent with none; an expired message is not sent",
 		 test_remaining_ttl_and_expiry},
 		CU_TEST_INFO_NULL,
 	};

@@ -530,6 +530,13 @@ static void test_ttl_left(void)
 	n.expiration_ms = now_ms() + 60500;
 	CU_ASSERT_TRUE(
 		sends(&w, &n, "{\"to\":\"" TOKEN "\",\"data\":{\"k\":\"v\"},\"time_to_live\":60}"));
+	/* no TTL applies (ttl_s -1): none sent, whatever the broker's own expiry */
+	n.ttl_s = -1;
+	CU_ASSERT_TRUE(sends(&w, &n, "{\"to\":\"" TOKEN "\",\"data\":{\"k\":\"v\"}}"));
+	world_close(&w);
+	world_v1(&w);
+	CU_ASSERT_TRUE(
+		sends(&w, &n, "{\"message\":{\"token\":\"" TOKEN "\",\"data\":{\"k\":\"v\"}}}"));
 	world_close(&w);
 
 	/* the pure function: a TTL without an expiration is kept, capped at 4 weeks */
@@ -539,6 +546,8 @@ static void test_ttl_left(void)
 	n.ttl_s = -1;
 	CU_ASSERT_EQUAL(fcm_ttl_s(&n, 0), -1);
 	n.expiration_ms = 1700000090999;
+	CU_ASSERT_EQUAL(fcm_ttl_s(&n, 1700000000000), -1);
+	n.ttl_s = 3600;
 	CU_ASSERT_EQUAL(fcm_ttl_s(&n, 1700000000000), 90);
 	CU_ASSERT_EQUAL(fcm_ttl_s(&n, 1700000091000), 0);
 }
@@ -646,7 +655,8 @@ static CU_TestInfo tests[] = {
 	{"token endpoint failures: 400 credential error, else retry", test_v1_token_endpoint_fails},
 	{"legacy: HTTP/1.1, key=, to and time_to_live", test_legacy_request},
 	{"legacy: per-result errors, canonical ids, HTTP statuses", test_legacy_outcomes},
-	{"v1 and legacy: the TTL handed over is what is left of the message's", test_ttl_left},
+	{"v1 and legacy: the TTL handed over is what is left of the message's; none when none applies",
+	 test_ttl_left},
 	{"the built module exports only its descriptor", test_module},
 	CU_TEST_INFO_NULL,
 };

@@ -272,14 +272,23 @@ static void test_remaining_ttl_and_expiry(void)
 	long long ttl;
 
 	setup(&fx);
+	n.ttl_s = 3600;
 	n.expiration_ms = (int64_t)time(NULL) * 1000 + 300 * 1000;
 	fakehost_respond(fx.fh, 200, NULL, "x-wns-status", "received", NULL);
 	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 1)->kind, HERALD_OUTCOME_DELIVERED);
 	ttl = atoll(fakehost_header(h1fx_last(&fx), "X-WNS-TTL"));
 	CU_ASSERT(ttl >= 297 && ttl <= 300);
+	/* no TTL applies: no X-WNS-TTL (WNS keeps no expiry), whatever the broker's own */
+	n.ttl_s = -1;
+	fakehost_respond(fx.fh, 200, NULL, "x-wns-status", "received", NULL);
+	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 2)->kind, HERALD_OUTCOME_DELIVERED);
+	CU_ASSERT_PTR_NULL(fakehost_header(h1fx_last(&fx), "X-WNS-TTL"));
+	/* past the broker's expiry it is not sent, TTL or none */
 	n.expiration_ms = 1000;
-	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 2)->kind, HERALD_OUTCOME_PAYLOAD_REJECTED);
-	CU_ASSERT_EQUAL(fakehost_nrequests(fx.fh), 1);
+	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 3)->kind, HERALD_OUTCOME_PAYLOAD_REJECTED);
+	n.ttl_s = 3600;
+	CU_ASSERT_EQUAL(h1fx_send_run(&fx, &n, 4)->kind, HERALD_OUTCOME_PAYLOAD_REJECTED);
+	CU_ASSERT_EQUAL(fakehost_nrequests(fx.fh), 2);
 	h1fx_teardown(&fx);
 }
 
@@ -296,7 +305,7 @@ int main(void)
 		{"Retry-After and X-WNS-CONTINUE-AFTER", test_retry_after},
 		{"401: one token refresh, then CREDENTIAL_ERROR", test_401_refreshes_once},
 		{"configuration", test_config},
-		{"X-WNS-TTL is the TTL left; an expired message is not sent",
+		{"X-WNS-TTL is the TTL left, absent with none; an expired message is not sent",
 		 test_remaining_ttl_and_expiry},
 		CU_TEST_INFO_NULL,
 	};

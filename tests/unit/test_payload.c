@@ -200,19 +200,27 @@ static void test_structure_nothing_for_platform(void)
 	json_decref(body);
 }
 
-/* TTL: attribute, then the payload's own, then SNS's 4 weeks; expiration from creation. */
+/*
+ * TTL: attribute, then the payload's own, else none (n.ttl_s -1: the push
+ * service's default applies) while the broker still expires the message
+ * after SNS's 4 weeks; expiration from creation.
+ */
 static void test_ttl_precedence(void)
 {
+	static const char *const platforms[] = {"APNS",	 "APNS_SANDBOX", "GCM", "ADM",
+						"BAIDU", "MPNS",	 "WNS"};
 	json_t *body;
 	struct payload p;
 
-	/* nothing set: 4 weeks */
+	/* nothing set, on every platform: no TTL for the driver, 4 weeks for the broker */
 	body = body_new("hi", NULL, NULL);
-	prepare(body, "GCM", &p);
-	CU_ASSERT_EQUAL(p.ttl_s, PAYLOAD_DEFAULT_TTL_S);
-	CU_ASSERT_EQUAL(p.n.ttl_s, PAYLOAD_DEFAULT_TTL_S);
-	CU_ASSERT_EQUAL(p.n.expiration_ms, CREATED_MS + PAYLOAD_DEFAULT_TTL_S * 1000LL);
-	payload_clear(&p);
+	for (size_t i = 0; i < sizeof(platforms) / sizeof(platforms[0]); i++) {
+		prepare(body, platforms[i], &p);
+		CU_ASSERT_EQUAL(p.ttl_s, PAYLOAD_DEFAULT_TTL_S);
+		CU_ASSERT_EQUAL(p.n.ttl_s, -1);
+		CU_ASSERT_EQUAL(p.n.expiration_ms, CREATED_MS + PAYLOAD_DEFAULT_TTL_S * 1000LL);
+		payload_clear(&p);
+	}
 	json_decref(body);
 
 	/* the payload's own: GCM time_to_live, FCM v1 android.ttl, ADM expiresAfter */
@@ -223,14 +231,17 @@ static void test_ttl_precedence(void)
 		"json", NULL);
 	prepare(body, "GCM", &p);
 	CU_ASSERT_EQUAL(p.ttl_s, 3600);
+	CU_ASSERT_EQUAL(p.n.ttl_s, 3600);
 	CU_ASSERT_EQUAL(p.n.expiration_ms, CREATED_MS + 3600 * 1000LL);
 	payload_clear(&p);
 	prepare(body, "ADM", &p);
 	CU_ASSERT_EQUAL(p.ttl_s, 120);
+	CU_ASSERT_EQUAL(p.n.ttl_s, 120);
 	payload_clear(&p);
 	/* APNs payloads carry no TTL: a stray key is not one */
 	prepare(body, "APNS", &p);
 	CU_ASSERT_EQUAL(p.ttl_s, PAYLOAD_DEFAULT_TTL_S);
+	CU_ASSERT_EQUAL(p.n.ttl_s, -1);
 	payload_clear(&p);
 	json_decref(body);
 
@@ -262,6 +273,7 @@ static void test_ttl_precedence(void)
 	/* another platform's TTL attribute does not apply */
 	prepare(body, "APNS", &p);
 	CU_ASSERT_EQUAL(p.ttl_s, PAYLOAD_DEFAULT_TTL_S);
+	CU_ASSERT_EQUAL(p.n.ttl_s, -1);
 	payload_clear(&p);
 	json_decref(body);
 
@@ -280,9 +292,12 @@ static void test_ttl_precedence(void)
 				  "AWS.SNS.MOBILE.APNS_SANDBOX.TTL", attr("200")));
 	prepare(body, "APNS", &p);
 	CU_ASSERT_EQUAL(p.ttl_s, 100);
+	CU_ASSERT_EQUAL(p.n.ttl_s, 100);
+	CU_ASSERT_EQUAL(p.n.expiration_ms, CREATED_MS + 100 * 1000LL);
 	payload_clear(&p);
 	prepare(body, "APNS_SANDBOX", &p);
 	CU_ASSERT_EQUAL(p.ttl_s, 200);
+	CU_ASSERT_EQUAL(p.n.ttl_s, 200);
 	payload_clear(&p);
 	json_decref(body);
 }
