@@ -550,13 +550,11 @@ static bool dlv_send(struct delivery *d, struct dlv_app *a)
 		return true;
 	}
 	if (it->expire_ms == INT64_MAX) {
-		int64_t ttl = pl.ttl_s;
+		/* No TTL applies (n.ttl_s -1): none is sent; the broker stops after its own. */
+		int64_t ttl = pl.n.ttl_s >= 0 ? pl.n.ttl_s : d->conf->default_ttl_s;
 
-		if (ttl == PAYLOAD_DEFAULT_TTL_S)
-			ttl = d->conf->default_ttl_s;
 		if (ttl > 0)
 			it->expire_ms = it->msg->created_ms + ttl * 1000;
-		pl.n.ttl_s = ttl;
 		pl.n.expiration_ms = ttl > 0 ? it->expire_ms : -1;
 	}
 	if (now >= it->expire_ms) {
