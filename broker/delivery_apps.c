@@ -467,7 +467,7 @@ int delivery_check_app(void *arg, bool create, const char *platform, const char 
 	     (!json_object_get(attrs_in, "PlatformPrincipal") && strcmp(platform, "GCM"))))
 		return 0;
 	/* Set: the request's attributes over the current ones (an empty value removes one). */
-	attrs = create ? json_object() : json_deep_copy(a->attrs);
+	attrs = a ? json_deep_copy(a->attrs) : json_object();
 	if (!attrs)
 		return 0;
 	json_object_foreach (attrs_in, key, value) {
