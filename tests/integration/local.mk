@@ -40,3 +40,5 @@ tests_integration_test_delivery_SOURCES = tests/integration/test_delivery.c $(IN
 	tests/unit/fixture_run.c tests/unit/run.h
 tests_integration_test_delivery_CFLAGS = $(INTEG_CFLAGS) $(MSGPACK_CFLAGS)
 tests_integration_test_delivery_LDADD = $(INTEG_LDADD)
+TESTS += tests/integration/test_e2e_outcomes.sh
+EXTRA_DIST += tests/integration/test_e2e_outcomes.sh
