@@ -40,7 +40,7 @@ emu_start "$edir/emu"
 ctl=$emu_ctl
 E="$edir/emu"
 
-# Retries every 300 ms (five of them); a paused application tries again after
+# Retries every 300 ms (ten of them); a paused application tries again after
 # 2 s (its queue waits in the store meanwhile).  The SNS HTTP
 # API (unsigned, loopback, port 0) creates the 2000 endpoints of the GOAWAY
 # case over one connection.
@@ -50,7 +50,7 @@ cli_extra_conf="drivers: {
   apns = { url = \"https://127.0.0.1:$emu_apns\"; };
   fcm = { url = \"https://127.0.0.1:$emu_fcm\"; token_url = \"https://127.0.0.1:$emu_fcm/token\"; };
 };
-delivery: { immediate_retries = 0; min_delay_retries = 5; backoff_retries = 0;
+delivery: { immediate_retries = 0; min_delay_retries = 10; backoff_retries = 0;
   max_delay_retries = 0; min_delay_ms = 300; max_delay_ms = 300; credential_retry_ms = 2000; };
 http: { enabled = true; port = 0; allow_unsigned = true; };"
 cli_daemon_start
