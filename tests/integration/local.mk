@@ -46,3 +46,5 @@ EXTRA_DIST += tests/integration/test_e2e_six.sh
 # delivery2: credentials checked by the apns driver at create and set (CLI, heraldd).
 TESTS += tests/integration/test_app_credentials.sh
 EXTRA_DIST += tests/integration/test_app_credentials.sh
+TESTS += tests/integration/test_e2e_outcomes.sh
+EXTRA_DIST += tests/integration/test_e2e_outcomes.sh
