@@ -167,7 +167,8 @@ static void test_exact_request(void)
 	CU_ASSERT_STRING_EQUAL(form_get(p, np, "msg_expires"), "3600");
 	CU_ASSERT_STRING_EQUAL(form_get(p, np, "deploy_status"), "2");
 	ts = atoll(form_get(p, np, "timestamp"));
-	CU_ASSERT(ts >= t0 && ts <= t1);
+	/* time() reads the coarse clock, a few ms behind the driver's: allow its second */
+	CU_ASSERT(ts >= t0 && ts <= t1 + 1);
 	CU_ASSERT_EQUAL(atoll(form_get(p, np, "expires")), ts + 600);
 	/* The provider's check: the signature over every other field and the exact URL. */
 	CU_ASSERT_EQUAL(baidu_sign("POST", r->url, p, np - 1, SECRET, sign), 0);
