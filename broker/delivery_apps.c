@@ -418,12 +418,27 @@ int delivery_load_apps(struct delivery *d, char *const *dirs, size_t n_dirs, cha
 	log_notice("driver generation %u is current (%u refused)", dlv_gen_number(d->plugins),
 		   refused);
 	for (struct dlv_app *a = d->apps; a; a = a->next) {
+		int64_t until;
+
 		a->gen = NULL;
-		/* A paused app gets another chance with its new instance now. */
-		if (a->paused && dlv_app_handle(d, a)) {
-			evtimer_del(a->resume_ev);
-			a->paused = false;
-		}
+		if (!a->paused || !dlv_app_handle(d, a))
+			continue;
+		/*
+		 * A paused app gets another chance with its new instance now (its
+		 * credentials may be fixed), and so do the deliveries it kept in
+		 * the store: their rows are written first.
+		 */
+		until = a->paused_until_ms;
+		evtimer_del(a->resume_ev);
+		a->paused = false;
+		a->paused_until_ms = 0;
+		if (!a->spilled)
+			continue;
+		delivery_flush(d);
+		if (dlv_hasten_submit(d, a, until) < 0)
+			log_err("[%s] cannot make its stored deliveries due now; they wait for "
+				"the end of its pause",
+				a->name);
 	}
 	dlv_pump_soon(d);
 	return 0;

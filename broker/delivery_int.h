@@ -227,6 +227,12 @@ int dlv_load_submit(struct delivery *d);
 int dlv_flush_submit(struct delivery *d);
 int dlv_retry_submit(struct delivery *d, unsigned int limit);
 int dlv_resume_submit(struct delivery *d, int64_t after_seq);
+/*
+ * a was paused until until_ms and resumes now: the deliveries it spilled to
+ * the store (due until_ms at the latest) are made due now, after the writes
+ * already submitted, and the retry timer is armed.
+ */
+int dlv_hasten_submit(struct delivery *d, const struct dlv_app *a, int64_t until_ms);
 
 /* Fan-out slots are free: load waiting topic messages into them (delivery_store.c). */
 void dlv_fanout_admit(struct delivery *d);

@@ -8,6 +8,8 @@
  *   page    the next page of a topic's subscribers after a fan-out's cursor,
  *           filtered by their FilterPolicy, endpoints resolved;
  *   retry   the retries that fell due (leased so that none is loaded twice);
+ *   hasten  the deliveries a paused application kept in the store, made due
+ *           now when it gets another chance (its credentials were updated);
  *   flush   every state change outcomes asked for since the last flush:
  *           retry rows, message progress and release, endpoints disabled or
  *           given their canonical token, and the application events
@@ -695,6 +697,69 @@ int dlv_retry_submit(struct delivery *d, unsigned int limit)
 		return -1;
 	}
 	return 0;
+}
+
+/* ------------------------------------------------------------------ hasten */
+
+struct dlv_hasten_job {
+	struct delivery *d;
+	char *prefix; /* its endpoints' ARNs start with this */
+	char *name;   /* the application's, for the log */
+	int64_t until_ms;
+	unsigned int n;
+	int status;
+};
+
+static int dlv_hasten_run(struct store_txn *txn, void *arg)
+{
+	struct dlv_hasten_job *job = arg;
+
+	job->status = store_retry_hasten(txn, job->prefix, DLV_SPILLED_FLAG, job->until_ms,
+					 util_now_ms(), &job->n);
+	return job->status ? 1 : 0;
+}
+
+static void dlv_hasten_done(void *arg, int status)
+{
+	struct dlv_hasten_job *job = arg;
+
+	if (status || job->status) {
+		log_err("[%s] cannot make its stored deliveries due now; they wait for the end "
+			"of its pause",
+			job->name);
+	} else if (job->n) {
+		log_info("[%s] resumed: %u deliveries it kept in the store are due now", job->name,
+			 job->n);
+		dlv_retry_arm(job->d, util_now_ms());
+	}
+	free(job->prefix);
+	free(job->name);
+	free(job);
+}
+
+int dlv_hasten_submit(struct delivery *d, const struct dlv_app *a, int64_t until_ms)
+{
+	struct dlv_hasten_job *job = calloc(1, sizeof(*job));
+	const char *res = strstr(a->arn, ":app/");
+
+	if (!job || !res)
+		goto fail;
+	job->d = d;
+	job->until_ms = until_ms;
+	/* arn:...:app/PLATFORM/name -> arn:...:endpoint/PLATFORM/name/ */
+	job->prefix = util_strdupf("%.*s:endpoint/%s/", (int)(res - a->arn), a->arn, res + 5);
+	job->name = strdup(a->name);
+	if (!job->prefix || !job->name ||
+	    store_submit(d->store, dlv_hasten_run, dlv_hasten_done, job) < 0)
+		goto fail;
+	return 0;
+fail:
+	if (job) {
+		free(job->prefix);
+		free(job->name);
+	}
+	free(job);
+	return -1;
 }
 
 /* ------------------------------------------------------------------- flush */

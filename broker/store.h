@@ -211,6 +211,13 @@ int store_retry_delete(struct store_txn *txn, int64_t id);
 typedef int (*store_retry_cb)(const struct store_retry *r, void *arg);
 int store_retry_due(struct store_txn *txn, int64_t now_ms, unsigned int limit, store_retry_cb cb,
 		    void *arg, int64_t *next_ms);
+/*
+ * Make due at now_ms the retries not leased of the endpoints whose ARN starts
+ * with endpoint_prefix, whose attempts have every bit of flags set, and that
+ * are due after now_ms but not after until_ms; *n how many.  0 or -EIO.
+ */
+int store_retry_hasten(struct store_txn *txn, const char *endpoint_prefix, unsigned int flags,
+		       int64_t until_ms, int64_t now_ms, unsigned int *n);
 /* Retries stored (leased or not). */
 int store_retry_count(struct store_txn *txn, uint64_t *n);
 

@@ -151,6 +151,7 @@ enum store_stmt {
 	SQL_RETRY_DUE,
 	SQL_RETRY_LEASE,
 	SQL_RETRY_NEXT,
+	SQL_RETRY_HASTEN,
 	SQL_RETRY_COUNT,
 	SQL_MSG_LAST_SEQ,
 	SQL_COUNT_OF,
@@ -207,6 +208,9 @@ static const char *const store_sql[SQL_COUNT_OF] = {
 			  " ORDER BY next_ms LIMIT ?2",
 	[SQL_RETRY_LEASE] = "UPDATE retry SET leased = 1 WHERE id = ?1",
 	[SQL_RETRY_NEXT] = "SELECT min(next_ms) FROM retry WHERE leased = 0",
+	[SQL_RETRY_HASTEN] = "UPDATE retry SET next_ms = ?4 WHERE leased = 0 AND next_ms > ?4"
+			     " AND next_ms <= ?3 AND (attempts & ?2) = ?2"
+			     " AND substr(endpoint_arn, 1, length(?1)) = ?1",
 	[SQL_RETRY_COUNT] = "SELECT count(*) FROM retry",
 	[SQL_MSG_LAST_SEQ] = "SELECT max(seq) FROM message",
 };
@@ -1530,6 +1534,27 @@ int store_retry_due(struct store_txn *txn, int64_t now_ms, unsigned int limit, s
 	if (rc)
 		return rc;
 	return store_int64(st, SQL_RETRY_NEXT, INT64_MAX, next_ms);
+}
+
+int store_retry_hasten(struct store_txn *txn, const char *endpoint_prefix, unsigned int flags,
+		       int64_t until_ms, int64_t now_ms, unsigned int *n)
+{
+	struct store *st = txn->st;
+	sqlite3_stmt *s = store_stmt(st, SQL_RETRY_HASTEN);
+	int rc;
+
+	*n = 0;
+	if (!s)
+		return -EIO;
+	store_bind_text(s, 1, endpoint_prefix);
+	sqlite3_bind_int64(s, 2, flags);
+	sqlite3_bind_int64(s, 3, until_ms);
+	sqlite3_bind_int64(s, 4, now_ms);
+	rc = store_step_write(st, s, "cannot reschedule retries");
+	if (!rc)
+		*n = (unsigned int)sqlite3_changes(st->db);
+	store_unstmt(st, SQL_RETRY_HASTEN, s);
+	return rc == -EEXIST ? -EIO : rc;
 }
 
 int store_retry_count(struct store_txn *txn, uint64_t *n)
