@@ -973,6 +973,11 @@ static void test_credentials_checked(void)
 	free(e);
 
 	app("goodcred", NULL);
+	/*
+	 * A Set that carries only PlatformCredential is checked against the
+	 * principal the engine holds, so wait until it has loaded the new app.
+	 */
+	CU_ASSERT(wait_stat(APP_ARN("goodcred"), "Delivered", 0) == 0);
 	e = call_error(
 		"SetPlatformApplicationAttributes",
 		"{\"PlatformApplicationArn\":\"" APP_ARN(
