@@ -5,25 +5,14 @@
 # Skips (exit 77) only when curl, or curl's HTTP/2 support, is missing.
 set -u
 
-builddir=${HERALD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-emu="$builddir/herald-emulator"
-
-if ! command -v curl >/dev/null 2>&1; then
-	echo "SKIP: curl is not installed; install curl (with HTTP/2) to run this test"
-	exit 77
-fi
-if ! curl --version | grep -q HTTP2; then
-	echo "SKIP: this curl has no HTTP/2 support"
-	exit 77
-fi
+HERALD_BUILDDIR=${HERALD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "${HERALD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/emu_lib.sh"
+emu="$HERALD_BUILDDIR/herald-emulator"
+emu_need_h2curl
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/herald-emu-test.XXXXXX") || exit 99
-pid=
 cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
+	emu_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -51,24 +40,11 @@ done
 grep -q "BEGIN PRIVATE KEY" "$dir/apns-key.p8" || fail "apns-key.p8 is PKCS#8"
 "$emu" init "$dir" >/dev/null 2>&1 && fail "init refuses to overwrite without --force"
 
-"$emu" run -d "$dir" --apns-port 0 --fcm-port 0 --control-port 0 --adm-port 0 --wns-port 0 \
-	--baidu-port 0 --mpns-port 0 >"$tmp/run.out" 2>"$tmp/run.err" &
-pid=$!
-i=0
-while ! grep -q '^ports ' "$tmp/run.out" 2>/dev/null; do
-	if ! kill -0 "$pid" 2>/dev/null || [ $i -ge 100 ]; then
-		echo "FAIL: the emulator did not start"
-		cat "$tmp/run.err"
-		exit 1
-	fi
-	sleep 0.05
-	i=$((i + 1))
-done
-ports=$(grep '^ports ' "$tmp/run.out")
-apns=$(echo "$ports" | sed -E 's/.*apns=([0-9]+).*/\1/')
-fcm=$(echo "$ports" | sed -E 's/.*fcm=([0-9]+).*/\1/')
-ctl=$(echo "$ports" | sed -E 's/.*control=([0-9]+).*/\1/')
-echo "emulator: $ports"
+emu_run "$dir"
+apns=$emu_apns
+fcm=$emu_fcm
+ctl=$emu_ctl
+echo "emulator: $emu_ports"
 
 # req NAME ARGS... : one HTTP/2 request; status in $status, body in $tmp/body, headers in $tmp/hdrs.
 req() {
@@ -255,10 +231,10 @@ echo "$out" | grep -q '"body":"{\\"message\\"' || fail "requests keep bodies: $o
 [ $failures -eq 0 ] && ok "inspection API"
 
 # ---- clean stop ----
-kill "$pid"
-wait "$pid"
+kill "$emu_pid"
+wait "$emu_pid"
 rc=$?
-pid=
+emu_pid=
 [ $rc -eq 0 ] || fail "the emulator exited with $rc on SIGTERM"
 [ ! -e "$dir/run.json" ] || fail "run.json left behind"
 

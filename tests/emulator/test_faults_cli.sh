@@ -5,21 +5,14 @@
 # Skips (exit 77) only when curl, or curl's HTTP/2 support, is missing.
 set -u
 
-builddir=${HERALD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-emu="$builddir/herald-emulator"
-
-if ! command -v curl >/dev/null 2>&1 || ! curl --version | grep -q HTTP2; then
-	echo "SKIP: curl with HTTP/2 support is not installed"
-	exit 77
-fi
+HERALD_BUILDDIR=${HERALD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "${HERALD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/emu_lib.sh"
+emu="$HERALD_BUILDDIR/herald-emulator"
+emu_need_h2curl
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/herald-faults-test.XXXXXX") || exit 99
-pid=
 cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
+	emu_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -35,24 +28,12 @@ ok() {
 }
 
 dir="$tmp/emu"
-"$emu" init "$dir" --bundle-id com.example.test >/dev/null || { echo "FAIL: init"; exit 1; }
+emu_init "$dir" --bundle-id com.example.test
 cat >"$tmp/rules.json" <<JSON
 {"faults": {"apns": {"error_rate": 1, "error_status": 503}}}
 JSON
-"$emu" run -d "$dir" --apns-port 0 --fcm-port 0 --control-port 0 --adm-port 0 --wns-port 0 \
-	--baidu-port 0 --mpns-port 0 --rules "$tmp/rules.json" >"$tmp/run.out" 2>"$tmp/run.err" &
-pid=$!
-i=0
-while ! grep -q '^ports ' "$tmp/run.out" 2>/dev/null; do
-	if ! kill -0 "$pid" 2>/dev/null || [ $i -ge 100 ]; then
-		echo "FAIL: the emulator did not start"
-		cat "$tmp/run.err"
-		exit 1
-	fi
-	sleep 0.05
-	i=$((i + 1))
-done
-apns=$(sed -E -n 's/^ports apns=([0-9]+).*/\1/p' "$tmp/run.out")
+emu_run "$dir" --rules "$tmp/rules.json"
+apns=$emu_apns
 jwt=$("$emu" jwt apns -d "$dir")
 url="https://127.0.0.1:$apns/3/device/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 

@@ -19,14 +19,9 @@
 set -u
 
 . "$HERALD_SRCDIR/tests/integration/cli_lib.sh"
-. "$HERALD_SRCDIR/tests/plugins/emu_lib.sh"
+. "$HERALD_SRCDIR/tests/emu_lib.sh"
 
-for tool in curl jq; do
-	if ! command -v $tool >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is not installed"
-		exit 77
-	fi
-done
+emu_need curl jq
 
 edir=$(mktemp -d "${TMPDIR:-/tmp}/herald-outcomes.XXXXXX") || exit 1
 outcomes_cleanup() {

@@ -25,14 +25,9 @@
 set -u
 
 . "$HERALD_SRCDIR/tests/integration/cli_lib.sh"
-. "$HERALD_SRCDIR/tests/plugins/emu_lib.sh"
+. "$HERALD_SRCDIR/tests/emu_lib.sh"
 
-for tool in curl jq; do
-	if ! command -v $tool >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is not installed"
-		exit 77
-	fi
-done
+emu_need curl jq
 
 edir=$(mktemp -d "${TMPDIR:-/tmp}/herald-six.XXXXXX") || exit 1
 six_cleanup() {
@@ -46,10 +41,8 @@ trap six_cleanup EXIT
 emu_start "$edir/emu"
 E="$edir/emu"
 J="$E/emulator.json"
-port() {
-	echo "$emu_ports" | sed -E "s/.* $1=([0-9]+).*/\1/"
-}
-ADM_PORT=$(port adm) WNS_PORT=$(port wns) BAIDU_PORT=$(port baidu) MPNS_PORT=$(port mpns)
+ADM_PORT=$(emu_port adm) WNS_PORT=$(emu_port wns)
+BAIDU_PORT=$(emu_port baidu) MPNS_PORT=$(emu_port mpns)
 CTL="http://127.0.0.1:$emu_ctl"
 B=$HERALD_BUILDDIR/plugins
 STATUS_LOG="$edir/delivery.log"

@@ -10,42 +10,23 @@
 set -u
 
 : "${HERALD_BUILDDIR:?HERALD_BUILDDIR must name the build directory (make check sets it)}"
-for tool in jq curl; do
-	if ! command -v $tool >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is not installed; install it to run this test"
-		exit 77
-	fi
-done
 . "${HERALD_SRCDIR:-$HERALD_BUILDDIR}/tests/integration/cli_lib.sh"
+. "${HERALD_SRCDIR:-$HERALD_BUILDDIR}/tests/emu_lib.sh"
+emu_need jq curl
 
 EMU="$HERALD_BUILDDIR/herald-emulator"
 emu_dir=$(mktemp -d "${TMPDIR:-/tmp}/herald-h1.XXXXXX") || exit 1
-emu_pid=
 emu_cleanup() {
-	if [ -n "$emu_pid" ]; then
-		kill "$emu_pid" 2>/dev/null
-		wait "$emu_pid" 2>/dev/null
-	fi
+	emu_stop
 	rm -rf "$emu_dir"
 }
 trap emu_cleanup EXIT
 trap 'exit 1' INT TERM HUP PIPE
 
-"$EMU" init "$emu_dir/emu" >/dev/null || { echo "Bail out! herald-emulator init"; exit 1; }
-"$EMU" run -d "$emu_dir/emu" --apns-port 0 --fcm-port 0 --control-port 0 --adm-port 0 \
-	--wns-port 0 --baidu-port 0 --mpns-port 0 >"$emu_dir/run.out" 2>"$emu_dir/run.err" &
-emu_pid=$!
-i=0
-until grep -q '^ports ' "$emu_dir/run.out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 200 ] && { echo "Bail out! herald-emulator did not start"; exit 1; }
-	sleep 0.05
-done
-port() {
-	sed -n "s/^ports .*$1=\([0-9]*\).*/\1/p" "$emu_dir/run.out"
-}
-ADM_PORT=$(port adm) WNS_PORT=$(port wns) BAIDU_PORT=$(port baidu) MPNS_PORT=$(port mpns)
-CONTROL=http://127.0.0.1:$(port control)
+emu_start "$emu_dir/emu"
+ADM_PORT=$(emu_port adm) WNS_PORT=$(emu_port wns)
+BAIDU_PORT=$(emu_port baidu) MPNS_PORT=$(emu_port mpns)
+CONTROL=http://127.0.0.1:$emu_ctl
 J="$emu_dir/emu/emulator.json"
 B=$HERALD_BUILDDIR/plugins
 
