@@ -7,26 +7,13 @@
 set -u
 
 HERALD_BUILDDIR=${HERALD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-. "${HERALD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/emu_lib.sh"
+srcdir=${HERALD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$srcdir/tests/emu_lib.sh"
+. "$srcdir/tests/emulator/check_lib.sh"
 emu="$HERALD_BUILDDIR/herald-emulator"
 emu_need curl
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/herald-emu-http1.XXXXXX") || exit 99
-cleanup() {
-	emu_stop
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-failures=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-ok() {
-	echo "ok: $*"
-}
+check_scratch emu-http1
 
 dir="$tmp/emu"
 "$emu" init "$dir" --project demo-project >"$tmp/init.out" || {
@@ -555,9 +542,4 @@ rc=$?
 emu_pid=
 [ $rc -eq 0 ] || fail "the emulator exited with $rc on SIGTERM"
 
-if [ $failures -ne 0 ]; then
-	echo "$failures failure(s)"
-	exit 1
-fi
-echo "all HTTP/1.1 provider checks passed"
-exit 0
+check_done "all HTTP/1.1 provider checks passed"

@@ -6,26 +6,13 @@
 set -u
 
 HERALD_BUILDDIR=${HERALD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-. "${HERALD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/emu_lib.sh"
+srcdir=${HERALD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$srcdir/tests/emu_lib.sh"
+. "$srcdir/tests/emulator/check_lib.sh"
 emu="$HERALD_BUILDDIR/herald-emulator"
 emu_need_h2curl
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/herald-faults-test.XXXXXX") || exit 99
-cleanup() {
-	emu_stop
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-failures=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-ok() {
-	echo "ok: $*"
-}
+check_scratch faults-test
 
 dir="$tmp/emu"
 emu_init "$dir" --bundle-id com.example.test
@@ -74,4 +61,4 @@ echo '{}' | "$emu" faults -d "$dir" - >/dev/null || fail "faults {} clears"
 send
 [ "$status" = 200 ] && ok "faults cleared: 200" || fail "after clearing: $status $(cat "$tmp/body")"
 
-[ "$failures" -eq 0 ] || exit 1
+check_done "emulator faults through the command line passed"

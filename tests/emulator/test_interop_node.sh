@@ -19,6 +19,7 @@ builddir=${HERALD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 srcdir=${HERALD_SRCDIR:-$builddir}
 HERALD_BUILDDIR=$builddir
 . "$srcdir/tests/emu_lib.sh"
+. "$srcdir/tests/emulator/check_lib.sh"
 emu="$builddir/herald-emulator"
 js="$srcdir/tests/emulator/interop_apn.js"
 cache="$builddir/tests/emulator/node-interop"
@@ -38,22 +39,7 @@ if [ ! -f "$cache/node_modules/@parse/node-apn/package.json" ] ||
 	fi
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/herald-interop.XXXXXX") || exit 99
-cleanup() {
-	emu_stop
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-failures=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-ok() {
-	echo "ok: $*"
-}
+check_scratch interop
 
 dir="$tmp/emu"
 emu_init "$dir" --bundle-id com.example.interop
@@ -138,9 +124,4 @@ jq -e '.requests | length == 1 and (.[0] | .status == 200 and
 n=$(curl -sS --max-time 10 "http://127.0.0.1:$ctl/v1/requests?provider=apns" | jq '.requests | length')
 [ "$n" = 3 ] && ok "three APNs requests in all" || fail "the emulator saw $n APNs requests, want 3"
 
-if [ $failures -ne 0 ]; then
-	echo "$failures failure(s)"
-	exit 1
-fi
-echo "node-apn interop passed"
-exit 0
+check_done "node-apn interop passed"

@@ -1,0 +1,43 @@
+# Plain-text checks for herald-emulator's own shell tests (sourced by
+# tests/emulator/test_*.sh after tests/emu_lib.sh).
+#
+# check_scratch NAME  $tmp: a fresh temporary directory (herald-NAME.XXXXXX);
+#                     at exit the emulator is stopped (emu_stop) and $tmp
+#                     removed; an interrupt exits 1.
+# ok TEXT / fail TEXT one check passed ("ok: TEXT") / failed ("FAIL: TEXT",
+#                     counted in $failures).
+# check_done TEXT     exits 1 if a check failed (saying how many), otherwise
+#                     prints TEXT and exits 0.
+#
+# POSIX sh.
+
+failures=0
+
+check_cleanup() {
+	emu_stop
+	rm -rf "$tmp"
+}
+
+check_scratch() {
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/herald-$1.XXXXXX") || exit 99
+	trap check_cleanup EXIT
+	trap 'exit 1' INT TERM HUP
+}
+
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+ok() {
+	echo "ok: $*"
+}
+
+check_done() {
+	if [ $failures -ne 0 ]; then
+		echo "$failures failure(s)"
+		exit 1
+	fi
+	echo "$1"
+	exit 0
+}
