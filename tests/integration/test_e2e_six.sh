@@ -24,22 +24,10 @@
 # Skips (exit 77) only when curl or jq is missing.
 set -u
 
-. "$HERALD_SRCDIR/tests/integration/cli_lib.sh"
-. "$HERALD_SRCDIR/tests/emu_lib.sh"
-
+. "$HERALD_SRCDIR/tests/integration/e2e_lib.sh"
 emu_need curl jq
 
-edir=$(mktemp -d "${TMPDIR:-/tmp}/herald-six.XXXXXX") || exit 1
-six_cleanup() {
-	emu_stop
-	rm -rf "$edir"
-	# E2E_KEEP_LOG=FILE keeps heraldd's log for a look after the run
-	[ -n "${E2E_KEEP_LOG:-}" ] && [ -n "$cli_dir" ] && cp "$cli_dir/heraldd.log" "$E2E_KEEP_LOG"
-	cli_cleanup
-}
-trap six_cleanup EXIT
-emu_start "$edir/emu"
-E="$edir/emu"
+e2e_start six
 J="$E/emulator.json"
 ADM_PORT=$(emu_port adm) WNS_PORT=$(emu_port wns)
 BAIDU_PORT=$(emu_port baidu) MPNS_PORT=$(emu_port mpns)
@@ -60,8 +48,7 @@ cli_extra_conf="drivers: {
   baidu = { url = \"http://127.0.0.1:$BAIDU_PORT\"; };
 };
 delivery: { status_log = \"$STATUS_LOG\"; min_delay_ms = 500; };"
-cli_daemon_start
-trap six_cleanup EXIT
+e2e_daemon_start
 
 cli --output json plugins list
 for d in apns fcm adm wns mpns baidu; do

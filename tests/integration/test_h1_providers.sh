@@ -10,44 +10,34 @@
 set -u
 
 : "${HERALD_BUILDDIR:?HERALD_BUILDDIR must name the build directory (make check sets it)}"
-. "${HERALD_SRCDIR:-$HERALD_BUILDDIR}/tests/integration/cli_lib.sh"
-. "${HERALD_SRCDIR:-$HERALD_BUILDDIR}/tests/emu_lib.sh"
+. "${HERALD_SRCDIR:-$HERALD_BUILDDIR}/tests/integration/e2e_lib.sh"
 emu_need jq curl
 
 EMU="$HERALD_BUILDDIR/herald-emulator"
-emu_dir=$(mktemp -d "${TMPDIR:-/tmp}/herald-h1.XXXXXX") || exit 1
-emu_cleanup() {
-	emu_stop
-	rm -rf "$emu_dir"
-}
-trap emu_cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
-
-emu_start "$emu_dir/emu"
+e2e_start h1
 ADM_PORT=$(emu_port adm) WNS_PORT=$(emu_port wns)
 BAIDU_PORT=$(emu_port baidu) MPNS_PORT=$(emu_port mpns)
 CONTROL=http://127.0.0.1:$emu_ctl
-J="$emu_dir/emu/emulator.json"
+J="$E/emulator.json"
 B=$HERALD_BUILDDIR/plugins
 
 cli_extra_conf="drivers: {
   dirs = [\"$B/adm/.libs\", \"$B/wns/.libs\", \"$B/mpns/.libs\", \"$B/baidu/.libs\"];
-  ca_file = \"$emu_dir/emu/ca.pem\";
+  ca_file = \"$E/ca.pem\";
   adm: { url = \"https://127.0.0.1:$ADM_PORT\";
          token_url = \"https://127.0.0.1:$ADM_PORT/auth/O2/token\"; };
   wns: { token_url = \"https://127.0.0.1:$WNS_PORT/accesstoken.srf\"; hosts = \"127.0.0.1\"; };
   mpns: { hosts = \"127.0.0.1\"; };
   baidu: { url = \"http://127.0.0.1:$BAIDU_PORT\"; };
 };"
-cli_daemon_start
-trap 'cli_cleanup; emu_cleanup' EXIT
+e2e_daemon_start
 
 # requests PROVIDER [TOKEN]: the emulator's records, as a JSON array.
 requests() {
 	if [ $# -gt 1 ]; then
-		"$EMU" requests -d "$emu_dir/emu" --provider "$1" --token "$2" | jq -c '.requests'
+		"$EMU" requests -d "$E" --provider "$1" --token "$2" | jq -c '.requests'
 	else
-		"$EMU" requests -d "$emu_dir/emu" --provider "$1" | jq -c '.requests'
+		"$EMU" requests -d "$E" --provider "$1" | jq -c '.requests'
 	fi
 }
 # wait_for SECONDS COMMAND...: poll until the command succeeds.
@@ -101,7 +91,7 @@ endpoint() {
 app ADM ADM emu-adm "$(jq -r .adm.client_id "$J")" "$(jq -r .adm.client_secret "$J")"
 app WNS WNS emu-wns "$(jq -r .wns.package_sid "$J")" "$(jq -r .wns.secret "$J")"
 app BAIDU BAIDU emu-baidu "$(jq -r .baidu.api_key "$J")" "$(jq -r .baidu.secret_key "$J")"
-app MPNS MPNS emu-mpns "@$emu_dir/emu/mpns-cert.pem" "@$emu_dir/emu/mpns-cert-key.pem"
+app MPNS MPNS emu-mpns "@$E/mpns-cert.pem" "@$E/mpns-cert-key.pem"
 
 reg=amzn1.adm-registration.v3
 wns_ch="https://127.0.0.1:$WNS_PORT/?token="
@@ -217,7 +207,7 @@ done
 # Revoked access tokens: 401, one refresh, delivered.
 curl -s -X POST "$CONTROL/v1/adm/revoke" >/dev/null
 curl -s -X POST "$CONTROL/v1/wns/revoke" >/dev/null
-"$EMU" reset -d "$emu_dir/emu" >/dev/null
+"$EMU" reset -d "$E" >/dev/null
 cli publish --target-arn "$E_ADM" --message "after revoke"
 cli publish --target-arn "$E_WNS" --message "after revoke"
 check "ADM: 401 then a fresh token delivers" wait_for 10 seen adm "$reg.dev1" 200
