@@ -19,6 +19,7 @@ durabilities=${DURABILITY:-full}
 build=$(cd "${HERALD_BUILDDIR:-.}" && pwd)
 HERALD_BUILDDIR=$build
 . "$(dirname "$0")/../tests/emu_lib.sh"
+. "$(dirname "$0")/heraldd_lib.sh"
 for tool in h2load jq curl; do
 	command -v "$tool" >/dev/null 2>&1 || {
 		case $tool in
@@ -34,9 +35,8 @@ for f in heraldd herald-emulator bench/bench_e2e plugins/apns/.libs/apns.so \
 	[ -e "$build/$f" ] || { echo "bench/e2e.sh: $build/$f missing: run make first" >&2; exit 1; }
 done
 tmp=$(mktemp -d)
-hpid=
 cleanup() {
-	[ -z "$hpid" ] || kill "$hpid" 2>/dev/null || true
+	heraldd_stop
 	emu_stop
 	rm -rf "$tmp"
 }
@@ -107,18 +107,10 @@ drivers: {
   fcm = { url = "https://127.0.0.1:$fcm"; token_url = "https://127.0.0.1:$fcm/token"; };
 };
 CONF
-	"$build/heraldd" -c "$dir/herald.conf" 2>"$dir/heraldd.log" &
-	hpid=$!
-	i=0
-	until [ -S "$dir/heraldd.sock" ]; do
-		i=$((i + 1)); [ $i -lt 100 ] || { cat "$dir/heraldd.log" >&2; exit 1; }
-		sleep 0.1
-	done
+	heraldd_start "$dir"
 	line=$("$build/bench/bench_e2e" "$dir/heraldd.sock" "$hpid" "$ctl" "$2" "$3" "$4" \
 		"$tmp/app-$2.json") || { tail -20 "$dir/heraldd.log" >&2; exit 1; }
-	kill "$hpid"
-	wait "$hpid" || true
-	hpid=
+	heraldd_stop
 	rate=$(echo "$line" | sed -n 's/.* rate=\([0-9]*\)\/s.*/\1/p')
 	hwm=$(echo "$line" | sed -n 's/.* hwm_kib=\([0-9]*\).*/\1/p')
 	failed=$(echo "$line" | sed -n 's/.* failed=\([0-9]*\).*/\1/p')
