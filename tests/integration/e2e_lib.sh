@@ -7,6 +7,11 @@
 #                    an EXIT trap (e2e_cleanup) stops heraldd and the emulator
 #                    and removes the directories; an interrupt exits 1.
 #                    E2E_KEEP_LOG=FILE keeps heraldd's log there.
+# e2e_drivers NAME...
+#                    prints heraldd's drivers section loading the named
+#                    bundled drivers (apns fcm adm wns mpns baidu) from the
+#                    build tree, each pointed at the emulator (for
+#                    $cli_extra_conf).
 # e2e_daemon_start   cli_daemon_start (with $cli_extra_conf), keeping
 #                    e2e_cleanup as the EXIT trap.
 # until_record PROVIDER TOKEN JQ_CONDITION
@@ -33,6 +38,35 @@ e2e_start() {
 	trap 'exit 1' INT TERM HUP PIPE
 	E="$edir/emu"
 	emu_start "$E"
+}
+
+e2e_drivers() {
+	e2e_dirs=
+	for e2e_d in "$@"; do
+		e2e_dirs="$e2e_dirs${e2e_dirs:+, }\"$HERALD_BUILDDIR/plugins/$e2e_d/.libs\""
+	done
+	printf 'drivers: {\n  dirs = [%s];\n  ca_file = "%s";\n' "$e2e_dirs" "$E/ca.pem"
+	for e2e_d in "$@"; do
+		e2e_p=$(emu_port "$e2e_d")
+		case $e2e_d in
+		apns) printf '  apns = { url = "https://127.0.0.1:%s"; };\n' "$e2e_p" ;;
+		fcm)
+			printf '  fcm = { url = "https://127.0.0.1:%s"; token_url = "https://127.0.0.1:%s/token"; };\n' \
+				"$e2e_p" "$e2e_p"
+			;;
+		adm)
+			printf '  adm = { url = "https://127.0.0.1:%s"; token_url = "https://127.0.0.1:%s/auth/O2/token"; };\n' \
+				"$e2e_p" "$e2e_p"
+			;;
+		wns)
+			printf '  wns = { token_url = "https://127.0.0.1:%s/accesstoken.srf"; hosts = "127.0.0.1"; };\n' \
+				"$e2e_p"
+			;;
+		mpns) printf '  mpns = { hosts = "127.0.0.1"; };\n' ;;
+		baidu) printf '  baidu = { url = "http://127.0.0.1:%s"; };\n' "$e2e_p" ;;
+		esac
+	done
+	printf '};\n'
 }
 
 e2e_daemon_start() {

@@ -14,16 +14,9 @@ set -u
 emu_need curl jq
 
 e2e_start e2e
-apns=$emu_apns
-fcm=$emu_fcm
 ctl=$emu_ctl
 
-cli_extra_conf="drivers: {
-  dirs = [\"$HERALD_BUILDDIR/plugins/apns/.libs\", \"$HERALD_BUILDDIR/plugins/fcm/.libs\"];
-  ca_file = \"$E/ca.pem\";
-  apns = { url = \"https://127.0.0.1:$apns\"; };
-  fcm = { url = \"https://127.0.0.1:$fcm\"; token_url = \"https://127.0.0.1:$fcm/token\"; };
-};"
+cli_extra_conf=$(e2e_drivers apns fcm)
 e2e_daemon_start
 cli --output json plugins list
 has "$out" '"apns"' "heraldd loaded the apns driver"

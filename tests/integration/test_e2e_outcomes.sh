@@ -28,12 +28,7 @@ ctl=$emu_ctl
 # 2 s (its queue waits in the store meanwhile).  The SNS HTTP
 # API (unsigned, loopback, port 0) creates the 2000 endpoints of the GOAWAY
 # case over one connection.
-cli_extra_conf="drivers: {
-  dirs = [\"$HERALD_BUILDDIR/plugins/apns/.libs\", \"$HERALD_BUILDDIR/plugins/fcm/.libs\"];
-  ca_file = \"$E/ca.pem\";
-  apns = { url = \"https://127.0.0.1:$emu_apns\"; };
-  fcm = { url = \"https://127.0.0.1:$emu_fcm\"; token_url = \"https://127.0.0.1:$emu_fcm/token\"; };
-};
+cli_extra_conf="$(e2e_drivers apns fcm)
 delivery: { immediate_retries = 0; min_delay_retries = 10; backoff_retries = 0;
   max_delay_retries = 0; min_delay_ms = 300; max_delay_ms = 300; credential_retry_ms = 2000; };
 http: { enabled = true; port = 0; allow_unsigned = true; };"

@@ -32,21 +32,9 @@ J="$E/emulator.json"
 ADM_PORT=$(emu_port adm) WNS_PORT=$(emu_port wns)
 BAIDU_PORT=$(emu_port baidu) MPNS_PORT=$(emu_port mpns)
 CTL="http://127.0.0.1:$emu_ctl"
-B=$HERALD_BUILDDIR/plugins
 STATUS_LOG="$edir/delivery.log"
 
-cli_extra_conf="drivers: {
-  dirs = [\"$B/apns/.libs\", \"$B/fcm/.libs\", \"$B/adm/.libs\", \"$B/wns/.libs\",
-          \"$B/mpns/.libs\", \"$B/baidu/.libs\"];
-  ca_file = \"$E/ca.pem\";
-  apns = { url = \"https://127.0.0.1:$emu_apns\"; };
-  fcm = { url = \"https://127.0.0.1:$emu_fcm\"; token_url = \"https://127.0.0.1:$emu_fcm/token\"; };
-  adm = { url = \"https://127.0.0.1:$ADM_PORT\";
-          token_url = \"https://127.0.0.1:$ADM_PORT/auth/O2/token\"; };
-  wns = { token_url = \"https://127.0.0.1:$WNS_PORT/accesstoken.srf\"; hosts = \"127.0.0.1\"; };
-  mpns = { hosts = \"127.0.0.1\"; };
-  baidu = { url = \"http://127.0.0.1:$BAIDU_PORT\"; };
-};
+cli_extra_conf="$(e2e_drivers apns fcm adm wns mpns baidu)
 delivery: { status_log = \"$STATUS_LOG\"; min_delay_ms = 500; };"
 e2e_daemon_start
 

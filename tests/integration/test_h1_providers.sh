@@ -19,17 +19,8 @@ ADM_PORT=$(emu_port adm) WNS_PORT=$(emu_port wns)
 BAIDU_PORT=$(emu_port baidu) MPNS_PORT=$(emu_port mpns)
 CONTROL=http://127.0.0.1:$emu_ctl
 J="$E/emulator.json"
-B=$HERALD_BUILDDIR/plugins
 
-cli_extra_conf="drivers: {
-  dirs = [\"$B/adm/.libs\", \"$B/wns/.libs\", \"$B/mpns/.libs\", \"$B/baidu/.libs\"];
-  ca_file = \"$E/ca.pem\";
-  adm: { url = \"https://127.0.0.1:$ADM_PORT\";
-         token_url = \"https://127.0.0.1:$ADM_PORT/auth/O2/token\"; };
-  wns: { token_url = \"https://127.0.0.1:$WNS_PORT/accesstoken.srf\"; hosts = \"127.0.0.1\"; };
-  mpns: { hosts = \"127.0.0.1\"; };
-  baidu: { url = \"http://127.0.0.1:$BAIDU_PORT\"; };
-};"
+cli_extra_conf=$(e2e_drivers adm wns mpns baidu)
 e2e_daemon_start
 
 # requests PROVIDER [TOKEN]: the emulator's records, as a JSON array.
