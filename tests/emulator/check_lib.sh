@@ -1,5 +1,7 @@
 # Plain-text checks for herald-emulator's own shell tests (sourced by
-# tests/emulator/test_*.sh after tests/emu_lib.sh).
+# tests/emulator/test_*.sh).  Sets HERALD_BUILDDIR and HERALD_SRCDIR (the
+# tree above the test when unset), sources tests/emu_lib.sh and names the
+# emulator in $emu.
 #
 # check_scratch NAME  $tmp: a fresh temporary directory (herald-NAME.XXXXXX);
 #                     at exit the emulator is stopped (emu_stop) and $tmp
@@ -11,6 +13,10 @@
 #
 # POSIX sh.
 
+HERALD_BUILDDIR=${HERALD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+HERALD_SRCDIR=${HERALD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$HERALD_SRCDIR/tests/emu_lib.sh"
+emu="$HERALD_BUILDDIR/herald-emulator"
 failures=0
 
 check_cleanup() {

@@ -5,11 +5,7 @@
 # Skips (exit 77) only when curl, or curl's HTTP/2 support, is missing.
 set -u
 
-HERALD_BUILDDIR=${HERALD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-srcdir=${HERALD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-. "$srcdir/tests/emu_lib.sh"
-. "$srcdir/tests/emulator/check_lib.sh"
-emu="$HERALD_BUILDDIR/herald-emulator"
+. "${HERALD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/emulator/check_lib.sh"
 emu_need_h2curl
 
 check_scratch emu-test

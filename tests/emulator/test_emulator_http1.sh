@@ -6,11 +6,7 @@
 # FCM v1 over HTTP/2.  Skips (exit 77) only when curl is missing.
 set -u
 
-HERALD_BUILDDIR=${HERALD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-srcdir=${HERALD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-. "$srcdir/tests/emu_lib.sh"
-. "$srcdir/tests/emulator/check_lib.sh"
-emu="$HERALD_BUILDDIR/herald-emulator"
+. "${HERALD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/emulator/check_lib.sh"
 emu_need curl
 
 check_scratch emu-http1

@@ -15,14 +15,9 @@ set -u
 
 NODE_APN_VERSION=8.1.0
 
-builddir=${HERALD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-srcdir=${HERALD_SRCDIR:-$builddir}
-HERALD_BUILDDIR=$builddir
-. "$srcdir/tests/emu_lib.sh"
-. "$srcdir/tests/emulator/check_lib.sh"
-emu="$builddir/herald-emulator"
-js="$srcdir/tests/emulator/interop_apn.js"
-cache="$builddir/tests/emulator/node-interop"
+. "${HERALD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/emulator/check_lib.sh"
+js="$HERALD_SRCDIR/tests/emulator/interop_apn.js"
+cache="$HERALD_BUILDDIR/tests/emulator/node-interop"
 
 # node and npm (with access to the npm registry), curl and jq
 emu_need node npm curl jq

@@ -14,6 +14,9 @@
 #                    $cli_extra_conf).
 # e2e_daemon_start   cli_daemon_start (with $cli_extra_conf), keeping
 #                    e2e_cleanup as the EXIT trap.
+# endpoint VAR APP_ARN TOKEN [ATTR...]
+#                    creates an endpoint with the CLI (a TAP check that it
+#                    succeeded); VAR = its ARN.
 # until_record PROVIDER TOKEN JQ_CONDITION
 #                    waits (10 s at most) for a request the emulator received
 #                    for TOKEN that satisfies the condition; the record in $rec.
@@ -72,6 +75,14 @@ e2e_drivers() {
 e2e_daemon_start() {
 	cli_daemon_start
 	trap e2e_cleanup EXIT
+}
+
+endpoint() {
+	var=$1 app_arn=$2 token=$3
+	shift 3
+	cli --output text endpoint create --app-arn "$app_arn" --token "$token" "$@"
+	status_is 0 "CreatePlatformEndpoint $token"
+	eval "$var=\$out"
 }
 
 until_record() {

@@ -68,14 +68,6 @@ app() {
 	status_is 0 "CreatePlatformApplication $2 ($3)"
 	eval "$1=\$out"
 }
-# endpoint VAR APP_ARN TOKEN [ATTR...]: VAR = the new endpoint's ARN.
-endpoint() {
-	var=$1 app_arn=$2 token=$3
-	shift 3
-	cli --output text endpoint create --app-arn "$app_arn" --token "$token" "$@"
-	status_is 0 "CreatePlatformEndpoint $token"
-	eval "$var=\$out"
-}
 
 # ---- applications, endpoints, scripted outcomes ----
 
