@@ -8,6 +8,11 @@
 #                     removed; an interrupt exits 1.
 # ok TEXT / fail TEXT one check passed ("ok: TEXT") / failed ("FAIL: TEXT",
 #                     counted in $failures).
+# expect STATUS BODY_PATTERN TEXT
+#                     checks the last request: HTTP status $status and a body
+#                     ($tmp/body) matching the grep pattern (an empty pattern
+#                     wants an empty body); a failure shows the body and
+#                     $tmp/curl.err.
 # check_done TEXT     exits 1 if a check failed (saying how many), otherwise
 #                     prints TEXT and exits 0.
 #
@@ -37,6 +42,15 @@ fail() {
 
 ok() {
 	echo "ok: $*"
+}
+
+expect() {
+	if [ "$status" = "$1" ] && { [ -z "$2" ] && [ ! -s "$tmp/body" ] ||
+		{ [ -n "$2" ] && grep -q -- "$2" "$tmp/body"; }; }; then
+		ok "$3"
+	else
+		fail "$3: got $status $(cat "$tmp/body" "$tmp/curl.err")"
+	fi
 }
 
 check_done() {

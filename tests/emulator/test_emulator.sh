@@ -34,14 +34,6 @@ req() {
 	status=$(curl -sS --http2 --max-time 10 --cacert "$dir/ca.pem" -o "$tmp/body" \
 		-D "$tmp/hdrs" -w '%{http_code}' "$@" 2>"$tmp/curl.err")
 }
-expect() { # STATUS BODY-PATTERN DESCRIPTION; an empty pattern wants an empty body
-	if [ "$status" = "$1" ] && { [ -z "$2" ] && [ ! -s "$tmp/body" ] ||
-		{ [ -n "$2" ] && grep -q -- "$2" "$tmp/body"; }; }; then
-		ok "$3"
-	else
-		fail "$3: got $status $(cat "$tmp/body" "$tmp/curl.err")"
-	fi
-}
 
 # ---- APNs, token auth ----
 dev=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef

@@ -46,14 +46,6 @@ req() {
 	proto=${out#* }
 	[ -n "${TIMING:-}" ] && echo "time $((($(date +%s%N) - t0) / 1000000)) ms: $*" >&2
 }
-expect() { # STATUS BODY-PATTERN DESCRIPTION; an empty pattern wants an empty body
-	if [ "$status" = "$1" ] && { [ -z "$2" ] && [ ! -s "$tmp/body" ] ||
-		{ [ -n "$2" ] && grep -q -- "$2" "$tmp/body"; }; }; then
-		ok "$3"
-	else
-		fail "$3: got $status $(cat "$tmp/body" "$tmp/curl.err")"
-	fi
-}
 has_header() { # NAME-AND-VALUE-PATTERN (case-insensitive, anchored at the line start)
 	grep -qi "^$1" "$tmp/hdrs"
 }
