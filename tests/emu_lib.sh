@@ -1,6 +1,7 @@
 # Shell helper for the tests and benchmarks that run herald-emulator
-# (sourced by tests/emulator/*.sh, tests/plugins/test_emulator_replay.sh,
-# tests/integration/test_e2e_*.sh, test_h1_providers.sh and bench/*.sh).
+# (sourced by tests/emulator/check_lib.sh, tests/integration/e2e_lib.sh,
+# tests/plugins/test_emulator_replay.sh and bench/e2e.sh, emulator.sh and
+# http2.sh).
 #
 # emu_need TOOL...   exits 77 (SKIP, with a TAP "1..0 # SKIP" line) unless
 #                    every TOOL is installed.
