@@ -17,6 +17,9 @@ n_direct=${1:-20000}
 n_topic=${2:-100000}
 durabilities=${DURABILITY:-full}
 build=$(cd "${HERALD_BUILDDIR:-.}" && pwd)
+HERALD_BUILDDIR=$build
+. "$(dirname "$0")/../tests/emu_lib.sh"
+. "$(dirname "$0")/heraldd_lib.sh"
 for tool in h2load jq curl; do
 	command -v "$tool" >/dev/null 2>&1 || {
 		case $tool in
@@ -32,30 +35,20 @@ for f in heraldd herald-emulator bench/bench_e2e plugins/apns/.libs/apns.so \
 	[ -e "$build/$f" ] || { echo "bench/e2e.sh: $build/$f missing: run make first" >&2; exit 1; }
 done
 tmp=$(mktemp -d)
-epid=
-hpid=
 cleanup() {
-	[ -z "$hpid" ] || kill "$hpid" 2>/dev/null || true
-	[ -z "$epid" ] || kill "$epid" 2>/dev/null || true
+	heraldd_stop
+	emu_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
 
 # The emulator, with its own credentials, on ephemeral ports.
 E=$tmp/emu
-"$build/herald-emulator" init "$E" >/dev/null
-"$build/herald-emulator" run -d "$E" --apns-port 0 --fcm-port 0 --control-port 0 \
-	--adm-port 0 --wns-port 0 --baidu-port 0 --mpns-port 0 --log-level warning \
-	>"$tmp/ports" 2>"$tmp/emu.log" &
-epid=$!
-i=0
-until grep -q '^ports ' "$tmp/ports" 2>/dev/null; do
-	i=$((i + 1)); [ $i -lt 100 ] || { cat "$tmp/emu.log" >&2; exit 1; }
-	sleep 0.1
-done
-apns=$(sed -n 's/^ports .*apns=\([0-9]*\).*/\1/p' "$tmp/ports")
-fcm=$(sed -n 's/^ports .*fcm=\([0-9]*\).*/\1/p' "$tmp/ports")
-ctl=$(sed -n 's/^ports .*control=\([0-9]*\).*/\1/p' "$tmp/ports")
+emu_init "$E"
+emu_run "$E" --log-level warning
+apns=$emu_apns
+fcm=$emu_fcm
+ctl=$emu_ctl
 
 # The applications' arguments (CreatePlatformApplication), from the emulator's credentials.
 jq -n --arg kid "$(jq -r '.apns.keys[0].key_id' "$E/emulator.json")" \
@@ -114,18 +107,10 @@ drivers: {
   fcm = { url = "https://127.0.0.1:$fcm"; token_url = "https://127.0.0.1:$fcm/token"; };
 };
 CONF
-	"$build/heraldd" -c "$dir/herald.conf" 2>"$dir/heraldd.log" &
-	hpid=$!
-	i=0
-	until [ -S "$dir/heraldd.sock" ]; do
-		i=$((i + 1)); [ $i -lt 100 ] || { cat "$dir/heraldd.log" >&2; exit 1; }
-		sleep 0.1
-	done
+	heraldd_start "$dir"
 	line=$("$build/bench/bench_e2e" "$dir/heraldd.sock" "$hpid" "$ctl" "$2" "$3" "$4" \
 		"$tmp/app-$2.json") || { tail -20 "$dir/heraldd.log" >&2; exit 1; }
-	kill "$hpid"
-	wait "$hpid" || true
-	hpid=
+	heraldd_stop
 	rate=$(echo "$line" | sed -n 's/.* rate=\([0-9]*\)\/s.*/\1/p')
 	hwm=$(echo "$line" | sed -n 's/.* hwm_kib=\([0-9]*\).*/\1/p')
 	failed=$(echo "$line" | sed -n 's/.* failed=\([0-9]*\).*/\1/p')

@@ -12,31 +12,24 @@ set -eu
 n=${1:-300000}
 m=${2:-100}
 build=${HERALD_BUILDDIR:-.}
+HERALD_BUILDDIR=$build
+. "$(dirname "$0")/../tests/emu_lib.sh"
 for tool in h2load nghttpd jq; do
 	command -v "$tool" >/dev/null 2>&1 || { echo "bench/emulator.sh: $tool not found" >&2; exit 77; }
 done
 tmp=$(mktemp -d)
-epid=
 npid=
 cleanup() {
-	[ -z "$epid" ] || kill "$epid" 2>/dev/null || true
+	emu_stop
 	[ -z "$npid" ] || kill "$npid" 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
 
 # The emulator, with its own credentials, on ephemeral ports.
-"$build/herald-emulator" init "$tmp/emu" >/dev/null
-"$build/herald-emulator" run -d "$tmp/emu" --apns-port 0 --fcm-port 0 --control-port 0 \
-	--adm-port 0 --wns-port 0 --baidu-port 0 --mpns-port 0 --log-level warning \
-	>"$tmp/ports" 2>"$tmp/emu.log" &
-epid=$!
-i=0
-until grep -q '^ports ' "$tmp/ports" 2>/dev/null; do
-	i=$((i + 1)); [ $i -lt 100 ] || { cat "$tmp/emu.log" >&2; exit 1; }
-	sleep 0.1
-done
-apns_port=$(sed -n 's/^ports apns=\([0-9]*\).*/\1/p' "$tmp/ports")
+emu_init "$tmp/emu"
+emu_run "$tmp/emu" --log-level warning
+apns_port=$emu_apns
 topic=$(jq -r .apns.bundle_id "$tmp/emu/emulator.json")
 jwt=$("$build/herald-emulator" jwt apns -d "$tmp/emu")
 token=$(printf '%064d' 0 | tr 0 a)
@@ -57,9 +50,7 @@ load() {
 
 emu=$(load -d "$tmp/payload.json" -H "authorization: bearer $jwt" -H "apns-topic: $topic" \
 	-H "apns-push-type: alert" "https://127.0.0.1:$apns_port/3/device/$token")
-kill "$epid"
-wait "$epid" 2>/dev/null || true
-epid=
+emu_stop
 
 # nghttpd takes no port 0: try a few ports in the ephemeral range.
 mkdir "$tmp/www"

@@ -8,9 +8,9 @@ n=100000
 if [ "${1:-}" = "--million" ]; then n=1000000; shift; fi
 n=${1:-$n}
 build=${HERALD_BUILDDIR:-.}
+. "$(dirname "$0")/heraldd_lib.sh"
 tmp=$(mktemp -d)
-pid=
-cleanup() { [ -z "$pid" ] || kill "$pid" 2>/dev/null || true; rm -rf "$tmp"; }
+cleanup() { heraldd_stop; rm -rf "$tmp"; }
 trap cleanup EXIT INT TERM
 
 [ -f "$build/tests/drivers/.libs/scripted.so" ] || {
@@ -23,12 +23,6 @@ socket: { path = "$tmp/heraldd.sock"; };
 drivers: { dirs = ["$tmp/drivers"]; };
 log_level = "warning";
 CONF
-"$build/heraldd" -c "$tmp/herald.conf" 2>"$tmp/heraldd.log" &
-pid=$!
-i=0
-until [ -S "$tmp/heraldd.sock" ]; do
-	i=$((i + 1)); [ $i -lt 100 ] || { cat "$tmp/heraldd.log"; exit 1; }
-	sleep 0.1
-done
-"$build/bench/bench_fanout" "$tmp/heraldd.sock" "$pid" "$n"
-kill "$pid"; wait "$pid" || true; pid=
+heraldd_start "$tmp"
+"$build/bench/bench_fanout" "$tmp/heraldd.sock" "$hpid" "$n"
+heraldd_stop

@@ -9,6 +9,8 @@ set -eu
 n=${1:-200000}
 m=${2:-100}
 build=${HERALD_BUILDDIR:-.}
+HERALD_BUILDDIR=$build
+. "$(dirname "$0")/../tests/emu_lib.sh"
 for tool in nghttpd h2load; do
 	command -v $tool >/dev/null || {
 		echo "http2.sh: $tool not found (Debian: nghttp2-server, nghttp2-client)" >&2
@@ -19,11 +21,12 @@ tmp=$(mktemp -d)
 pids=
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	emu_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
 
-"$build/herald-emulator" init "$tmp/pki" >/dev/null
+emu_init "$tmp/pki"
 mkdir "$tmp/www"
 printf 'ok' >"$tmp/www/ok"
 head -c 128 /dev/zero | tr '\0' x >"$tmp/body"
@@ -55,14 +58,8 @@ echo "bench_http2 $line"
 awk -v a="$rate" -v b="$floor" 'BEGIN { printf "ratio bench_http2/h2load = %.2f\n", a / b }'
 
 if [ "${EMULATOR:-0}" = 1 ]; then
-	"$build/herald-emulator" run -d "$tmp/pki" --apns-port 0 >"$tmp/emu.out" 2>"$tmp/emu.log" &
-	pids="$pids $!"
-	i=0
-	until grep -q '^ports' "$tmp/emu.out" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 50 ] || { cat "$tmp/emu.log" >&2; exit 1; }
-		sleep 0.1
-	done
-	apns=$(sed -n 's/^ports.*apns=\([0-9]*\).*/\1/p' "$tmp/emu.out")
+	emu_run "$tmp/pki"
+	apns=$emu_apns
 	token=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 	printf 'emulator    '
 	"$build/bench/bench_http2" -n "$n" -m "$m" --ca "$tmp/pki/ca.pem" \

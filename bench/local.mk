@@ -6,7 +6,7 @@ noinst_PROGRAMS += bench/bench_fanout
 bench_bench_fanout_SOURCES = bench/bench_fanout.c bench/bench_util.c bench/bench_util.h
 bench_bench_fanout_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 bench_bench_fanout_LDADD = client/libherald.la $(JANSSON_LIBS)
-EXTRA_DIST += bench/fanout.sh
+EXTRA_DIST += bench/fanout.sh bench/heraldd_lib.sh
 EXTRA_DIST += bench/run.sh bench/emulator.sh
 EXTRA_DIST += bench/run.sh
 # The HTTP/2 pool against any https URL; bench/http2.sh compares it with h2load.

@@ -7,9 +7,9 @@ set -eu
 n=${1:-20000}
 window=${2:-64}
 build=${HERALD_BUILDDIR:-.}
+. "$(dirname "$0")/heraldd_lib.sh"
 tmp=$(mktemp -d)
-pid=
-cleanup() { [ -z "$pid" ] || kill "$pid" 2>/dev/null || true; rm -rf "$tmp"; }
+cleanup() { heraldd_stop; rm -rf "$tmp"; }
 trap cleanup EXIT INT TERM
 
 run() {
@@ -20,16 +20,10 @@ state: { dir = "$dir"; durability = "$1"; };
 socket: { path = "$dir/heraldd.sock"; };
 log_level = "warning";
 CONF
-	"$build/heraldd" -c "$dir/herald.conf" 2>"$dir/heraldd.log" &
-	pid=$!
-	i=0
-	until [ -S "$dir/heraldd.sock" ]; do
-		i=$((i + 1)); [ $i -lt 100 ] || { cat "$dir/heraldd.log"; exit 1; }
-		sleep 0.1
-	done
+	heraldd_start "$dir"
 	printf '%-8s ' "$1"
 	"$build/bench/bench_publish" "$dir/heraldd.sock" "$n" "$window"
-	kill "$pid"; wait "$pid" || true; pid=
+	heraldd_stop
 }
 run full
 run process

@@ -56,7 +56,7 @@ EXTRA_tests_plugins_test_fcm_DEPENDENCIES = plugins/fcm/fcm.la
 # The drivers' requests sent to the real herald-emulator (curl), answers fed back.
 check_PROGRAMS += tests/plugins/driver_request_apns tests/plugins/driver_request_fcm
 TESTS += tests/plugins/test_emulator_replay.sh
-EXTRA_DIST += tests/plugins/test_emulator_replay.sh tests/plugins/emu_lib.sh
+EXTRA_DIST += tests/plugins/test_emulator_replay.sh
 tests_plugins_driver_request_apns_SOURCES = tests/plugins/driver_request.c $(APNS_SOURCES)
 tests_plugins_driver_request_apns_CFLAGS = $(PLUGIN_TEST_CFLAGS) $(OPENSSL_CFLAGS)
 tests_plugins_driver_request_apns_LDADD = $(PLUGIN_TEST_LDADD) $(DRIVER_LIBS)

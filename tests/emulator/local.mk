@@ -19,6 +19,9 @@ TESTS += $(emu_tests) tests/emulator/test_emulator.sh tests/emulator/test_emulat
 EXTRA_DIST += tests/emulator/test_emulator.sh tests/emulator/test_emulator_http1.sh tests/emulator/keys.h \
 	tests/emulator/test_faults_cli.sh tests/emulator/test_interop_node.sh \
 	tests/emulator/interop_apn.js
+# The shell helper that starts herald-emulator (tests/emulator, tests/plugins,
+# tests/integration and bench/ source it).
+EXTRA_DIST += tests/emu_lib.sh tests/emulator/check_lib.sh
 
 # test_interop_node.sh installs @parse/node-apn here (and reuses it).
 clean-local: clean-emulator-interop

@@ -5,38 +5,10 @@
 # Skips (exit 77) only when curl, or curl's HTTP/2 support, is missing.
 set -u
 
-builddir=${HERALD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-emu="$builddir/herald-emulator"
+. "${HERALD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/emulator/check_lib.sh"
+emu_need_h2curl
 
-if ! command -v curl >/dev/null 2>&1; then
-	echo "SKIP: curl is not installed; install curl (with HTTP/2) to run this test"
-	exit 77
-fi
-if ! curl --version | grep -q HTTP2; then
-	echo "SKIP: this curl has no HTTP/2 support"
-	exit 77
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/herald-emu-test.XXXXXX") || exit 99
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-failures=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-ok() {
-	echo "ok: $*"
-}
+check_scratch emu-test
 
 dir="$tmp/emu"
 "$emu" init "$dir" --bundle-id com.example.test --project demo-project >"$tmp/init.out" || {
@@ -51,37 +23,16 @@ done
 grep -q "BEGIN PRIVATE KEY" "$dir/apns-key.p8" || fail "apns-key.p8 is PKCS#8"
 "$emu" init "$dir" >/dev/null 2>&1 && fail "init refuses to overwrite without --force"
 
-"$emu" run -d "$dir" --apns-port 0 --fcm-port 0 --control-port 0 --adm-port 0 --wns-port 0 \
-	--baidu-port 0 --mpns-port 0 >"$tmp/run.out" 2>"$tmp/run.err" &
-pid=$!
-i=0
-while ! grep -q '^ports ' "$tmp/run.out" 2>/dev/null; do
-	if ! kill -0 "$pid" 2>/dev/null || [ $i -ge 100 ]; then
-		echo "FAIL: the emulator did not start"
-		cat "$tmp/run.err"
-		exit 1
-	fi
-	sleep 0.05
-	i=$((i + 1))
-done
-ports=$(grep '^ports ' "$tmp/run.out")
-apns=$(echo "$ports" | sed -E 's/.*apns=([0-9]+).*/\1/')
-fcm=$(echo "$ports" | sed -E 's/.*fcm=([0-9]+).*/\1/')
-ctl=$(echo "$ports" | sed -E 's/.*control=([0-9]+).*/\1/')
-echo "emulator: $ports"
+emu_run "$dir"
+apns=$emu_apns
+fcm=$emu_fcm
+ctl=$emu_ctl
+echo "emulator: $emu_ports"
 
 # req NAME ARGS... : one HTTP/2 request; status in $status, body in $tmp/body, headers in $tmp/hdrs.
 req() {
 	status=$(curl -sS --http2 --max-time 10 --cacert "$dir/ca.pem" -o "$tmp/body" \
 		-D "$tmp/hdrs" -w '%{http_code}' "$@" 2>"$tmp/curl.err")
-}
-expect() { # STATUS BODY-PATTERN DESCRIPTION; an empty pattern wants an empty body
-	if [ "$status" = "$1" ] && { [ -z "$2" ] && [ ! -s "$tmp/body" ] ||
-		{ [ -n "$2" ] && grep -q -- "$2" "$tmp/body"; }; }; then
-		ok "$3"
-	else
-		fail "$3: got $status $(cat "$tmp/body" "$tmp/curl.err")"
-	fi
 }
 
 # ---- APNs, token auth ----
@@ -255,16 +206,11 @@ echo "$out" | grep -q '"body":"{\\"message\\"' || fail "requests keep bodies: $o
 [ $failures -eq 0 ] && ok "inspection API"
 
 # ---- clean stop ----
-kill "$pid"
-wait "$pid"
+kill "$emu_pid"
+wait "$emu_pid"
 rc=$?
-pid=
+emu_pid=
 [ $rc -eq 0 ] || fail "the emulator exited with $rc on SIGTERM"
 [ ! -e "$dir/run.json" ] || fail "run.json left behind"
 
-if [ $failures -ne 0 ]; then
-	echo "$failures failure(s)"
-	exit 1
-fi
-echo "all emulator integration checks passed"
-exit 0
+check_done "all emulator integration checks passed"

@@ -6,36 +6,10 @@
 # FCM v1 over HTTP/2.  Skips (exit 77) only when curl is missing.
 set -u
 
-builddir=${HERALD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-emu="$builddir/herald-emulator"
+. "${HERALD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/emulator/check_lib.sh"
+emu_need curl
 
-for tool in curl; do
-	if ! command -v $tool >/dev/null 2>&1; then
-		echo "SKIP: $tool is not installed; install it to run this test"
-		exit 77
-	fi
-done
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/herald-emu-http1.XXXXXX") || exit 99
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-failures=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-ok() {
-	echo "ok: $*"
-}
+check_scratch emu-http1
 
 dir="$tmp/emu"
 "$emu" init "$dir" --project demo-project >"$tmp/init.out" || {
@@ -53,24 +27,10 @@ conf() {
 server_key=$(conf server_key)
 grep -q -- "$server_key" "$tmp/init.out" && fail "init prints the FCM server key"
 
-"$emu" run -d "$dir" --apns-port 0 --fcm-port 0 --control-port 0 --adm-port 0 --wns-port 0 \
-	--baidu-port 0 --mpns-port 0 >"$tmp/run.out" 2>"$tmp/run.err" &
-pid=$!
-i=0
-while ! grep -q '^ports ' "$tmp/run.out" 2>/dev/null; do
-	if ! kill -0 "$pid" 2>/dev/null || [ $i -ge 100 ]; then
-		echo "FAIL: the emulator did not start"
-		cat "$tmp/run.err"
-		exit 1
-	fi
-	sleep 0.05
-	i=$((i + 1))
-done
-ports=$(grep '^ports ' "$tmp/run.out")
-port() { echo "$ports" | sed -E "s/.* $1=([0-9]+).*/\1/"; }
-fcm=$(port fcm)
-ctl=$(port control)
-echo "emulator: $ports"
+emu_run "$dir"
+fcm=$emu_fcm
+ctl=$emu_ctl
+echo "emulator: $emu_ports"
 
 # req ARGS... : one request (HTTP/1.1 unless --http2 is given); status in $status,
 # body in $tmp/body, headers in $tmp/hdrs, protocol in $proto.
@@ -85,14 +45,6 @@ req() {
 	status=${out% *}
 	proto=${out#* }
 	[ -n "${TIMING:-}" ] && echo "time $((($(date +%s%N) - t0) / 1000000)) ms: $*" >&2
-}
-expect() { # STATUS BODY-PATTERN DESCRIPTION; an empty pattern wants an empty body
-	if [ "$status" = "$1" ] && { [ -z "$2" ] && [ ! -s "$tmp/body" ] ||
-		{ [ -n "$2" ] && grep -q -- "$2" "$tmp/body"; }; }; then
-		ok "$3"
-	else
-		fail "$3: got $status $(cat "$tmp/body" "$tmp/curl.err")"
-	fi
 }
 has_header() { # NAME-AND-VALUE-PATTERN (case-insensitive, anchored at the line start)
 	grep -qi "^$1" "$tmp/hdrs"
@@ -165,7 +117,7 @@ echo "$out" | grep -q '"reason":"NotRegistered"' && echo "$out" | grep -q '"auth
 	fail "legacy inspection by token: $out"
 
 # ---- ADM ----
-adm="https://127.0.0.1:$(port adm)"
+adm="https://127.0.0.1:$(emu_port adm)"
 adm_id=$(conf client_id)
 adm_secret=$(conf client_secret)
 req --data-urlencode grant_type=client_credentials --data-urlencode scope=messaging:push \
@@ -253,7 +205,7 @@ echo "$out" | grep -q '"reason":"Unregistered"' && echo "$out" | grep -q '"x-amz
 [ "$(count_of adm-oauth)" = 5 ] || fail "adm-oauth count $(count_of adm-oauth)"
 
 # ---- WNS ----
-wns="https://127.0.0.1:$(port wns)"
+wns="https://127.0.0.1:$(emu_port wns)"
 grep -q "channels like https://127.0.0.1:[0-9]*/?token=" "$tmp/init.out" ||
 	fail "init prints an example WNS channel URI"
 wns_sid=$(conf package_sid)
@@ -391,7 +343,7 @@ req -H "Authorization: Bearer $entra_token" -H "X-WNS-Type: wns/tile" -H "Conten
 expect 400 '' "WNS tile with an Entra token: 400 (toast and raw only)"
 
 # ---- Baidu v3 ----
-baidu_port=$(port baidu)
+baidu_port=$(emu_port baidu)
 baidu_url="https://127.0.0.1:$baidu_port/rest/3.0/push/single_device"
 baidu_key=$(conf api_key)
 baidu_secret=$(conf secret_key)
@@ -461,7 +413,7 @@ echo "$out" | grep -q '"reason":"30608"' && echo "$out" | grep -q 'user-agent":"
 	fail "Baidu inspection by channel: $out"
 
 # ---- MPNS ----
-mpns="https://127.0.0.1:$(port mpns)"
+mpns="https://127.0.0.1:$(emu_port mpns)"
 grep -q -- "--platform MPNS" "$tmp/init.out" || fail "init prints how to create an MPNS application"
 [ "$(stat -c %a "$dir/mpns-cert-key.pem")" = 600 ] || fail "mpns-cert-key.pem is not 0600"
 mtoast='<?xml version="1.0" encoding="utf-8"?><wp:Notification xmlns:wp="WPNotification"><wp:Toast><wp:Text1>Bold</wp:Text1><wp:Text2>Normal</wp:Text2></wp:Toast></wp:Notification>'
@@ -512,7 +464,7 @@ req -H "Content-Type: application/octet-stream" -H "X-NotificationClass: 3" \
 	fail "MPNS 1 KB header limit: $status"
 req -X GET "$mpns/throttledthirdparty/01.00/CH1"
 expect 405 '' "MPNS GET: 405"
-plain="http://127.0.0.1:$(port mpns)"
+plain="http://127.0.0.1:$(emu_port mpns)"
 req -H "Content-Type: text/xml" -H "X-NotificationClass: 2" -H "X-WindowsPhone-Target: toast" \
 	--data-binary "$mtoast" "$plain/throttledthirdparty/01.00/CH1"
 [ "$status" = 200 ] && mpns_statuses Received Connected Active &&
@@ -572,15 +524,10 @@ req -H "Content-Type: application/octet-stream" -H "X-NotificationClass: 3" --da
 	fail "MPNS over the daily cap: $status"
 
 # ---- clean stop ----
-kill "$pid"
-wait "$pid"
+kill "$emu_pid"
+wait "$emu_pid"
 rc=$?
-pid=
+emu_pid=
 [ $rc -eq 0 ] || fail "the emulator exited with $rc on SIGTERM"
 
-if [ $failures -ne 0 ]; then
-	echo "$failures failure(s)"
-	exit 1
-fi
-echo "all HTTP/1.1 provider checks passed"
-exit 0
+check_done "all HTTP/1.1 provider checks passed"

@@ -5,54 +5,18 @@
 # Skips (exit 77) only when curl, or curl's HTTP/2 support, is missing.
 set -u
 
-builddir=${HERALD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-emu="$builddir/herald-emulator"
+. "${HERALD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/emulator/check_lib.sh"
+emu_need_h2curl
 
-if ! command -v curl >/dev/null 2>&1 || ! curl --version | grep -q HTTP2; then
-	echo "SKIP: curl with HTTP/2 support is not installed"
-	exit 77
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/herald-faults-test.XXXXXX") || exit 99
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-failures=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-ok() {
-	echo "ok: $*"
-}
+check_scratch faults-test
 
 dir="$tmp/emu"
-"$emu" init "$dir" --bundle-id com.example.test >/dev/null || { echo "FAIL: init"; exit 1; }
+emu_init "$dir" --bundle-id com.example.test
 cat >"$tmp/rules.json" <<JSON
 {"faults": {"apns": {"error_rate": 1, "error_status": 503}}}
 JSON
-"$emu" run -d "$dir" --apns-port 0 --fcm-port 0 --control-port 0 --adm-port 0 --wns-port 0 \
-	--baidu-port 0 --mpns-port 0 --rules "$tmp/rules.json" >"$tmp/run.out" 2>"$tmp/run.err" &
-pid=$!
-i=0
-while ! grep -q '^ports ' "$tmp/run.out" 2>/dev/null; do
-	if ! kill -0 "$pid" 2>/dev/null || [ $i -ge 100 ]; then
-		echo "FAIL: the emulator did not start"
-		cat "$tmp/run.err"
-		exit 1
-	fi
-	sleep 0.05
-	i=$((i + 1))
-done
-apns=$(sed -E -n 's/^ports apns=([0-9]+).*/\1/p' "$tmp/run.out")
+emu_run "$dir" --rules "$tmp/rules.json"
+apns=$emu_apns
 jwt=$("$emu" jwt apns -d "$dir")
 url="https://127.0.0.1:$apns/3/device/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -93,4 +57,4 @@ echo '{}' | "$emu" faults -d "$dir" - >/dev/null || fail "faults {} clears"
 send
 [ "$status" = 200 ] && ok "faults cleared: 200" || fail "after clearing: $status $(cat "$tmp/body")"
 
-[ "$failures" -eq 0 ] || exit 1
+check_done "emulator faults through the command line passed"

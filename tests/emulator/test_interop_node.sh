@@ -15,18 +15,12 @@ set -u
 
 NODE_APN_VERSION=8.1.0
 
-builddir=${HERALD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-srcdir=${HERALD_SRCDIR:-$builddir}
-emu="$builddir/herald-emulator"
-js="$srcdir/tests/emulator/interop_apn.js"
-cache="$builddir/tests/emulator/node-interop"
+. "${HERALD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/emulator/check_lib.sh"
+js="$HERALD_SRCDIR/tests/emulator/interop_apn.js"
+cache="$HERALD_BUILDDIR/tests/emulator/node-interop"
 
-for tool in node npm curl jq; do
-	if ! command -v $tool >/dev/null 2>&1; then
-		echo "SKIP: $tool is not installed; this test needs node and npm (with access to the npm registry), curl and jq"
-		exit 77
-	fi
-done
+# node and npm (with access to the npm registry), curl and jq
+emu_need node npm curl jq
 
 if [ ! -f "$cache/node_modules/@parse/node-apn/package.json" ] ||
 	[ "$(jq -r .version "$cache/node_modules/@parse/node-apn/package.json")" != "$NODE_APN_VERSION" ]; then
@@ -40,48 +34,13 @@ if [ ! -f "$cache/node_modules/@parse/node-apn/package.json" ] ||
 	fi
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/herald-interop.XXXXXX") || exit 99
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-failures=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-ok() {
-	echo "ok: $*"
-}
+check_scratch interop
 
 dir="$tmp/emu"
-"$emu" init "$dir" --bundle-id com.example.interop >/dev/null || {
-	echo "FAIL: init"
-	exit 1
-}
-"$emu" run -d "$dir" --apns-port 0 --fcm-port 0 --control-port 0 --adm-port 0 --wns-port 0 \
-	--baidu-port 0 --mpns-port 0 >"$tmp/run.out" 2>"$tmp/run.err" &
-pid=$!
-i=0
-while ! grep -q '^ports ' "$tmp/run.out" 2>/dev/null; do
-	if ! kill -0 "$pid" 2>/dev/null || [ $i -ge 100 ]; then
-		echo "FAIL: the emulator did not start"
-		cat "$tmp/run.err"
-		exit 1
-	fi
-	sleep 0.05
-	i=$((i + 1))
-done
-ports=$(grep '^ports ' "$tmp/run.out")
-apns=$(echo "$ports" | sed -E 's/.*apns=([0-9]+).*/\1/')
-ctl=$(echo "$ports" | sed -E 's/.*control=([0-9]+).*/\1/')
+emu_init "$dir" --bundle-id com.example.interop
+emu_run "$dir"
+apns=$emu_apns
+ctl=$emu_ctl
 
 key_id=$(jq -r '.apns.keys[0].key_id' "$dir/emulator.json")
 team_id=$(jq -r '.apns.keys[0].team_id' "$dir/emulator.json")
@@ -160,9 +119,4 @@ jq -e '.requests | length == 1 and (.[0] | .status == 200 and
 n=$(curl -sS --max-time 10 "http://127.0.0.1:$ctl/v1/requests?provider=apns" | jq '.requests | length')
 [ "$n" = 3 ] && ok "three APNs requests in all" || fail "the emulator saw $n APNs requests, want 3"
 
-if [ $failures -ne 0 ]; then
-	echo "$failures failure(s)"
-	exit 1
-fi
-echo "node-apn interop passed"
-exit 0
+check_done "node-apn interop passed"

@@ -48,3 +48,5 @@ TESTS += tests/integration/test_app_credentials.sh
 EXTRA_DIST += tests/integration/test_app_credentials.sh
 TESTS += tests/integration/test_e2e_outcomes.sh
 EXTRA_DIST += tests/integration/test_e2e_outcomes.sh
+# The end-to-end tests' helper (heraldd and herald-emulator; sources cli_lib.sh, tests/emu_lib.sh).
+EXTRA_DIST += tests/integration/e2e_lib.sh

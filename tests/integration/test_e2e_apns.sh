@@ -10,57 +10,17 @@
 # Skips (exit 77) only when curl or jq is missing.
 set -u
 
-. "$HERALD_SRCDIR/tests/integration/cli_lib.sh"
-. "$HERALD_SRCDIR/tests/plugins/emu_lib.sh"
+. "$HERALD_SRCDIR/tests/integration/e2e_lib.sh"
+emu_need curl jq
 
-for tool in curl jq; do
-	if ! command -v $tool >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is not installed"
-		exit 77
-	fi
-done
-
-edir=$(mktemp -d "${TMPDIR:-/tmp}/herald-e2e.XXXXXX") || exit 1
-e2e_cleanup() {
-	emu_stop
-	rm -rf "$edir"
-	# E2E_KEEP_LOG=FILE keeps heraldd's log for a look after the run
-	[ -n "${E2E_KEEP_LOG:-}" ] && [ -n "$cli_dir" ] && cp "$cli_dir/heraldd.log" "$E2E_KEEP_LOG"
-	cli_cleanup
-}
-
-trap e2e_cleanup EXIT
-emu_start "$edir/emu"
-apns=$emu_apns
-fcm=$emu_fcm
+e2e_start e2e
 ctl=$emu_ctl
-E="$edir/emu"
 
-cli_extra_conf="drivers: {
-  dirs = [\"$HERALD_BUILDDIR/plugins/apns/.libs\", \"$HERALD_BUILDDIR/plugins/fcm/.libs\"];
-  ca_file = \"$E/ca.pem\";
-  apns = { url = \"https://127.0.0.1:$apns\"; };
-  fcm = { url = \"https://127.0.0.1:$fcm\"; token_url = \"https://127.0.0.1:$fcm/token\"; };
-};"
-cli_daemon_start
-trap e2e_cleanup EXIT
+cli_extra_conf=$(e2e_drivers apns fcm)
+e2e_daemon_start
 cli --output json plugins list
 has "$out" '"apns"' "heraldd loaded the apns driver"
 has "$out" '"fcm"' "heraldd loaded the fcm driver"
-
-# until_record PROVIDER TOKEN JQ_CONDITION: wait (10 s at most) for a request the
-# emulator received for TOKEN that satisfies the condition; the record in $rec.
-until_record() {
-	i=0
-	while :; do
-		rec=$(curl -sS "http://127.0.0.1:$ctl/v1/requests?provider=$1&token=$2" |
-			jq -c "[.requests[] | select($3)] | last // empty")
-		[ -n "$rec" ] && return 0
-		i=$((i + 1))
-		[ $i -ge 200 ] && return 1
-		sleep 0.05
-	done
-}
 
 key_id=$(jq -r '.apns.keys[0].key_id' "$E/emulator.json")
 team_id=$(jq -r '.apns.keys[0].team_id' "$E/emulator.json")

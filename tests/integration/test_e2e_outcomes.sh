@@ -19,57 +19,21 @@
 # Skips (exit 77) only when curl or jq is missing.
 set -u
 
-. "$HERALD_SRCDIR/tests/integration/cli_lib.sh"
-. "$HERALD_SRCDIR/tests/plugins/emu_lib.sh"
+. "$HERALD_SRCDIR/tests/integration/e2e_lib.sh"
+emu_need curl jq
 
-for tool in curl jq; do
-	if ! command -v $tool >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is not installed"
-		exit 77
-	fi
-done
-
-edir=$(mktemp -d "${TMPDIR:-/tmp}/herald-outcomes.XXXXXX") || exit 1
-outcomes_cleanup() {
-	emu_stop
-	rm -rf "$edir"
-	[ -n "${E2E_KEEP_LOG:-}" ] && [ -n "$cli_dir" ] && cp "$cli_dir/heraldd.log" "$E2E_KEEP_LOG"
-	cli_cleanup
-}
-trap outcomes_cleanup EXIT
-emu_start "$edir/emu"
+e2e_start outcomes
 ctl=$emu_ctl
-E="$edir/emu"
 
 # Retries every 300 ms (ten of them); a paused application tries again after
 # 20 s (its queue waits in the store meanwhile), longer than the test waits.  The SNS HTTP
 # API (unsigned, loopback, port 0) creates the 2000 endpoints of the GOAWAY
 # case over one connection.
-cli_extra_conf="drivers: {
-  dirs = [\"$HERALD_BUILDDIR/plugins/apns/.libs\", \"$HERALD_BUILDDIR/plugins/fcm/.libs\"];
-  ca_file = \"$E/ca.pem\";
-  apns = { url = \"https://127.0.0.1:$emu_apns\"; };
-  fcm = { url = \"https://127.0.0.1:$emu_fcm\"; token_url = \"https://127.0.0.1:$emu_fcm/token\"; };
-};
+cli_extra_conf="$(e2e_drivers apns fcm)
 delivery: { immediate_retries = 0; min_delay_retries = 10; backoff_retries = 0;
   max_delay_retries = 0; min_delay_ms = 300; max_delay_ms = 300; credential_retry_ms = 20000; };
 http: { enabled = true; port = 0; allow_unsigned = true; };"
-cli_daemon_start
-trap outcomes_cleanup EXIT
-
-# until_record PROVIDER TOKEN JQ_CONDITION: wait (10 s at most) for a request the
-# emulator received for TOKEN that satisfies the condition; the record in $rec.
-until_record() {
-	i=0
-	while :; do
-		rec=$(curl -sS "http://127.0.0.1:$ctl/v1/requests?provider=$1&token=$2" |
-			jq -c "[.requests[] | select($3)] | last // empty")
-		[ -n "$rec" ] && return 0
-		i=$((i + 1))
-		[ $i -ge 200 ] && return 1
-		sleep 0.05
-	done
-}
+e2e_daemon_start
 
 # records PROVIDER TOKEN JQ_CONDITION: how many requests for TOKEN satisfy it.
 records() {

@@ -24,51 +24,19 @@
 # Skips (exit 77) only when curl or jq is missing.
 set -u
 
-. "$HERALD_SRCDIR/tests/integration/cli_lib.sh"
-. "$HERALD_SRCDIR/tests/plugins/emu_lib.sh"
+. "$HERALD_SRCDIR/tests/integration/e2e_lib.sh"
+emu_need curl jq
 
-for tool in curl jq; do
-	if ! command -v $tool >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is not installed"
-		exit 77
-	fi
-done
-
-edir=$(mktemp -d "${TMPDIR:-/tmp}/herald-six.XXXXXX") || exit 1
-six_cleanup() {
-	emu_stop
-	rm -rf "$edir"
-	# E2E_KEEP_LOG=FILE keeps heraldd's log for a look after the run
-	[ -n "${E2E_KEEP_LOG:-}" ] && [ -n "$cli_dir" ] && cp "$cli_dir/heraldd.log" "$E2E_KEEP_LOG"
-	cli_cleanup
-}
-trap six_cleanup EXIT
-emu_start "$edir/emu"
-E="$edir/emu"
+e2e_start six
 J="$E/emulator.json"
-port() {
-	echo "$emu_ports" | sed -E "s/.* $1=([0-9]+).*/\1/"
-}
-ADM_PORT=$(port adm) WNS_PORT=$(port wns) BAIDU_PORT=$(port baidu) MPNS_PORT=$(port mpns)
+ADM_PORT=$(emu_port adm) WNS_PORT=$(emu_port wns)
+BAIDU_PORT=$(emu_port baidu) MPNS_PORT=$(emu_port mpns)
 CTL="http://127.0.0.1:$emu_ctl"
-B=$HERALD_BUILDDIR/plugins
 STATUS_LOG="$edir/delivery.log"
 
-cli_extra_conf="drivers: {
-  dirs = [\"$B/apns/.libs\", \"$B/fcm/.libs\", \"$B/adm/.libs\", \"$B/wns/.libs\",
-          \"$B/mpns/.libs\", \"$B/baidu/.libs\"];
-  ca_file = \"$E/ca.pem\";
-  apns = { url = \"https://127.0.0.1:$emu_apns\"; };
-  fcm = { url = \"https://127.0.0.1:$emu_fcm\"; token_url = \"https://127.0.0.1:$emu_fcm/token\"; };
-  adm = { url = \"https://127.0.0.1:$ADM_PORT\";
-          token_url = \"https://127.0.0.1:$ADM_PORT/auth/O2/token\"; };
-  wns = { token_url = \"https://127.0.0.1:$WNS_PORT/accesstoken.srf\"; hosts = \"127.0.0.1\"; };
-  mpns = { hosts = \"127.0.0.1\"; };
-  baidu = { url = \"http://127.0.0.1:$BAIDU_PORT\"; };
-};
+cli_extra_conf="$(e2e_drivers apns fcm adm wns mpns baidu)
 delivery: { status_log = \"$STATUS_LOG\"; min_delay_ms = 500; };"
-cli_daemon_start
-trap six_cleanup EXIT
+e2e_daemon_start
 
 cli --output json plugins list
 for d in apns fcm adm wns mpns baidu; do
@@ -149,14 +117,6 @@ app() {
 	cli --output text app create --platform "$plat" --name "$name" \
 		--attr SuccessFeedbackSampleRate=100 "$@"
 	status_is 0 "CreatePlatformApplication $plat ($name)"
-	eval "$var=\$out"
-}
-# endpoint VAR APP_ARN TOKEN [ATTR...]: VAR = the new endpoint's ARN.
-endpoint() {
-	var=$1 app_arn=$2 token=$3
-	shift 3
-	cli --output text endpoint create --app-arn "$app_arn" --token "$token" "$@"
-	status_is 0 "CreatePlatformEndpoint $token"
 	eval "$var=\$out"
 }
 

@@ -10,63 +10,25 @@
 set -u
 
 : "${HERALD_BUILDDIR:?HERALD_BUILDDIR must name the build directory (make check sets it)}"
-for tool in jq curl; do
-	if ! command -v $tool >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is not installed; install it to run this test"
-		exit 77
-	fi
-done
-. "${HERALD_SRCDIR:-$HERALD_BUILDDIR}/tests/integration/cli_lib.sh"
+. "${HERALD_SRCDIR:-$HERALD_BUILDDIR}/tests/integration/e2e_lib.sh"
+emu_need jq curl
 
 EMU="$HERALD_BUILDDIR/herald-emulator"
-emu_dir=$(mktemp -d "${TMPDIR:-/tmp}/herald-h1.XXXXXX") || exit 1
-emu_pid=
-emu_cleanup() {
-	if [ -n "$emu_pid" ]; then
-		kill "$emu_pid" 2>/dev/null
-		wait "$emu_pid" 2>/dev/null
-	fi
-	rm -rf "$emu_dir"
-}
-trap emu_cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
+e2e_start h1
+ADM_PORT=$(emu_port adm) WNS_PORT=$(emu_port wns)
+BAIDU_PORT=$(emu_port baidu) MPNS_PORT=$(emu_port mpns)
+CONTROL=http://127.0.0.1:$emu_ctl
+J="$E/emulator.json"
 
-"$EMU" init "$emu_dir/emu" >/dev/null || { echo "Bail out! herald-emulator init"; exit 1; }
-"$EMU" run -d "$emu_dir/emu" --apns-port 0 --fcm-port 0 --control-port 0 --adm-port 0 \
-	--wns-port 0 --baidu-port 0 --mpns-port 0 >"$emu_dir/run.out" 2>"$emu_dir/run.err" &
-emu_pid=$!
-i=0
-until grep -q '^ports ' "$emu_dir/run.out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 200 ] && { echo "Bail out! herald-emulator did not start"; exit 1; }
-	sleep 0.05
-done
-port() {
-	sed -n "s/^ports .*$1=\([0-9]*\).*/\1/p" "$emu_dir/run.out"
-}
-ADM_PORT=$(port adm) WNS_PORT=$(port wns) BAIDU_PORT=$(port baidu) MPNS_PORT=$(port mpns)
-CONTROL=http://127.0.0.1:$(port control)
-J="$emu_dir/emu/emulator.json"
-B=$HERALD_BUILDDIR/plugins
-
-cli_extra_conf="drivers: {
-  dirs = [\"$B/adm/.libs\", \"$B/wns/.libs\", \"$B/mpns/.libs\", \"$B/baidu/.libs\"];
-  ca_file = \"$emu_dir/emu/ca.pem\";
-  adm: { url = \"https://127.0.0.1:$ADM_PORT\";
-         token_url = \"https://127.0.0.1:$ADM_PORT/auth/O2/token\"; };
-  wns: { token_url = \"https://127.0.0.1:$WNS_PORT/accesstoken.srf\"; hosts = \"127.0.0.1\"; };
-  mpns: { hosts = \"127.0.0.1\"; };
-  baidu: { url = \"http://127.0.0.1:$BAIDU_PORT\"; };
-};"
-cli_daemon_start
-trap 'cli_cleanup; emu_cleanup' EXIT
+cli_extra_conf=$(e2e_drivers adm wns mpns baidu)
+e2e_daemon_start
 
 # requests PROVIDER [TOKEN]: the emulator's records, as a JSON array.
 requests() {
 	if [ $# -gt 1 ]; then
-		"$EMU" requests -d "$emu_dir/emu" --provider "$1" --token "$2" | jq -c '.requests'
+		"$EMU" requests -d "$E" --provider "$1" --token "$2" | jq -c '.requests'
 	else
-		"$EMU" requests -d "$emu_dir/emu" --provider "$1" | jq -c '.requests'
+		"$EMU" requests -d "$E" --provider "$1" | jq -c '.requests'
 	fi
 }
 # wait_for SECONDS COMMAND...: poll until the command succeeds.
@@ -106,21 +68,13 @@ app() {
 	status_is 0 "CreatePlatformApplication $2 ($3)"
 	eval "$1=\$out"
 }
-# endpoint VAR APP_ARN TOKEN [ATTR...]: VAR = the new endpoint's ARN.
-endpoint() {
-	var=$1 app_arn=$2 token=$3
-	shift 3
-	cli --output text endpoint create --app-arn "$app_arn" --token "$token" "$@"
-	status_is 0 "CreatePlatformEndpoint $token"
-	eval "$var=\$out"
-}
 
 # ---- applications, endpoints, scripted outcomes ----
 
 app ADM ADM emu-adm "$(jq -r .adm.client_id "$J")" "$(jq -r .adm.client_secret "$J")"
 app WNS WNS emu-wns "$(jq -r .wns.package_sid "$J")" "$(jq -r .wns.secret "$J")"
 app BAIDU BAIDU emu-baidu "$(jq -r .baidu.api_key "$J")" "$(jq -r .baidu.secret_key "$J")"
-app MPNS MPNS emu-mpns "@$emu_dir/emu/mpns-cert.pem" "@$emu_dir/emu/mpns-cert-key.pem"
+app MPNS MPNS emu-mpns "@$E/mpns-cert.pem" "@$E/mpns-cert-key.pem"
 
 reg=amzn1.adm-registration.v3
 wns_ch="https://127.0.0.1:$WNS_PORT/?token="
@@ -236,7 +190,7 @@ done
 # Revoked access tokens: 401, one refresh, delivered.
 curl -s -X POST "$CONTROL/v1/adm/revoke" >/dev/null
 curl -s -X POST "$CONTROL/v1/wns/revoke" >/dev/null
-"$EMU" reset -d "$emu_dir/emu" >/dev/null
+"$EMU" reset -d "$E" >/dev/null
 cli publish --target-arn "$E_ADM" --message "after revoke"
 cli publish --target-arn "$E_WNS" --message "after revoke"
 check "ADM: 401 then a fresh token delivers" wait_for 10 seen adm "$reg.dev1" 200

@@ -11,20 +11,14 @@ set -u
 
 HERALD_BUILDDIR=${HERALD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 HERALD_SRCDIR=${HERALD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-. "$HERALD_SRCDIR/tests/plugins/emu_lib.sh"
+. "$HERALD_SRCDIR/tests/emu_lib.sh"
 builddir=$HERALD_BUILDDIR
 emu="$builddir/herald-emulator"
 apns_req="$builddir/tests/plugins/driver_request_apns"
 fcm_req="$builddir/tests/plugins/driver_request_fcm"
 
-if ! command -v curl >/dev/null 2>&1 || ! curl --version | grep -q HTTP2; then
-	echo "SKIP: curl with HTTP/2 support is not installed"
-	exit 77
-fi
-if ! command -v jq >/dev/null 2>&1; then
-	echo "SKIP: jq is not installed"
-	exit 77
-fi
+emu_need_h2curl
+emu_need jq
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/herald-replay.XXXXXX") || exit 99
 cleanup() {
