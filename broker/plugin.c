@@ -562,34 +562,56 @@ static int plugin_app_options(const struct plugin_host *h, const struct plugin_d
 	return 0;
 }
 
+/*
+ * An app (not yet linked into g) of the driver serving cfg's platform, and
+ * cfg as that driver gets it in *full (free full->options).  NULL with err
+ * filled and *rc HERALD_EAGAIN (no driver) or HERALD_ENOMEM.
+ */
+static struct herald_app *plugin_app_prepare(struct plugin_gen *g,
+					     const struct herald_app_config *cfg,
+					     struct herald_app_config *full, int *rc, char *err,
+					     size_t err_size)
+{
+	struct plugin_driver *d;
+	struct herald_app *app;
+
+	if (!cfg->platform || !(d = plugin_gen_driver(g, cfg->platform))) {
+		snprintf(err, err_size, "no driver serves platform %.32s",
+			 cfg->platform ? cfg->platform : "(none)");
+		*rc = HERALD_EAGAIN;
+		return NULL;
+	}
+	app = plugin_app_new(g, d, cfg);
+	if (!app || plugin_app_options(g->host, d, cfg, full) < 0) {
+		if (app)
+			plugin_app_free(app);
+		snprintf(err, err_size, "out of memory");
+		*rc = HERALD_ENOMEM;
+		return NULL;
+	}
+	return app;
+}
+
 struct herald_app *plugin_gen_app_create(struct plugin_gen *g, const struct herald_app_config *cfg,
 					 char *err, size_t err_size)
 {
-	struct plugin_driver *d;
+	const struct herald_driver *desc;
 	struct herald_app_config full;
 	struct herald_app *app;
 	char derr[512] = "";
 	int rc;
 
-	if (!cfg->platform || !(d = plugin_gen_driver(g, cfg->platform))) {
-		snprintf(err, err_size, "no driver serves platform %.32s",
-			 cfg->platform ? cfg->platform : "(none)");
+	if (!(app = plugin_app_prepare(g, cfg, &full, &rc, err, err_size)))
 		return NULL;
-	}
-	app = plugin_app_new(g, d, cfg);
-	if (!app || plugin_app_options(g->host, d, cfg, &full) < 0) {
-		plugin_app_free(app);
-		snprintf(err, err_size, "out of memory");
-		return NULL;
-	}
-	rc = d->desc->check_config(&plugin_host_services, app, &full, derr, sizeof(derr));
+	desc = app->drv->desc;
+	rc = desc->check_config(&plugin_host_services, app, &full, derr, sizeof(derr));
 	if (rc == 0)
-		rc = d->desc->create_instance(&plugin_host_services, app, &full, &app->instance,
-					      derr, sizeof(derr));
+		rc = desc->create_instance(&plugin_host_services, app, &full, &app->instance, derr,
+					   sizeof(derr));
 	free((void *)full.options);
 	if (rc != 0 || !app->instance) {
 		derr[sizeof(derr) - 1] = '\0';
-		snprintf(err, err_size, "driver %s: %s", d->desc->name,
+		snprintf(err, err_size, "driver %s: %s", desc->name,
 			 *derr ? derr : "refused the application");
 		app->instance = NULL;
 		plugin_app_free(app);
@@ -620,26 +642,15 @@ int plugin_validate_token(struct plugin_gen *g, const char *platform, const char
 int plugin_check_config(struct plugin_gen *g, const struct herald_app_config *cfg, char *err,
 			size_t err_size)
 {
-	struct plugin_driver *d;
 	struct herald_app_config full;
 	struct herald_app *app;
 	char derr[512] = "";
 	int rc;
 
-	if (!cfg->platform || !(d = plugin_gen_driver(g, cfg->platform))) {
-		snprintf(err, err_size, "no driver serves platform %.32s",
-			 cfg->platform ? cfg->platform : "(none)");
-		return HERALD_EAGAIN;
-	}
 	/* A transient app (never linked into g) for the driver's log prefix. */
-	app = plugin_app_new(g, d, cfg);
-	if (!app || plugin_app_options(g->host, d, cfg, &full) < 0) {
-		if (app)
-			plugin_app_free(app);
-		snprintf(err, err_size, "out of memory");
-		return HERALD_ENOMEM;
-	}
-	rc = d->desc->check_config(&plugin_host_services, app, &full, derr, sizeof(derr));
+	if (!(app = plugin_app_prepare(g, cfg, &full, &rc, err, err_size)))
+		return rc;
+	rc = app->drv->desc->check_config(&plugin_host_services, app, &full, derr, sizeof(derr));
 	free((void *)full.options);
 	plugin_app_free(app);
 	if (rc == 0)
