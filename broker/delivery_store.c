@@ -305,8 +305,13 @@ static void dlv_reload_done(void *arg, int status)
 		d->reloading = true;
 }
 
-/* Load the waiting topic messages in to_reload (whatever the resume horizon). */
-static int dlv_reload_submit(struct delivery *d)
+/*
+ * Load the messages whose ids are in *ids as one store job (done gets it);
+ * *ids is replaced by a fresh empty list, and put back if nothing could be
+ * submitted.  0, -ENOMEM or -1.
+ */
+static int dlv_load_ids_submit(struct delivery *d, json_t **ids, int64_t horizon,
+			       store_done_fn done)
 {
 	struct dlv_load_job *job = calloc(1, sizeof(*job));
 	json_t *fresh = json_array();
@@ -317,18 +322,28 @@ static int dlv_reload_submit(struct delivery *d)
 		return -ENOMEM;
 	}
 	job->d = d;
-	job->ids = d->to_reload;
-	job->horizon = -1;
-	d->reload_n = (unsigned int)json_array_size(job->ids);
-	d->to_reload = fresh;
-	if (store_submit(d->store, dlv_load_run, dlv_reload_done, job) < 0) {
-		json_decref(d->to_reload);
-		d->to_reload = job->ids;
-		d->reload_n = 0;
+	job->ids = *ids;
+	job->horizon = horizon;
+	*ids = fresh;
+	if (store_submit(d->store, dlv_load_run, done, job) < 0) {
+		json_decref(*ids);
+		*ids = job->ids;
 		free(job);
 		return -1;
 	}
 	return 0;
+}
+
+/* Load the waiting topic messages in to_reload (whatever the resume horizon). */
+static int dlv_reload_submit(struct delivery *d)
+{
+	int rc;
+
+	d->reload_n = (unsigned int)json_array_size(d->to_reload);
+	rc = dlv_load_ids_submit(d, &d->to_reload, -1, dlv_reload_done);
+	if (rc < 0)
+		d->reload_n = 0;
+	return rc;
 }
 
 void dlv_fanout_admit(struct delivery *d)
@@ -352,25 +367,7 @@ void dlv_fanout_admit(struct delivery *d)
 
 int dlv_load_submit(struct delivery *d)
 {
-	struct dlv_load_job *job = calloc(1, sizeof(*job));
-	json_t *fresh = json_array();
-
-	if (!job || !fresh) {
-		free(job);
-		json_decref(fresh);
-		return -ENOMEM;
-	}
-	job->d = d;
-	job->ids = d->to_load;
-	job->horizon = d->resume_horizon;
-	d->to_load = fresh;
-	if (store_submit(d->store, dlv_load_run, dlv_load_done, job) < 0) {
-		json_decref(d->to_load);
-		d->to_load = job->ids;
-		free(job);
-		return -1;
-	}
-	return 0;
+	return dlv_load_ids_submit(d, &d->to_load, d->resume_horizon, dlv_load_done);
 }
 
 static void dlv_resume_done(void *arg, int status)
